@@ -1,0 +1,78 @@
+# Two commands matter: `make run` and `make test`. Everything else here is what they stand on.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+HAS_FRONTEND := $(wildcard frontend/package.json)
+HAS_BROWSER_TESTS := $(wildcard tests/browser)
+
+.PHONY: help install run test lint test-postgres test-sqlite test-frontend test-browser frontend chromium bench clean
+
+help:
+	@echo "make run    set up everything and serve admin, API and site on http://127.0.0.1:8000 (SQLite, demo data)"
+	@echo "make test   every test: PostgreSQL and SQLite passes, lint, front-end and browser tests"
+	@echo "make bench  the benchmarks under bench/, on PostgreSQL"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (set PYTHON=... to use another)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(STAMP)
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+frontend: $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
+ifneq ($(HAS_FRONTEND),)
+	cd frontend && npm run build --silent
+endif
+
+run: install frontend
+	mkdir -p data
+	DEBUG=1 $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 $(BIN)/python manage.py seed_demo --demo-login
+	@echo "Admin: http://127.0.0.1:8000/admin/   API: http://127.0.0.1:8000/api/   Site: http://127.0.0.1:8000/"
+	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install lint test-postgres test-sqlite test-frontend test-browser
+	@echo "make test: every suite passed"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+test-postgres: install
+	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m "not browser"
+
+test-sqlite: install
+	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 $(BIN)/pytest -m "not postgresql and not browser"
+
+test-frontend: $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
+ifneq ($(HAS_FRONTEND),)
+	cd frontend && npm test --silent
+endif
+
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test-browser: install $(if $(HAS_BROWSER_TESTS),frontend chromium)
+ifneq ($(HAS_BROWSER_TESTS),)
+	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m browser tests/browser
+endif
+
+bench: install
+	$(BIN)/python scripts/with_postgres.py $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) data staticfiles test-artifacts frontend/node_modules frontend/dist

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from backoffice.campaign.models import Cinema, Film
+
+
+@admin.register(Cinema)
+class CinemaAdmin(admin.ModelAdmin):
+    list_display = ["name", "address", "lat", "lng"]
+    search_fields = ["name", "address", "slug"]
+    readonly_fields = ["slug"]
+    fields = ["name", "slug", "address", "lat", "lng"]
+
+
+@admin.register(Film)
+class FilmAdmin(admin.ModelAdmin):
+    list_display = ["name", "release_date", "certificate", "genre", "running_time", "live"]
+    list_filter = ["live", "certificate", "genre"]
+    list_editable = ["live"]
+    search_fields = ["name", "slug", "genre"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "live"]}),
+        (
+            "Details",
+            {"fields": ["release_date", "genre", "certificate", "running_time", "showing_from", "description"]},
+        ),
+        ("Images", {"fields": ["image_1", "image_2", "copyright"]}),
+    ]

@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from backoffice.campaign.models import Screening
+
+
+@admin.register(Screening)
+class ScreeningAdmin(admin.ModelAdmin):
+    list_display = ["starts_at", "film", "cinema", "capacity"]
+    list_filter = ["film", "cinema"]
+    list_select_related = ["film", "cinema"]
+    date_hierarchy = "starts_at"
+    search_fields = ["slug", "film__name", "cinema__name"]
+    autocomplete_fields = ["film", "cinema"]
+    readonly_fields = ["slug"]
+    ordering = ["starts_at", "pk"]

@@ -1,0 +1,3 @@
+"""The public, read-only API."""
+
+urlpatterns: list = []

@@ -1,0 +1,147 @@
+"""Fill a database with a believable demo campaign, idempotently.
+
+Every row is keyed by something stable (slug, film + cinema + start, ticket code, code value),
+so a second run finds what the first made and adds nothing. Demo access codes are derived from
+a hash of their index: they are reproducible demo data, never real codes.
+"""
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from backoffice.campaign.codes import ALPHABET, GROUP_LENGTH, GROUPS
+from backoffice.campaign.demo.catalogue import CINEMAS, FILMS
+from backoffice.campaign.models import LONDON, AccessCode, Cinema, Film, Reservation, Screening, Ticket
+
+SHOW_TIMES = [(10, 30), (13, 0), (15, 30), (18, 0), (20, 30)]
+FILMS_PER_CINEMA = 3
+SCREENINGS_PER_FILM = 3
+CAPACITIES = [8, 12, 16, 20, 24]
+TICKET_SURPLUS = 1.1  # stock a little beyond the seats offered, as the chain does
+
+
+@dataclass
+class SeedSummary:
+    films: int
+    cinemas: int
+    screenings: int
+    tickets: int
+    access_codes: int
+    reservations: int
+
+    def __str__(self) -> str:
+        return ", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in vars(self).items())
+
+
+def campaign_year(today: dt.date) -> int:
+    """December of this year, or of next year once this one's campaign is over."""
+    return today.year if today < dt.date(today.year, 12, 24) else today.year + 1
+
+
+def demo_code(key: str) -> str:
+    digest = hashlib.sha256(f"xmas-films-demo-code-{key}".encode()).digest()
+    chars = [ALPHABET[b % len(ALPHABET)] for b in digest[: GROUPS * GROUP_LENGTH]]
+    return "-".join("".join(chars[i : i + GROUP_LENGTH]) for i in range(0, len(chars), GROUP_LENGTH))
+
+
+def _mix(*parts: object) -> int:
+    """A stable number from its parts: layout choices that look varied but repeat exactly."""
+    return int.from_bytes(hashlib.sha256(repr(parts).encode()).digest()[:4], "big")
+
+
+def seed_films() -> list[Film]:
+    films = []
+    for data in FILMS:
+        film, _ = Film.objects.get_or_create(name=data["name"], defaults={**data, "live": True})
+        films.append(film)
+    return films
+
+
+def seed_cinemas() -> list[Cinema]:
+    cinemas = []
+    for name, address, lat, lng in CINEMAS:
+        cinema, _ = Cinema.objects.get_or_create(name=name, defaults={"address": address, "lat": lat, "lng": lng})
+        cinemas.append(cinema)
+    return cinemas
+
+
+def seed_screenings(films: list[Film], cinemas: list[Cinema], year: int) -> list[Screening]:
+    screenings: dict[int, Screening] = {}
+    for c, cinema in enumerate(cinemas):
+        for f in range(FILMS_PER_CINEMA):
+            film = films[(c + f) % len(films)]
+            for s in range(SCREENINGS_PER_FILM):
+                day = 1 + _mix(cinema.name, film.name, s) % 23
+                hour, minute = SHOW_TIMES[_mix(film.name, cinema.name, s, "time") % len(SHOW_TIMES)]
+                starts_at = dt.datetime(year, 12, day, hour, minute, tzinfo=LONDON)
+                screening, _ = Screening.objects.get_or_create(
+                    film=film,
+                    cinema=cinema,
+                    starts_at=starts_at,
+                    defaults={"capacity": CAPACITIES[_mix(cinema.name, day, hour) % len(CAPACITIES)]},
+                )
+                screenings[screening.pk] = screening  # two draws may land on the same slot
+    return list(screenings.values())
+
+
+def seed_tickets(films: list[Film], screenings: list[Screening]) -> None:
+    for film in films:
+        seats = sum(s.capacity for s in screenings if s.film_id == film.pk)
+        prefix = film.slug.replace("-", "")[:8].upper()
+        Ticket.objects.bulk_create(
+            [Ticket(code=f"{prefix}-{n:06d}", film=film) for n in range(1, int(seats * TICKET_SURPLUS) + 1)],
+            ignore_conflicts=True,
+        )
+
+
+def seed_reservations(screenings: list[Screening]) -> None:
+    """Sell out about one screening in seven, nearly fill one in five, and book a few seats elsewhere.
+
+    A screening that already has reservations is left alone, so a later run (when some
+    screenings have started) never books on top of an earlier one.
+    """
+    now = timezone.now()
+    for i, screening in enumerate(screenings):
+        if screening.starts_at < now or screening.reservations.exists():
+            continue
+        if i % 7 == 0:
+            seats = screening.capacity
+        elif i % 5 == 0:
+            seats = max(screening.capacity - 2, 0)
+        elif i % 3 == 0:
+            seats = 1 + _mix(screening.slug) % 4
+        else:
+            continue
+        for n, booked in enumerate(range(0, seats, 4)):
+            code, _ = AccessCode.objects.get_or_create(value=demo_code(f"{screening.slug}-{n}"))
+            Reservation.objects.create(
+                screening=screening,
+                access_code=code,
+                quantity=min(4, seats - booked),
+                name=f"Demo Customer {i}-{n}",
+                email=f"customer.{i}.{n}@example.com",
+            )
+    # A stock of unused codes for staff to try in the admin.
+    for n in range(100):
+        AccessCode.objects.get_or_create(value=demo_code(f"spare-{n}"))
+
+
+@transaction.atomic
+def demo_campaign_seed(*, today: dt.date | None = None) -> SeedSummary:
+    year = campaign_year(today or timezone.localdate())
+    films = seed_films()
+    cinemas = seed_cinemas()
+    screenings = seed_screenings(films, cinemas, year)
+    seed_tickets(films, screenings)
+    seed_reservations(screenings)
+    return SeedSummary(
+        films=Film.objects.count(),
+        cinemas=Cinema.objects.count(),
+        screenings=Screening.objects.count(),
+        tickets=Ticket.objects.count(),
+        access_codes=AccessCode.objects.count(),
+        reservations=Reservation.objects.count(),
+    )

@@ -1,0 +1,262 @@
+"""The campaign's data: films shown at cinemas, screenings, access codes, reservations, tickets.
+
+Rules that span rows (seats left, code usages, ticket allocation) live in the managers,
+querysets and services named on each model; a model carries the behaviour of one row.
+"""
+
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models.functions import Now
+
+from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
+from backoffice.campaign.managers import ReservationManager
+from backoffice.campaign.querysets import FilmQuerySet, ScreeningQuerySet
+from backoffice.campaign.slugs import unique_slug
+
+LONDON = ZoneInfo("Europe/London")
+MAX_SEATS_PER_RESERVATION = 4
+
+
+class Cinema(models.Model):
+    name = models.CharField(max_length=200, help_text='Chain style, e.g. "Aberdeen - Queens Links".')
+    slug = models.SlugField(max_length=220, unique=True, blank=True, help_text="Made from the name when left empty.")
+    address = models.TextField(blank=True)
+    lat = models.FloatField(
+        "latitude", null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    lng = models.FloatField(
+        "longitude", null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(lat__gte=-90, lat__lte=90), name="cinema_lat_range"),
+            models.CheckConstraint(condition=models.Q(lng__gte=-180, lng__lte=180), name="cinema_lng_range"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+
+class Film(models.Model):
+    class Certificate(models.TextChoices):
+        U = "U", "U"
+        PG = "PG", "PG"
+        TWELVE_A = "12A", "12A"
+        TWELVE = "12", "12"
+        FIFTEEN = "15", "15"
+        EIGHTEEN = "18", "18"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True, blank=True, help_text="Made from the name when left empty.")
+    release_date = models.CharField(
+        "release year",
+        max_length=4,
+        blank=True,
+        validators=[RegexValidator(r"^\d{4}$", "Enter the release year as four digits, e.g. 2003.")],
+    )
+    genre = models.CharField(max_length=100, blank=True)
+    certificate = models.CharField(max_length=3, choices=Certificate, blank=True)
+    description = models.TextField(blank=True)
+    # Minutes as a number rather than free text, so the site can format it and staff can sort by it.
+    running_time = models.PositiveSmallIntegerField(
+        "running time (minutes)", null=True, blank=True, validators=[MaxValueValidator(600)]
+    )
+    showing_from = models.CharField(
+        max_length=100, blank=True, help_text='Shown to the public, e.g. "From 1 December".'
+    )
+    image_1 = models.ImageField(upload_to="films/", blank=True)
+    image_2 = models.ImageField(upload_to="films/", blank=True)
+    copyright = models.CharField(max_length=200, blank=True)
+    live = models.BooleanField(default=False, help_text="Only live films are shown on the public site.")
+
+    objects = FilmQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["live", "name"], name="film_live_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+
+class Screening(models.Model):
+    film = models.ForeignKey(Film, on_delete=models.PROTECT, related_name="screenings")
+    cinema = models.ForeignKey(Cinema, on_delete=models.PROTECT, related_name="screenings")
+    starts_at = models.DateTimeField(help_text="Europe/London time.")
+    capacity = models.PositiveIntegerField(help_text="Seats offered to the campaign.")
+    slug = models.SlugField(max_length=255, unique=True, editable=False)
+
+    objects = ScreeningQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(capacity__gte=0), name="screening_capacity_not_negative"),
+            models.UniqueConstraint(
+                fields=["film", "cinema", "starts_at"],
+                name="screening_unique_film_cinema_start",
+                violation_error_message="This film already has a screening at this cinema at that time.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["film", "starts_at"], name="screening_film_start"),
+            models.Index(fields=["cinema", "starts_at"], name="screening_cinema_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.film} at {self.cinema}, {self.local_start:%a %d %b %Y %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived, so recomputed on every save: the slug always names film, cinema and start.
+        self.slug = self.build_slug()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "slug" not in update_fields:
+            kwargs["update_fields"] = {*update_fields, "slug"}
+        super().save(*args, **kwargs)
+
+    @property
+    def local_start(self):
+        return self.starts_at.astimezone(LONDON)
+
+    def build_slug(self) -> str:
+        return f"{self.film.slug}-{self.cinema.slug}-{self.local_start:%Y-%m-%d-%H-%M}"[:255]
+
+
+class AccessCodeBatch(models.Model):
+    """One run of code generation; the database, not the CSV, is the record of what it made."""
+
+    class Source(models.TextChoices):
+        COMMAND = "command", "Management command"
+        ADMIN = "admin", "Admin action"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+
+    requested_count = models.PositiveIntegerField()
+    created_count = models.PositiveIntegerField(default=0)
+    film = models.ForeignKey(
+        Film, on_delete=models.PROTECT, null=True, blank=True, related_name="code_batches", help_text="Empty: any film."
+    )
+    max_usages = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    source = models.CharField(max_length=10, choices=Source, default=Source.COMMAND)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "access code batches"
+
+    def __str__(self) -> str:
+        return (
+            f"Batch {self.pk}: {self.created_count:,} of {self.requested_count:,} codes ({self.get_status_display()})"
+        )
+
+
+class AccessCode(models.Model):
+    value = models.CharField(max_length=CODE_LENGTH, unique=True, validators=[validate_access_code])
+    max_usages = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    valid_for = models.ForeignKey(
+        Film,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_codes",
+        help_text="Empty: valid for any film.",
+    )
+    # A database default, so bulk loads (COPY, INSERT ... ON CONFLICT) need not send it.
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    batch = models.ForeignKey(
+        AccessCodeBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="codes",
+        help_text="The generation run that made this code; empty for codes typed by hand.",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(max_usages__gte=1), name="access_code_max_usages_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Reservation(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    reservation_id = models.CharField(
+        "reference", max_length=16, unique=True, default=reservation_reference, editable=False
+    )
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    access_code = models.ForeignKey(AccessCode, on_delete=models.PROTECT, related_name="reservations")
+    # No separate FK index: the (screening, quantity) index below serves lookups by screening and
+    # lets seats-reserved sums be answered from the index alone.
+    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="reservations", db_index=False)
+    quantity = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(MAX_SEATS_PER_RESERVATION)], help_text="0 cancels the reservation."
+    )
+    ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+
+    objects = ReservationManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0, quantity__lte=MAX_SEATS_PER_RESERVATION),
+                name="reservation_quantity_0_to_4",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["screening", "quantity"], name="reservation_screening_qty"),
+            models.Index(fields=["email"], name="reservation_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reservation_id} - {self.name} ({self.quantity} seats)"
+
+
+class Ticket(models.Model):
+    code = models.CharField(max_length=64, unique=True, help_text="Supplied by the cinema chain.")
+    film = models.ForeignKey(Film, on_delete=models.PROTECT, related_name="tickets")
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    image = models.ImageField("QR image", upload_to="tickets/", blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        indexes = [
+            # Allocation looks for free tickets of one film; the partial index holds only those.
+            models.Index(
+                fields=["film", "id"], condition=models.Q(reservation__isnull=True), name="ticket_free_by_film"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code

@@ -1,0 +1,48 @@
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Count, F, Q, Sum
+
+from backoffice.campaign.demo.seed import campaign_year, demo_campaign_seed
+from backoffice.campaign.models import AccessCode, Cinema, Film, Reservation, Screening, Ticket
+
+pytestmark = pytest.mark.django_db
+
+COUNTED = (Film, Cinema, Screening, Ticket, AccessCode, Reservation)
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in COUNTED}
+
+
+def test_seed_makes_a_believable_campaign():
+    demo_campaign_seed()
+    assert Film.objects.filter(live=True).count() == 6
+    assert Cinema.objects.count() == 40
+    assert Cinema.objects.filter(lat__isnull=True).count() == 0
+    assert 200 <= Screening.objects.count() <= 500
+    assert not Screening.objects.exclude(starts_at__month=12).exists()
+    seats = dict(Screening.objects.values_list("film").annotate(Sum("capacity")))
+    stock = dict(Ticket.objects.values_list("film").annotate(Count("pk")))
+    assert seats.keys() == stock.keys()
+    assert all(stock[film] >= seats[film] for film in seats), "a film has fewer tickets than seats"
+    booked = Screening.objects.annotate(reserved=Sum("reservations__quantity", filter=Q(reservations__quantity__gt=0)))
+    sold_out = booked.filter(reserved__gte=F("capacity")).count()
+    nearly = booked.filter(reserved__lt=F("capacity"), reserved__gte=F("capacity") - 2).count()
+    assert sold_out >= 10
+    assert nearly >= 10
+    assert not booked.filter(reserved__gt=F("capacity")).exists()
+
+
+def test_seed_twice_adds_nothing():
+    call_command("seed_demo")
+    first = counts()
+    call_command("seed_demo")
+    assert counts() == first
+    assert all(first.values())
+
+
+def test_campaign_year_rolls_over_after_christmas():
+    assert campaign_year(dt.date(2026, 11, 24)) == 2026
+    assert campaign_year(dt.date(2026, 12, 26)) == 2027

@@ -1,0 +1,87 @@
+"""Settings are read at start-up, so each case starts a fresh interpreter with its own environment."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+STRONG_KEY = "k3y-" + "x7Q9mZ2pL5vB8nR1tW4yC6dF0gH3jK" * 2
+PRODUCTION = {"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "films.example.org", "DEBUG": "0"}
+
+
+def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; {code}"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "backoffice.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def database(**env: str) -> dict:
+    result = run_django("import json; print(json.dumps(settings.DATABASES['default'], default=str))", **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_default_database_is_sqlite_with_immediate_transactions():
+    db = database(DEBUG="1")
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["NAME"].endswith("data/db.sqlite3")
+    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_database_url_selects_postgresql():
+    db = database(DEBUG="1", DATABASE_URL="postgres://staff:s3cret@db.internal:6543/films")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("db.internal", 6543, "films", "staff")
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ALLOWED_HOSTS": "films.example.org"}, "SECRET_KEY must be set"),
+        ({"ALLOWED_HOSTS": "films.example.org", "SECRET_KEY": "short"}, "SECRET_KEY must be set"),
+        (
+            {"ALLOWED_HOSTS": "films.example.org", "SECRET_KEY": "django-insecure-" + "a1b2c3" * 10},
+            "SECRET_KEY must be set",
+        ),
+        ({"SECRET_KEY": STRONG_KEY}, "ALLOWED_HOSTS must list"),
+        ({**PRODUCTION, "DEBUG": "perhaps"}, "DEBUG must be one of"),
+    ],
+)
+def test_production_refuses_to_start_without_a_real_key_and_hosts(env, message):
+    result = run_django("print('started')", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_production_settings_are_strict():
+    result = run_django(
+        "print(settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.ALLOWED_HOSTS)",
+        **PRODUCTION,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False True True ['films.example.org']"
+
+
+def test_check_deploy_is_clean_in_production():
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
