@@ -7,6 +7,7 @@ querysets and services named on each model; a model carries the behaviour of one
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Now
@@ -128,6 +129,19 @@ class Screening(models.Model):
         if update_fields is not None and "slug" not in update_fields:
             kwargs["update_fields"] = {*update_fields, "slug"}
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # A form-time check for staff (admin, spreadsheet import). Writers that race with
+        # bookings must re-check under the screening's row lock before saving.
+        if self.pk is not None and self.capacity is not None:
+            reserved = self.reservations.aggregate(seats=models.Sum("quantity"))["seats"] or 0
+            if self.capacity < reserved:
+                raise ValidationError(
+                    {
+                        "capacity": f"{reserved} seats are already reserved for this screening; "
+                        f"capacity cannot go below {reserved}. Cancel or move reservations first."
+                    }
+                )
 
     @property
     def local_start(self):

@@ -103,3 +103,16 @@ def test_str_is_readable():
         starts_at=dt.datetime(2026, 12, 12, 18, 30, tzinfo=LONDON),
     )
     assert str(screening) == "Elf at York - Vangarde, Sat 12 Dec 2026 18:30"
+
+
+def test_capacity_cannot_be_lowered_below_seats_reserved():
+    screening = ScreeningFactory(capacity=10)
+    ReservationFactory(screening=screening, quantity=4)
+    ReservationFactory(screening=screening, quantity=3)
+    ReservationFactory(screening=screening, quantity=0)
+    screening.capacity = 6
+    with pytest.raises(ValidationError) as error:
+        screening.full_clean()
+    assert "7 seats are already reserved" in error.value.message_dict["capacity"][0]
+    screening.capacity = 7
+    screening.full_clean()
