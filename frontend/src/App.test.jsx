@@ -1,0 +1,49 @@
+import { screen } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { FILMS, page } from "./test/fixtures.js";
+import { mockApi } from "./test/mockApi.js";
+import { renderAt } from "./test/render.jsx";
+
+describe("Site", () => {
+  it("shows the 404 page for an unknown address", () => {
+    const fetchMock = mockApi({});
+    renderAt("/mince-pies");
+
+    expect(screen.getByRole("heading", { level: 1, name: "Page not found" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Find a cinema" })).toHaveAttribute("href", "/cinemas");
+    expect(document.title).toBe("Page not found · Xmas Films");
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  it("has landmarks and main navigation on every page", () => {
+    mockApi({});
+    renderAt("/mince-pies");
+
+    expect(screen.getByRole("banner")).toBeInTheDocument();
+    expect(screen.getByRole("main")).toBeInTheDocument();
+    expect(screen.getByRole("contentinfo")).toBeInTheDocument();
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    expect(nav).toContainElement(screen.getByRole("link", { name: "Films" }));
+    expect(nav).toContainElement(screen.getByRole("link", { name: "Cinemas" }));
+  });
+
+  it("navigates between pages and moves focus to the new content", async () => {
+    mockApi({ "/api/films/": page(FILMS), "/api/cinemas/": page([]) });
+    const { user } = renderAt("/");
+    await screen.findAllByRole("article");
+
+    await user.click(screen.getByRole("link", { name: "Cinemas" }));
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Find a cinema" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "Cinemas" })).toHaveAttribute("aria-current", "page");
+    expect(screen.getByRole("main")).toHaveFocus();
+    expect(document.title).toBe("Cinemas · Xmas Films");
+  });
+
+  it("sends /films to the film list", async () => {
+    mockApi({ "/api/films/": page(FILMS) });
+    renderAt("/films");
+
+    expect(await screen.findAllByRole("article")).toHaveLength(3);
+  });
+});

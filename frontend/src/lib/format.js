@@ -1,0 +1,72 @@
+/**
+ * Display formatting. Screening times are always shown in UK time, whatever
+ * zone the visitor's device is set to, so every date formatter names its zone.
+ */
+
+export const TIME_ZONE = "Europe/London";
+
+const dayKeyFormat = new Intl.DateTimeFormat("en-GB", {
+  timeZone: TIME_ZONE,
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+
+const dayHeadingFormat = new Intl.DateTimeFormat("en-GB", {
+  timeZone: TIME_ZONE,
+  weekday: "long",
+  day: "numeric",
+  month: "long",
+});
+
+const timeFormat = new Intl.DateTimeFormat("en-GB", {
+  timeZone: TIME_ZONE,
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+/** "2026-12-12" for the London calendar day an instant falls on. */
+export function londonDayKey(iso) {
+  const parts = Object.fromEntries(
+    dayKeyFormat.formatToParts(new Date(iso)).map(({ type, value }) => [type, value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day}`;
+}
+
+/** "Saturday 12 December" */
+export function formatDay(iso) {
+  return dayHeadingFormat.format(new Date(iso));
+}
+
+/** "18:30" */
+export function formatTime(iso) {
+  return timeFormat.format(new Date(iso));
+}
+
+/** 105 -> "1h 45m", 120 -> "2h", 45 -> "45m", null -> "" */
+export function formatRunningTime(minutes) {
+  if (!Number.isFinite(minutes) || minutes <= 0) return "";
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours === 0) return `${rest}m`;
+  return rest === 0 ? `${hours}h` : `${hours}h ${rest}m`;
+}
+
+/** ISO 8601 duration for <time dateTime>, e.g. "PT105M". */
+export function runningTimeDuration(minutes) {
+  return `PT${minutes}M`;
+}
+
+/** The low-availability hint, or "" when it should not be shown. */
+export const FEW_SEATS_THRESHOLD = 10;
+
+export function seatsLeftHint(screening) {
+  const left = screening.seats_left;
+  if (screening.sold_out || !(left > 0) || left > FEW_SEATS_THRESHOLD) return "";
+  return left === 1 ? "Only 1 seat left" : `Only ${left} seats left`;
+}
+
+export function pluralise(count, singular, plural = `${singular}s`) {
+  return `${count} ${count === 1 ? singular : plural}`;
+}

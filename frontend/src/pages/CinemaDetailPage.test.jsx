@@ -1,0 +1,91 @@
+import { screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { CINEMAS, page, screening } from "../test/fixtures.js";
+import { mockApi, notFound, requestedPaths, serverError } from "../test/mockApi.js";
+import { renderAt } from "../test/render.jsx";
+
+const ABERDEEN = CINEMAS[0];
+const elf = { film: "elf", film_name: "Elf" };
+const polar = { film: "the-polar-express", film_name: "The Polar Express" };
+
+const SCREENINGS = [
+  screening({ ...polar, slug: "polar-sat", starts_at: "2026-12-12T13:00:00Z", seats_left: 0, sold_out: true }),
+  screening({ ...elf, slug: "elf-sat-late", starts_at: "2026-12-12T23:30:00Z", seats_left: 2 }),
+  screening({ ...elf, slug: "elf-sat", starts_at: "2026-12-12T18:30:00Z" }),
+  screening({ ...elf, slug: "elf-sun", starts_at: "2026-12-13T14:00:00Z" }),
+];
+
+function mockAberdeen(screenings = SCREENINGS) {
+  return mockApi({
+    "/api/cinemas/aberdeen-queens-links/": ABERDEEN,
+    "/api/screenings/": (url) => (url.searchParams.get("cinema") === ABERDEEN.slug ? page(screenings) : page([])),
+  });
+}
+
+const item = (slug) => document.querySelector(`[data-testid="screening"][data-slug="${slug}"]`);
+
+describe("Cinema page", () => {
+  it("shows the cinema's address and what's on, grouped by film then UK day", async () => {
+    const fetchMock = mockAberdeen();
+    renderAt("/cinemas/aberdeen-queens-links");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Aberdeen - Queens Links" })).toBeInTheDocument();
+    expect(screen.getByText(ABERDEEN.address)).toBeInTheDocument();
+    expect(requestedPaths(fetchMock)).toContain("/api/screenings/?cinema=aberdeen-queens-links&page_size=1000");
+
+    const films = screen.getAllByRole("heading", { level: 3 }).map((h) => h.textContent);
+    expect(films).toEqual(["Elf", "The Polar Express"]);
+
+    const elfSection = screen.getByRole("heading", { level: 3, name: "Elf" }).closest("section");
+    expect(within(elfSection).getByRole("link", { name: "Elf" })).toHaveAttribute("href", "/films/elf");
+    const days = within(elfSection).getAllByRole("heading", { level: 4 }).map((h) => h.textContent);
+    expect(days).toEqual(["Saturday 12 December", "Sunday 13 December"]);
+    const saturday = within(elfSection).getByRole("heading", { name: "Saturday 12 December" }).parentElement;
+    expect(within(saturday).getAllByTestId("screening").map((li) => li.querySelector("time").textContent)).toEqual([
+      "18:30",
+      "23:30",
+    ]);
+  });
+
+  it("marks sold-out screenings and low availability the same way as the film page", async () => {
+    mockAberdeen();
+    renderAt("/cinemas/aberdeen-queens-links");
+    await screen.findByRole("heading", { level: 1, name: "Aberdeen - Queens Links" });
+
+    expect(item("polar-sat")).toHaveAttribute("data-sold-out", "true");
+    expect(item("polar-sat")).toHaveTextContent("Sold out");
+    expect(within(item("polar-sat")).getByRole("button")).toBeDisabled();
+    expect(item("elf-sat-late")).toHaveTextContent("Only 2 seats left");
+    expect(within(item("elf-sat")).getByRole("button", { name: "18:30" })).toBeEnabled();
+  });
+
+  it("says when nothing is on", async () => {
+    mockAberdeen([]);
+    renderAt("/cinemas/aberdeen-queens-links");
+
+    expect(await screen.findByText("There are no upcoming screenings at this cinema yet.")).toBeInTheDocument();
+  });
+
+  it("shows the not-found page for a cinema the API doesn't know", async () => {
+    mockApi({ "/api/cinemas/atlantis/": notFound("Cinema"), "/api/screenings/": page([]) });
+    renderAt("/cinemas/atlantis");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Cinema not found" })).toBeInTheDocument();
+    expect(document.title).toBe("Cinema not found · Xmas Films");
+  });
+
+  it("recovers from an error with Try again", async () => {
+    let calls = 0;
+    mockApi({
+      "/api/cinemas/aberdeen-queens-links/": ABERDEEN,
+      "/api/screenings/": () => (++calls === 1 ? serverError() : page(SCREENINGS)),
+    });
+    const { user } = renderAt("/cinemas/aberdeen-queens-links");
+
+    const alert = await screen.findByRole("alert");
+    await user.click(within(alert).getByRole("button", { name: "Try again" }));
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Aberdeen - Queens Links" })).toBeInTheDocument();
+    expect(screen.getAllByTestId("screening")).toHaveLength(4);
+  });
+});

@@ -1,0 +1,115 @@
+import { Link, useParams } from "react-router";
+import { api } from "../api.js";
+import { Certificate, RunningTime } from "../components/FilmFacts.jsx";
+import { Poster } from "../components/Poster.jsx";
+import { ScreeningSchedule } from "../components/ScreeningSchedule.jsx";
+import { EmptyState, ErrorState, Loading } from "../components/StatusViews.jsx";
+import { pluralise } from "../lib/format.js";
+import { useDocumentTitle } from "../lib/useDocumentTitle.js";
+import { useApi } from "../useApi.js";
+import { NotFoundPage } from "./NotFoundPage.jsx";
+
+function Description({ text }) {
+  const paragraphs = (text ?? "").split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
+  return paragraphs.map((paragraph, index) => (
+    <p key={index} className="film__description">
+      {paragraph}
+    </p>
+  ));
+}
+
+function Facts({ film }) {
+  const rows = [
+    ["Certificate", film.certificate && <Certificate value={film.certificate} />],
+    ["Running time", film.running_time && <RunningTime minutes={film.running_time} />],
+    ["Genre", film.genre],
+    ["Released", film.release_date],
+    ["Showing from", film.showing_from],
+    [
+      "Screenings",
+      `${pluralise(film.screenings_total ?? 0, "upcoming screening")}, ${film.screenings_sold_out ?? 0} sold out`,
+    ],
+  ].filter(([, value]) => value);
+  return (
+    <dl className="facts">
+      {rows.map(([term, value]) => (
+        <div key={term} className="facts__row">
+          <dt>{term}</dt>
+          <dd>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+export function FilmDetailPage() {
+  const { slug } = useParams();
+  const { status, data, error, retry } = useApi(
+    (signal) => Promise.all([api.film(slug, { signal }), api.screenings({ film: slug }, { signal })]),
+    [slug],
+  );
+  const [film, screenings] = data ?? [];
+  const notFound = status === "error" && error?.status === 404;
+  useDocumentTitle(film?.name ?? (notFound ? "Film not found" : "Film"));
+
+  if (notFound) {
+    return (
+      <NotFoundPage
+        title="Film not found"
+        message="We couldn't find that film. It may no longer be showing in this campaign."
+      />
+    );
+  }
+  if (status === "loading") {
+    return (
+      <>
+        <h1 className="visually-hidden">Film details</h1>
+        <Loading label="Loading film…" />
+      </>
+    );
+  }
+  if (status === "error") {
+    return (
+      <>
+        <h1>Film details</h1>
+        <ErrorState what="this film" error={error} onRetry={retry} />
+      </>
+    );
+  }
+
+  return (
+    <article className="film">
+      <p className="breadcrumb">
+        <Link to="/">← All films</Link>
+      </p>
+      <div className="film__layout">
+        <div className="film__poster">
+          <Poster key={film.slug} film={film} eager />
+          {film.copyright && <p className="film__copyright">{film.copyright}</p>}
+        </div>
+        <div className="film__info">
+          <h1>{film.name}</h1>
+          {film.sold_out && <p className="badge badge--sold-out badge--large">Sold out</p>}
+          <Description text={film.description} />
+          <Facts film={film} />
+        </div>
+      </div>
+
+      <section className="film__screenings" aria-labelledby="screenings-title">
+        <h2 id="screenings-title">Screenings</h2>
+        {screenings.length === 0 ? (
+          <EmptyState>There are no upcoming screenings of this film yet.</EmptyState>
+        ) : (
+          <>
+            <p className="section-note">
+              {film.sold_out
+                ? "Every screening of this film is sold out."
+                : "Times are UK time. Pick a screening to see how to book it."}
+            </p>
+            <ScreeningSchedule screenings={screenings} groupBy="cinema" />
+          </>
+        )}
+      </section>
+    </article>
+  );
+}

@@ -1,0 +1,176 @@
+import { screen, within } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
+import { film, page, screening } from "../test/fixtures.js";
+import { mockApi, notFound, requestedPaths, serverError } from "../test/mockApi.js";
+import { renderAt } from "../test/render.jsx";
+
+const ELF = film({ running_time: 105, description: "Buddy goes to New York.\n\nHe finds his father." });
+
+const aberdeen = { cinema: "aberdeen-queens-links", cinema_name: "Aberdeen - Queens Links" };
+const edinburgh = { cinema: "edinburgh-omni-centre", cinema_name: "Edinburgh - Omni Centre" };
+const london = { cinema: "london-leicester-square", cinema_name: "London - Leicester Square" };
+
+// In the API's order: cinema name, then start.
+const SCREENINGS = [
+  screening({ ...aberdeen, slug: "elf-abd-1830", starts_at: "2026-12-12T18:30:00Z", seats_left: 42 }),
+  // Written as the 13th at +01:00, but that is 23:15 on Saturday the 12th in London.
+  screening({ ...aberdeen, slug: "elf-abd-2315", starts_at: "2026-12-13T00:15:00+01:00", seats_left: 3 }),
+  screening({ ...aberdeen, slug: "elf-abd-2330", starts_at: "2026-12-12T23:30:00Z", seats_left: 11 }),
+  screening({ ...aberdeen, slug: "elf-abd-sun", starts_at: "2026-12-13T14:00:00Z", seats_left: 0, sold_out: true }),
+  screening({ ...edinburgh, slug: "elf-edi-mon", starts_at: "2026-12-14T19:45:00Z", seats_left: 0, sold_out: true }),
+  screening({ ...london, slug: "elf-lon-sat", starts_at: "2026-12-12T10:00:00Z", seats_left: 10 }),
+];
+
+function mockElf(screenings = SCREENINGS) {
+  return mockApi({
+    "/api/films/elf/": ELF,
+    "/api/screenings/": (url) => page(screenings.filter((s) => s.film === url.searchParams.get("film"))),
+  });
+}
+
+const item = (slug) => document.querySelector(`[data-testid="screening"][data-slug="${slug}"]`);
+const sectionFor = (cinemaName) => screen.getByRole("heading", { level: 3, name: cinemaName }).closest("section");
+
+describe("Film detail page", () => {
+  it("shows the film's description and facts", async () => {
+    const fetchMock = mockElf();
+    renderAt("/films/elf");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Elf" })).toBeInTheDocument();
+    expect(screen.getByText("Buddy goes to New York.")).toBeInTheDocument();
+    expect(screen.getByText("He finds his father.")).toBeInTheDocument();
+    expect(screen.getByText("Running time").nextElementSibling).toHaveTextContent("1h 45m");
+    expect(screen.getByText("Genre").nextElementSibling).toHaveTextContent("Comedy");
+    expect(screen.getByText("Showing from").nextElementSibling).toHaveTextContent("From Friday 4 December");
+    expect(requestedPaths(fetchMock)).toContain("/api/screenings/?film=elf&page_size=1000");
+  });
+
+  it("groups screenings by cinema, then by UK day, in time order", async () => {
+    mockElf();
+    renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    const cinemaHeadings = screen.getAllByRole("heading", { level: 3 }).map((h) => h.textContent);
+    expect(cinemaHeadings).toEqual(["Aberdeen - Queens Links", "Edinburgh - Omni Centre", "London - Leicester Square"]);
+
+    const abd = sectionFor("Aberdeen - Queens Links");
+    const days = within(abd).getAllByRole("heading", { level: 4 }).map((h) => h.textContent);
+    expect(days).toEqual(["Saturday 12 December", "Sunday 13 December"]);
+
+    const saturday = within(abd).getByRole("heading", { name: "Saturday 12 December" }).parentElement;
+    const times = within(saturday).getAllByTestId("screening").map((li) => li.querySelector("time").textContent);
+    expect(times).toEqual(["18:30", "23:15", "23:30"]);
+
+    const sunday = within(abd).getByRole("heading", { name: "Sunday 13 December" }).parentElement;
+    expect(within(sunday).getByTestId("screening")).toHaveTextContent("14:00");
+
+    expect(within(sectionFor("Edinburgh - Omni Centre")).getByRole("heading", { level: 4 })).toHaveTextContent(
+      "Monday 14 December",
+    );
+    expect(within(sectionFor("London - Leicester Square")).getByTestId("screening")).toHaveTextContent("10:00");
+    expect(within(abd).getByRole("link", { name: "Aberdeen - Queens Links" })).toHaveAttribute(
+      "href",
+      "/cinemas/aberdeen-queens-links",
+    );
+  });
+
+  it("marks a sold-out screening and does not let it be chosen", async () => {
+    mockElf();
+    const { user } = renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    const soldOut = item("elf-abd-sun");
+    expect(soldOut).toHaveAttribute("data-sold-out", "true");
+    expect(soldOut).toHaveTextContent("Sold out");
+    expect(within(soldOut).queryByRole("link")).not.toBeInTheDocument();
+    const button = within(soldOut).getByRole("button");
+    expect(button).toBeDisabled();
+
+    await user.click(button);
+    expect(screen.queryByText(/ask campaign staff/)).not.toBeInTheDocument();
+
+    expect(item("elf-abd-1830")).toHaveAttribute("data-sold-out", "false");
+    expect(item("elf-abd-1830")).not.toHaveTextContent("Sold out");
+  });
+
+  it("lets an available screening be chosen, and explains how to book it", async () => {
+    mockElf();
+    const { user } = renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    const button = within(item("elf-abd-1830")).getByRole("button", { name: "18:30" });
+    expect(button).toBeEnabled();
+    expect(button).toHaveAttribute("aria-pressed", "false");
+
+    await user.click(button);
+
+    expect(button).toHaveAttribute("aria-pressed", "true");
+    const selection = screen.getByText(/ask campaign staff/).closest("[role=status]");
+    expect(selection).toHaveTextContent("Elf at Aberdeen - Queens Links, Saturday 12 December at 18:30.");
+    expect(selection).toHaveTextContent("elf-abd-1830");
+    expect(item("elf-abd-1830").closest(".schedule__day")).toContainElement(selection);
+
+    // Choosing another screening moves the choice: one at a time.
+    await user.click(within(item("elf-lon-sat")).getByRole("button"));
+    expect(button).toHaveAttribute("aria-pressed", "false");
+    expect(screen.getAllByText(/ask campaign staff/)).toHaveLength(1);
+    expect(screen.getByText(/ask campaign staff/)).toHaveTextContent("elf-lon-sat");
+
+    await user.click(within(item("elf-lon-sat")).getByRole("button"));
+    expect(button).toHaveAttribute("aria-pressed", "false");
+    expect(screen.queryByText(/ask campaign staff/)).not.toBeInTheDocument();
+  });
+
+  it("warns when only a few seats are left, but not above ten or when sold out", async () => {
+    mockElf();
+    renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    expect(item("elf-abd-2315")).toHaveTextContent("Only 3 seats left");
+    expect(item("elf-lon-sat")).toHaveTextContent("Only 10 seats left");
+    expect(item("elf-abd-2330")).not.toHaveTextContent(/seats? left/);
+    expect(item("elf-abd-1830")).not.toHaveTextContent(/seats? left/);
+    expect(item("elf-abd-sun")).not.toHaveTextContent(/seats? left/);
+    expect(screen.getAllByText(/^Only \d+ seats? left$/)).toHaveLength(2);
+  });
+
+  it("says when there are no upcoming screenings", async () => {
+    mockElf([]);
+    renderAt("/films/elf");
+
+    expect(await screen.findByText("There are no upcoming screenings of this film yet.")).toBeInTheDocument();
+    expect(screen.queryByTestId("screening")).not.toBeInTheDocument();
+  });
+
+  it("shows a loading message first", async () => {
+    mockElf();
+    renderAt("/films/elf");
+
+    expect(screen.getByRole("status")).toHaveTextContent("Loading film…");
+    expect(await screen.findByRole("heading", { level: 1, name: "Elf" })).toBeInTheDocument();
+  });
+
+  it("shows the not-found page when the API has no such film", async () => {
+    mockApi({ "/api/films/krampus/": notFound("Film"), "/api/screenings/": page([]) });
+    renderAt("/films/krampus");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Film not found" })).toBeInTheDocument();
+    expect(screen.getByRole("link", { name: "See all films" })).toHaveAttribute("href", "/");
+  });
+
+  it("recovers from an error with Try again", async () => {
+    let calls = 0;
+    const fetchMock = mockApi({
+      "/api/films/elf/": () => (++calls === 1 ? serverError() : ELF),
+      "/api/screenings/": page(SCREENINGS),
+    });
+    const { user } = renderAt("/films/elf");
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Sorry, we couldn't load this film.");
+    await user.click(within(alert).getByRole("button", { name: "Try again" }));
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Elf" })).toBeInTheDocument();
+    expect(requestedPaths(fetchMock).filter((p) => p === "/api/films/elf/")).toHaveLength(2);
+  });
+});

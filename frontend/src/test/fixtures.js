@@ -1,0 +1,105 @@
+/** Realistic API payloads, shaped like the Django REST API's responses. */
+
+export function film(overrides = {}) {
+  return {
+    slug: "elf",
+    name: "Elf",
+    release_date: "2003",
+    genre: "Comedy",
+    certificate: "PG",
+    description: "Raised as an elf at the North Pole, Buddy travels to New York to find his real father.",
+    running_time: 97,
+    showing_from: "From Friday 4 December",
+    image_1: null,
+    image_2: null,
+    copyright: "© 2003 New Line Productions, Inc.",
+    sold_out: false,
+    screenings_total: 4,
+    screenings_sold_out: 1,
+    ...overrides,
+  };
+}
+
+export const FILMS = [
+  film(),
+  film({
+    slug: "the-polar-express",
+    name: "The Polar Express",
+    release_date: "2004",
+    genre: "Animation",
+    certificate: "U",
+    running_time: 100,
+    image_1: "https://media.example.test/films/polar-express.jpg",
+    sold_out: true,
+    screenings_total: 2,
+    screenings_sold_out: 2,
+  }),
+  film({
+    slug: "its-a-wonderful-life",
+    name: "It's a Wonderful Life",
+    release_date: "1946",
+    genre: "Drama",
+    certificate: "U",
+    running_time: 130,
+    screenings_total: 0,
+    screenings_sold_out: 0,
+  }),
+];
+
+export const CINEMAS = [
+  {
+    slug: "aberdeen-queens-links",
+    name: "Aberdeen - Queens Links",
+    address: "Queens Links Leisure Park, Links Road, Aberdeen AB24 5EN",
+    lat: 57.1557,
+    lng: -2.0791,
+  },
+  {
+    slug: "edinburgh-omni-centre",
+    name: "Edinburgh - Omni Centre",
+    address: "Greenside Place, Edinburgh EH1 3AA",
+    lat: 55.9566,
+    lng: -3.1856,
+  },
+  {
+    slug: "london-leicester-square",
+    name: "London - Leicester Square",
+    address: "3 Cranbourn Street, London WC2H 7AL",
+    lat: 51.5111,
+    lng: -0.1297,
+  },
+  {
+    slug: "star-city",
+    name: "Star City",
+    address: "Watson Road, Nechells, Birmingham B7 5SA",
+    lat: 52.4993,
+    lng: -1.8608,
+  },
+  {
+    slug: "manchester-printworks",
+    name: "Manchester - Printworks",
+    address: "27 Withy Grove, Manchester M4 2BS",
+    lat: null,
+    lng: null,
+  },
+];
+
+export function screening(overrides = {}) {
+  return {
+    slug: "elf-aberdeen-queens-links-2026-12-12-18-30",
+    film: "elf",
+    film_name: "Elf",
+    cinema: "aberdeen-queens-links",
+    cinema_name: "Aberdeen - Queens Links",
+    starts_at: "2026-12-12T18:30:00Z",
+    capacity: 50,
+    seats_left: 42,
+    sold_out: false,
+    ...overrides,
+  };
+}
+
+/** A page of a paginated list endpoint. */
+export function page(results, { next = null, previous = null, count = results.length } = {}) {
+  return { count, next, previous, results };
+}

@@ -1,0 +1,30 @@
+import react from "@vitejs/plugin-react";
+import { defineConfig } from "vitest/config";
+
+// Tests run in a zone far from London so that any date formatting that leans on
+// the machine's time zone instead of Europe/London shows up as a failure.
+process.env.TZ = "Pacific/Kiritimati";
+
+export default defineConfig({
+  plugins: [react()],
+  base: "/",
+  server: {
+    proxy: {
+      "/api": "http://127.0.0.1:8000",
+    },
+  },
+  build: {
+    outDir: "dist",
+    assetsDir: "assets",
+    // Keep every asset a file under /assets/ (no data: URIs) so a strict
+    // Content-Security-Policy on the Django side never has to allow data:.
+    assetsInlineLimit: 0,
+  },
+  test: {
+    environment: "jsdom",
+    setupFiles: ["./src/test/setup.js"],
+    include: ["src/**/*.test.{js,jsx}"],
+    restoreMocks: true,
+    unstubGlobals: true,
+  },
+});
