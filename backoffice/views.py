@@ -28,4 +28,12 @@ def public_site(request: HttpRequest) -> HttpResponse:
             status=503,
             content_type="text/plain; charset=utf-8",
         )
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    # The built app has no inline scripts or styles, so it can be held to its own origin.
+    # Film images may be served from a media host, hence https: for images only.
+    response["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+    response["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
+    return response

@@ -32,3 +32,12 @@ def test_the_app_page_is_read_only(client, tmp_path):
     (tmp_path / "index.html").write_text("<div id=root></div>")
     with override_settings(FRONTEND_DIST=tmp_path):
         assert client.post("/films/elf").status_code == 405
+
+
+def test_the_app_page_is_held_to_its_own_origin(client, tmp_path):
+    (tmp_path / "index.html").write_text("<div id=root></div>")
+    with override_settings(FRONTEND_DIST=tmp_path):
+        response = client.get("/")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"
