@@ -177,8 +177,18 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Spreadsheet import and export in the admin (docs/spreadsheets.md).
+# Importing and exporting need their own permissions (import_<model>, export_<model>),
+# separate from add and change: reservation exports carry customers' personal data.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# A file imports whole or not at all; the preview is a dry run inside a rolled-back transaction.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
+# Rows read per query when exporting (the library's default of 100 means many round trips).
+IMPORT_EXPORT_CHUNK_SIZE = 2000
 
 LOGGING = {
     "version": 1,

@@ -34,6 +34,7 @@ class Cinema(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("import_cinema", "Can import cinemas"), ("export_cinema", "Can export cinemas")]
         constraints = [
             models.CheckConstraint(condition=models.Q(lat__gte=-90, lat__lte=90), name="cinema_lat_range"),
             models.CheckConstraint(condition=models.Q(lng__gte=-180, lng__lte=180), name="cinema_lng_range"),
@@ -84,6 +85,7 @@ class Film(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [("import_film", "Can import films"), ("export_film", "Can export films")]
         indexes = [models.Index(fields=["live", "name"], name="film_live_name")]
 
     def __str__(self) -> str:
@@ -106,6 +108,7 @@ class Screening(models.Model):
 
     class Meta:
         ordering = ["starts_at", "pk"]
+        permissions = [("import_screening", "Can import screenings"), ("export_screening", "Can export screenings")]
         constraints = [
             models.CheckConstraint(condition=models.Q(capacity__gte=0), name="screening_capacity_not_negative"),
             models.UniqueConstraint(
@@ -240,6 +243,8 @@ class Reservation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # Exports hold customers' names and emails, so they need their own grant.
+        permissions = [("export_reservation", "Can export reservations")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=0, quantity__lte=MAX_SEATS_PER_RESERVATION),
@@ -265,6 +270,7 @@ class Ticket(models.Model):
 
     class Meta:
         ordering = ["code"]
+        permissions = [("import_ticket", "Can import tickets"), ("export_ticket", "Can export tickets")]
         indexes = [
             # Allocation looks for free tickets of one film; the partial index holds only those.
             models.Index(
@@ -274,3 +280,33 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class DataExchangeLog(models.Model):
+    """One spreadsheet import or export done by a staff member in the admin."""
+
+    class Action(models.TextChoices):
+        IMPORT = "import", "Import"
+        EXPORT = "export", "Export"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(max_length=6, choices=Action)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name="data"
+    )
+    file_format = models.CharField("format", max_length=10)
+    file_name = models.CharField(max_length=255, blank=True)
+    rows = models.PositiveIntegerField(help_text="Rows in the file.")
+    # Import outcome; empty for exports.
+    new_rows = models.PositiveIntegerField(null=True, blank=True)
+    updated_rows = models.PositiveIntegerField(null=True, blank=True)
+    skipped_rows = models.PositiveIntegerField(null=True, blank=True, help_text="Unchanged rows.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "spreadsheet import or export"
+        verbose_name_plural = "spreadsheet imports and exports"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} of {self.rows:,} {self.content_type.name} rows ({self.file_format})"

@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from backoffice.campaign.admin import access_codes, catalogue, reservations, screenings, tickets  # noqa: F401
+from backoffice.campaign.admin import (  # noqa: F401
+    access_codes,
+    catalogue,
+    data_exchange,
+    reservations,
+    screenings,
+    tickets,
+)
 
 admin.site.site_header = "Xmas Films back office"
 admin.site.site_title = "Xmas Films"

@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
 from backoffice.campaign.models import Cinema, Film
+from backoffice.campaign.resources.catalogue import CinemaResource, FilmResource
 
 
 @admin.register(Cinema)
-class CinemaAdmin(admin.ModelAdmin):
+class CinemaAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [CinemaResource]
     list_display = ["name", "address", "lat", "lng"]
     search_fields = ["name", "address", "slug"]
     readonly_fields = ["slug"]
@@ -12,7 +15,8 @@ class CinemaAdmin(admin.ModelAdmin):
 
 
 @admin.register(Film)
-class FilmAdmin(admin.ModelAdmin):
+class FilmAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [FilmResource]
     list_display = ["name", "release_date", "certificate", "genre", "running_time", "live"]
     list_filter = ["live", "certificate", "genre"]
     list_editable = ["live"]

@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
 from backoffice.campaign.models import Screening
+from backoffice.campaign.resources.screenings import ScreeningResource
 
 
 @admin.register(Screening)
-class ScreeningAdmin(admin.ModelAdmin):
+class ScreeningAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [ScreeningResource]
     list_display = ["starts_at", "film", "cinema", "capacity"]
     list_filter = ["film", "cinema"]
     list_select_related = ["film", "cinema"]

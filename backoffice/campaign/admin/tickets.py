@@ -1,10 +1,15 @@
 from django.contrib import admin
 
+from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
 from backoffice.campaign.models import Ticket
+from backoffice.campaign.resources.tickets import TicketResource
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+    resource_classes = [TicketResource]
+    # One history entry per ticket would be 20,000 rows a file; DataExchangeLog records the import.
+    skip_admin_log = True
     list_display = ["code", "film", "reservation"]
     list_filter = ["film", ("reservation", admin.EmptyFieldListFilter)]
     list_select_related = ["film", "reservation"]

@@ -1,0 +1,1 @@
+"""django-import-export resources: how campaign data looks in staff spreadsheets."""

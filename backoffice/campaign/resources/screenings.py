@@ -1,0 +1,51 @@
+"""The screening schedule in spreadsheets: one row per film, cinema and London start time."""
+
+from import_export.fields import Field
+
+from backoffice.campaign.models import Cinema, Film, Screening
+from backoffice.campaign.resources.base import SpreadsheetResource
+from backoffice.campaign.resources.widgets import LondonDateTimeWidget, NaturalKeyWidget
+
+
+class ScreeningResource(SpreadsheetResource):
+    """Creates a screening, or updates the one with the same film, cinema and start.
+
+    Lowering the capacity below the seats already reserved is refused on that row, by the
+    same ``Screening.clean`` rule as the admin form.
+    """
+
+    film = Field(attribute="film", column_name="film", widget=NaturalKeyWidget(Film))
+    cinema = Field(attribute="cinema", column_name="cinema", widget=NaturalKeyWidget(Cinema))
+    starts_at = Field(attribute="starts_at", column_name="start", widget=LondonDateTimeWidget())
+
+    required_columns = ["film", "cinema", "start"]
+    # The slug is derived from film, cinema and start on save; the (film, cinema, start)
+    # constraint already guards what its uniqueness would.
+    clean_exclude = ("slug",)
+
+    class Meta:
+        model = Screening
+        name = "Screenings"
+        fields = ["film", "cinema", "starts_at", "capacity"]
+        import_id_fields = ["film", "cinema", "starts_at"]
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            # An unknown film, cinema or bad start: treat the row as new so import_instance
+            # reports the bad cell in its column instead of failing the row as a whole.
+            return None
+
+    def before_save_instance(self, instance, row, **kwargs) -> None:
+        if instance.pk is not None:
+            # Bookings may have landed since full_clean counted the seats: lock the screening
+            # (bookings lock it too) and count again before changing its capacity.
+            list(Screening.objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
+            instance.clean()
+
+    def filter_export(self, queryset, **kwargs):
+        return queryset.select_related("film", "cinema")

@@ -1,0 +1,331 @@
+"""Spreadsheet import and export through the admin: preview, confirm, permissions, the log."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+import tablib
+from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from backoffice.campaign.factories import (
+    CinemaFactory,
+    FilmFactory,
+    ReservationFactory,
+    ScreeningFactory,
+    TicketFactory,
+)
+from backoffice.campaign.models import LONDON, Cinema, DataExchangeLog, Film, Reservation, Screening, Ticket
+from backoffice.campaign.resources.formats import XLSX
+
+pytestmark = pytest.mark.django_db
+
+CSV_FORMAT, XLSX_FORMAT = "0", "1"
+
+
+def csv_file(*rows: list) -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return out.getvalue().encode()
+
+
+def xlsx_file(*rows: list) -> bytes:
+    data = tablib.Dataset(headers=rows[0])
+    for row in rows[1:]:
+        data.append(row)
+    return XLSX().export_data(data)
+
+
+def upload(client, model: str, content: bytes, *, name: str = "upload.csv", file_format: str = CSV_FORMAT):
+    return client.post(
+        reverse(f"admin:campaign_{model}_import"),
+        {"resource": "0", "format": file_format, "import_file": SimpleUploadedFile(name, content)},
+    )
+
+
+def confirm(client, model: str, preview):
+    form = preview.context["confirm_form"]
+    return client.post(reverse(f"admin:campaign_{model}_process_import"), form.initial, follow=True)
+
+
+def import_file(client, model: str, content: bytes, **kwargs):
+    preview = upload(client, model, content, **kwargs)
+    assert preview.status_code == 200
+    assert preview.context.get("confirm_form") is not None, preview.content.decode()
+    return preview
+
+
+def export(client, model: str, *, file_format: str = CSV_FORMAT, query: str = ""):
+    resource = {"reservation": "reservationexportresource"}.get(model, f"{model}resource")
+    fields = preview_fields(client, model)
+    data = {"resource": "0", "format": file_format, **{f"{resource}_{field}": "on" for field in fields}}
+    return client.post(reverse(f"admin:campaign_{model}_export") + query, data)
+
+
+def preview_fields(client, model: str) -> list[str]:
+    form = client.get(reverse(f"admin:campaign_{model}_export")).context["form"]
+    return [name.split("_", 1)[1] for name in form.fields if name not in {"resource", "format", "export_items"}]
+
+
+def staff(django_user_model, client, *codenames: str):
+    user = django_user_model.objects.create_user("staff", password="-", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaign", codename__in=codenames))
+    client.force_login(user)
+    return user
+
+
+# -- good files import after confirm ------------------------------------------------------------
+
+
+def test_cinemas_import_after_the_preview_is_confirmed(admin_client, admin_user):
+    content = csv_file(["name", "address", "lat", "lng"], ["York - Vangarde", "Vangarde Way", "53.99", "-1.05"])
+    preview = import_file(admin_client, "cinema", content, name="cinemas.csv")
+    assert b"1 new, 0 updated, 0 unchanged or empty" in preview.content
+    assert not Cinema.objects.exists()
+
+    done = confirm(admin_client, "cinema", preview)
+    assert done.redirect_chain[-1][0] == reverse("admin:campaign_cinema_changelist")
+    assert list(Cinema.objects.values_list("name", "slug", "lat", "lng")) == [
+        ("York - Vangarde", "york-vangarde", 53.99, -1.05)
+    ]
+    log = DataExchangeLog.objects.get()
+    assert (log.action, log.content_type.model, log.file_format, log.file_name, log.user) == (
+        "import",
+        "cinema",
+        "csv",
+        "cinemas.csv",
+        admin_user,
+    )
+    assert (log.rows, log.new_rows, log.updated_rows, log.skipped_rows) == (1, 1, 0, 0)
+
+
+def test_films_import_from_xlsx(admin_client):
+    content = xlsx_file(["name", "release_year", "certificate", "running_time", "live"], ["Elf", 2003, "PG", 97, "yes"])
+    confirm(
+        admin_client, "film", import_file(admin_client, "film", content, name="films.xlsx", file_format=XLSX_FORMAT)
+    )
+    assert list(Film.objects.values_list("name", "release_date", "running_time", "live")) == [("Elf", "2003", 97, True)]
+    assert DataExchangeLog.objects.get().file_format == "xlsx"
+
+
+def test_screenings_import_and_update_by_film_cinema_and_start(admin_client):
+    elf, york = FilmFactory(name="Elf"), CinemaFactory(name="York - Vangarde")
+    existing = ScreeningFactory(film=elf, cinema=york, starts_at=dt.datetime(2026, 12, 1, 18, 0, tzinfo=LONDON))
+    content = csv_file(
+        ["film", "cinema", "start", "capacity"],
+        ["Elf", "york-vangarde", "2026-12-01 18:00", "30"],
+        ["elf", "York - Vangarde", "2026-12-02 20:15", "25"],
+    )
+    preview = import_file(admin_client, "screening", content)
+    assert b"1 new, 1 updated, 0 unchanged or empty" in preview.content
+    confirm(admin_client, "screening", preview)
+    existing.refresh_from_db()
+    assert existing.capacity == 30
+    assert Screening.objects.get(starts_at=dt.datetime(2026, 12, 2, 20, 15, tzinfo=LONDON)).capacity == 25
+
+
+def test_tickets_import_after_confirm(admin_client):
+    FilmFactory(name="Elf")
+    content = csv_file(["code", "film"], *([f"ELF-{i:04d}", "elf"] for i in range(300)))
+    preview = import_file(admin_client, "ticket", content)
+    assert not Ticket.objects.exists()
+    done = confirm(admin_client, "ticket", preview)
+    assert Ticket.objects.filter(film__slug="elf", reservation=None).count() == 300
+    assert "Import finished: 300 new" in done.content.decode()
+    assert DataExchangeLog.objects.get().new_rows == 300
+
+
+# -- bad files show their errors and write nothing ----------------------------------------------
+
+
+BAD_FILES = {
+    "cinema": (
+        csv_file(["name", "lat"], ["Good", "50"], ["", "1"], ["Far", "95"]),
+        ["Row 3, name: This field cannot be blank.", "Row 4, lat: Ensure this value is less than or equal to 90."],
+    ),
+    "film": (
+        csv_file(["name", "certificate", "live"], ["Good", "PG", "yes"], ["Bad", "X", "perhaps"]),
+        [
+            "Row 3, certificate: Value &#x27;X&#x27; is not a valid choice.",
+            "Row 3, live: &quot;perhaps&quot; is not yes or no.",
+        ],
+    ),
+    "screening": (
+        csv_file(
+            ["film", "cinema", "start", "capacity"],
+            ["elf", "york-vangarde", "2026-12-01 18:00", "30"],
+            ["Elf 2", "york-vangarde", "2026-12-01 18:00", "30"],
+            ["elf", "york-vangarde", "tomorrow", "30"],
+            ["elf", "york-vangarde", "2026-12-03 18:00", "-1"],
+        ),
+        [
+            "Row 3, film: No film has the slug or name &quot;Elf 2&quot;.",
+            "Row 4, start: &quot;tomorrow&quot; is not a start time",
+            "Row 5, capacity: Ensure this value is greater than or equal to 0.",
+        ],
+    ),
+    "ticket": (
+        csv_file(["code", "film"], ["NEW-1", "elf"], ["NEW-1", "elf"], ["OLD-1", "elf"], ["NEW-2", "Elf 2"]),
+        [
+            "Row 3, code: Code &quot;NEW-1&quot; is also on row 2; each ticket code can appear only once.",
+            "Row 4, code: Code &quot;OLD-1&quot; is already in stock (film: Elf).",
+            "Row 5, film: No film has the slug or name &quot;Elf 2&quot;.",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("model", BAD_FILES)
+def test_a_file_with_bad_rows_shows_each_error_and_writes_nothing(admin_client, model):
+    elf = FilmFactory(name="Elf")
+    CinemaFactory(name="York - Vangarde")
+    TicketFactory(code="OLD-1", film=elf)
+    content, expected = BAD_FILES[model]
+    before = {m: list(m.objects.values()) for m in (Cinema, Film, Screening, Ticket)}
+
+    preview = upload(admin_client, model, content)
+    assert preview.status_code == 200
+    assert preview.context.get("confirm_form") is None
+    html = preview.content.decode()
+    assert "nothing was imported" in html
+    for message in expected:
+        assert message in html
+    assert {m: list(m.objects.values()) for m in (Cinema, Film, Screening, Ticket)} == before
+    assert not DataExchangeLog.objects.exists()
+
+
+def test_a_file_missing_a_column_gets_one_clear_error_and_no_traceback(admin_client):
+    preview = upload(admin_client, "ticket", csv_file(["code"], ["A"], ["B"]))
+    html = preview.content.decode()
+    assert "The file has no film column. Its columns are: code. Expected: code, film." in html
+    assert "Traceback" not in html
+    assert preview.context.get("confirm_form") is None
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused(admin_client):
+    preview = upload(admin_client, "ticket", b"\x00\x01 not a workbook", name="x.xlsx", file_format=XLSX_FORMAT)
+    assert preview.status_code == 200
+    assert "Ensure you have chosen the correct format for the file." in preview.content.decode()
+
+
+def test_a_row_that_goes_bad_between_preview_and_confirm_stops_the_whole_file(admin_client):
+    elf = FilmFactory(name="Elf")
+    preview = import_file(admin_client, "ticket", csv_file(["code", "film"], ["A-1", "elf"], ["A-2", "elf"]))
+    TicketFactory(code="A-2", film=elf)  # someone else loads the same code meanwhile
+
+    done = confirm(admin_client, "ticket", preview)
+    assert "Nothing was imported" in done.content.decode()
+    assert done.redirect_chain[-1][0] == reverse("admin:campaign_ticket_import")
+    assert list(Ticket.objects.values_list("code", flat=True)) == ["A-2"]
+    assert not DataExchangeLog.objects.exists()
+
+
+# -- exports ------------------------------------------------------------------------------------
+
+
+def test_export_then_import_through_the_admin_gives_the_same_rows(admin_client):
+    CinemaFactory.create_batch(3)
+    CinemaFactory(name='=HYPERLINK("http://evil.example","Tickets")', lat=None, lng=None)
+    before = list(Cinema.objects.values())
+
+    exported = export(admin_client, "cinema")
+    assert exported["Content-Type"] == "text/csv"
+    assert "'=HYPERLINK(" in exported.content.decode()
+
+    preview = import_file(admin_client, "cinema", exported.content)
+    assert b"0 new, 0 updated, 4 unchanged or empty" in preview.content
+    confirm(admin_client, "cinema", preview)
+    assert list(Cinema.objects.values()) == before
+    assert list(DataExchangeLog.objects.order_by("pk").values_list("action", "rows")) == [("export", 4), ("import", 4)]
+
+
+@pytest.mark.parametrize("file_format", [CSV_FORMAT, XLSX_FORMAT])
+def test_screening_export_names_film_and_cinema_by_slug(admin_client, file_format):
+    ScreeningFactory(
+        film=FilmFactory(name="Elf"),
+        cinema=CinemaFactory(name="York"),
+        starts_at=dt.datetime(2026, 12, 19, 18, 30, tzinfo=LONDON),
+        capacity=40,
+    )
+    response = export(admin_client, "screening", file_format=file_format)
+    if file_format == XLSX_FORMAT:
+        rows, capacity = XLSX().create_dataset(response.content).dict, 40  # a number cell
+    else:
+        rows, capacity = list(csv.DictReader(io.StringIO(response.content.decode()))), "40"
+    assert rows == [{"film": "elf", "cinema": "york", "start": "2026-12-19 18:30", "capacity": capacity}]
+
+
+def test_reservation_export_follows_the_changelist_filter(admin_client, admin_user):
+    elf, klaus = FilmFactory(name="Elf"), FilmFactory(name="Klaus")
+    wanted = ReservationFactory(screening=ScreeningFactory(film=elf), name="Ann")
+    ReservationFactory(screening=ScreeningFactory(film=klaus), name="Bob")
+    response = export(admin_client, "reservation", query=f"?screening__film__id__exact={elf.pk}")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert [(row["reference"], row["name"], row["film"]) for row in rows] == [(wanted.reservation_id, "Ann", "Elf")]
+    log = DataExchangeLog.objects.get()
+    assert (log.action, log.content_type.model, log.rows, log.user) == ("export", "reservation", 1, admin_user)
+
+
+# -- permissions --------------------------------------------------------------------------------
+
+
+def test_staff_without_the_import_permission_cannot_import(client, django_user_model):
+    staff(django_user_model, client, "view_ticket", "add_ticket", "change_ticket")
+    changelist = client.get(reverse("admin:campaign_ticket_changelist"))
+    assert changelist.status_code == 200
+    assert reverse("admin:campaign_ticket_import").encode() not in changelist.content
+    assert client.get(reverse("admin:campaign_ticket_import")).status_code == 403
+    FilmFactory(name="Elf")
+    assert upload(client, "ticket", csv_file(["code", "film"], ["A", "elf"])).status_code == 403
+    assert client.post(reverse("admin:campaign_ticket_process_import"), {}).status_code == 403
+    assert not Ticket.objects.exists()
+
+
+def test_the_import_permission_opens_the_import(client, django_user_model):
+    staff(django_user_model, client, "view_ticket", "import_ticket")
+    changelist = client.get(reverse("admin:campaign_ticket_changelist"))
+    assert reverse("admin:campaign_ticket_import").encode() in changelist.content
+    FilmFactory(name="Elf")
+    confirm(client, "ticket", import_file(client, "ticket", csv_file(["code", "film"], ["A", "elf"])))
+    assert Ticket.objects.filter(code="A").exists()
+
+
+def test_reservation_export_needs_the_export_permission(client, django_user_model):
+    ReservationFactory(name="Ann")
+    user = staff(django_user_model, client, "view_reservation", "change_reservation")
+    changelist = client.get(reverse("admin:campaign_reservation_changelist"))
+    assert changelist.status_code == 200
+    assert reverse("admin:campaign_reservation_export").encode() not in changelist.content
+    assert client.get(reverse("admin:campaign_reservation_export")).status_code == 403
+    assert client.post(reverse("admin:campaign_reservation_export"), {"format": CSV_FORMAT}).status_code == 403
+
+    user.user_permissions.add(Permission.objects.get(codename="export_reservation"))
+    client.force_login(user)
+    assert (
+        reverse("admin:campaign_reservation_export").encode()
+        in client.get(reverse("admin:campaign_reservation_changelist")).content
+    )
+    response = export(client, "reservation")
+    assert response.status_code == 200
+    assert "Ann" in response.content.decode()
+    assert not DataExchangeLog.objects.exclude(user=user).exists()
+
+
+def test_reservations_cannot_be_imported(admin_client):
+    changelist = admin_client.get(reverse("admin:campaign_reservation_changelist"))
+    assert b"import_link" not in changelist.content
+    assert Reservation.objects.count() == 0
+
+
+def test_the_log_is_read_only(admin_client):
+    FilmFactory()
+    export(admin_client, "film")
+    assert admin_client.get(reverse("admin:campaign_dataexchangelog_changelist")).status_code == 200
+    log = DataExchangeLog.objects.get()
+    assert admin_client.get(reverse("admin:campaign_dataexchangelog_add")).status_code == 403
+    change = admin_client.post(reverse("admin:campaign_dataexchangelog_change", args=[log.pk]), {"rows": 99})
+    assert change.status_code == 403
+    log.refresh_from_db()
+    assert log.rows == 1
