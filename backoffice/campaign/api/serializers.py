@@ -3,6 +3,9 @@
 Reservations, names, emails, access codes and tickets have no serializer here on purpose.
 """
 
+from collections.abc import Callable
+from functools import cached_property
+
 from django.db.models import F, QuerySet
 from rest_framework import serializers
 
@@ -49,11 +52,12 @@ class CinemaSerializer(serializers.ModelSerializer):
 
 
 class ScreeningSerializer(serializers.Serializer):
-    """An upcoming screening with its sold-out status.
+    """An upcoming screening with its sold-out status, from a row of ``screening_rows()``.
 
-    Reads the flat rows of ``screening_rows()`` (dicts from ``.values()``, or screenings annotated
-    the same way): the list endpoint sends up to a thousand of them per page, and flat rows skip
-    building two related model instances per screening.
+    The list sends up to 1,000 screenings a page, so rows are flat dicts from ``.values()`` (no
+    model instances) and ``to_representation`` copies the values that already are JSON types
+    instead of running each through its field, which costs DRF tens of microseconds per row.
+    The declared fields still describe the shape for the schema.
     """
 
     slug = serializers.CharField(read_only=True)
@@ -67,6 +71,17 @@ class ScreeningSerializer(serializers.Serializer):
     capacity = serializers.IntegerField(read_only=True)
     seats_left = serializers.IntegerField(read_only=True, min_value=0)
     sold_out = serializers.BooleanField(read_only=True)
+
+    def to_representation(self, row: dict) -> dict:
+        return {name: row[key] if convert is None else convert(row[key]) for name, key, convert in self._columns}
+
+    @cached_property
+    def _columns(self) -> list[tuple[str, str, Callable | None]]:
+        as_is = (serializers.CharField, serializers.IntegerField, serializers.BooleanField)
+        return [
+            (name, field.source, None if isinstance(field, as_is) else field.to_representation)
+            for name, field in self.fields.items()
+        ]
 
 
 def screening_rows(screenings: ScreeningQuerySet) -> QuerySet:

@@ -1,7 +1,7 @@
 """The public, read-only API: live films, cinemas and upcoming screenings, each by slug.
 
-Every list costs two SQL queries (the page and its count) whatever the number of rows, and
-every response is cached server-side and marked publicly cacheable (see ``cache.py``).
+Every list costs two SQL queries (the page and its count) whatever the number of rows.
+Responses are cached server-side and marked publicly cacheable by ``cache.ApiCacheMiddleware``.
 """
 
 import datetime as dt
@@ -13,7 +13,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import filters, viewsets
 from rest_framework.exceptions import ValidationError
 
-from backoffice.campaign.api.cache import cache_api_response
 from backoffice.campaign.api.serializers import (
     CinemaSerializer,
     FilmSerializer,
@@ -28,10 +27,6 @@ DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
-
-    @classmethod
-    def as_view(cls, actions=None, **initkwargs):
-        return cache_api_response(super().as_view(actions, **initkwargs))
 
 
 class FilmViewSet(PublicViewSet):
