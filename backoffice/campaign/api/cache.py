@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 API_PREFIX = "/api/"
 GENERATION_KEY = "api:generation"
@@ -38,10 +38,11 @@ def _generation() -> int:
 
 
 def _response_key(request: HttpRequest) -> str:
-    # The browsable renderer (DEBUG only) answers browsers with HTML: keep it apart from JSON.
-    flavour = "html" if "text/html" in request.headers.get("Accept", "") else "json"
+    # Accept picks the format (the schema as YAML or JSON, the browsable pages with DEBUG), so it
+    # is part of the key; responses say so with Vary: Accept.
+    accept = request.headers.get("Accept", "")
     url = request.build_absolute_uri()
-    digest = hashlib.sha256(f"{_generation()}|{flavour}|{url}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{_generation()}|{accept}|{url}".encode()).hexdigest()
     return f"api:response:{digest}"
 
 
@@ -73,6 +74,7 @@ class ApiCacheMiddleware:
         response = self.get_response(request)
         if response.status_code < 500:
             patch_cache_control(response, public=True, max_age=settings.API_CACHE_SECONDS)
+            patch_vary_headers(response, ["Accept"])
         if request.method == "GET" and response.status_code == 200 and not response.streaming and not response.cookies:
             entry = (time.time(), dict(response.items()), response.content)
             cache.set(key, entry, timeout=settings.API_CACHE_SECONDS)

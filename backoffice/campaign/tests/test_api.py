@@ -414,6 +414,14 @@ def test_only_the_api_is_cached(client):
     assert "Age" not in client.get(reverse("admin:login"))
 
 
+def test_each_format_is_cached_apart(client):
+    yaml = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi")
+    json = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert yaml.content.startswith(b"openapi:")
+    assert json.json()["openapi"].startswith("3.")
+    assert "Accept" in json["Vary"]
+
+
 def test_each_url_is_cached_apart(client):
     elf = ScreeningFactory(film=FilmFactory(name="Elf"))
     ScreeningFactory(film=FilmFactory(name="Muppets"))
