@@ -50,12 +50,15 @@ INSTALLED_APPS = [
     "import_export",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "backoffice.campaign",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Early, so a cached API answer skips everything below (docs/api.md).
+    "backoffice.campaign.api.cache.ApiCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -137,12 +140,15 @@ FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/?(static/.+\.[0-9a-f]{12}\.|assets/.+-[A-Za-z0-9_-]{8,}\.)"
 
+# Per-process memory: nothing to run beside the site. The public API caches its responses here
+# for API_CACHE_SECONDS; see docs/api.md for what that means with several server processes.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "xmas-films",
     }
 }
+API_CACHE_SECONDS = 60
 
 # Security headers. HTTPS-only settings apply when DEBUG is off; SECURE_SSL_REDIRECT can be
 # turned off where a proxy in front already redirects.
@@ -169,12 +175,18 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "backoffice.campaign.api.pagination.PublicPagination",
+    "PAGE_SIZE": 100,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Xmas Films public API",
     "DESCRIPTION": "Read-only listings of live films, cinemas and upcoming screenings.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page loads Swagger UI from our own static files: it must work without internet.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Spreadsheet import and export in the admin (docs/spreadsheets.md).

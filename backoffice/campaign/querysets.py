@@ -1,14 +1,87 @@
-"""Reusable queries over films and screenings."""
+"""Reusable queries over films and screenings, including where sold-out status is computed.
+
+Seats reserved are counted with a correlated subquery per screening rather than a JOIN plus
+GROUP BY: the subquery never multiplies rows, so the annotations chain with any filter, ordering,
+``select_related`` or further annotation, and stay one SQL query for any number of screenings.
+The ``(screening, quantity)`` index on reservations answers each subquery from the index alone.
+"""
 
 from django.db import models
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+
+
+def _reserved_seats() -> Coalesce:
+    """Seats held by the reservations of the screening in the outer query (0 when it has none)."""
+    from backoffice.campaign.models import Reservation  # models import this module
+
+    seats = (
+        Reservation.objects.filter(screening=OuterRef("pk"))
+        .order_by()
+        .values("screening")
+        .annotate(seats=Sum("quantity"))
+        .values("seats")
+    )
+    return Coalesce(Subquery(seats, output_field=IntegerField()), 0)
+
+
+class ScreeningQuerySet(models.QuerySet):
+    def upcoming(self) -> "ScreeningQuerySet":
+        return self.filter(starts_at__gte=timezone.now())
+
+    def public(self) -> "ScreeningQuerySet":
+        """What the public site may list: upcoming screenings of live films."""
+        return self.upcoming().filter(film__live=True)
+
+    def with_sold_out(self) -> "ScreeningQuerySet":
+        """Annotate ``seats_reserved``, ``seats_left`` (never negative) and ``sold_out``.
+
+        Cancelled reservations hold quantity 0, so they count for nothing. A screening is sold
+        out when its reserved seats reach its capacity, so a capacity of 0 is sold out.
+        """
+        return self.annotate(seats_reserved=_reserved_seats()).annotate(
+            seats_left=Greatest(F("capacity") - F("seats_reserved"), 0, output_field=IntegerField()),
+            sold_out=ExpressionWrapper(Q(seats_reserved__gte=F("capacity")), output_field=BooleanField()),
+        )
+
+    def sold_out(self) -> "ScreeningQuerySet":
+        return self._with_sold_out_once().filter(sold_out=True)
+
+    def available(self) -> "ScreeningQuerySet":
+        return self._with_sold_out_once().filter(sold_out=False)
+
+    def _with_sold_out_once(self) -> "ScreeningQuerySet":
+        return self if "sold_out" in self.query.annotations else self.with_sold_out()
 
 
 class FilmQuerySet(models.QuerySet):
     def live(self) -> "FilmQuerySet":
         return self.filter(live=True)
 
+    def with_sold_out(self) -> "FilmQuerySet":
+        """Annotate ``screenings_total`` and ``screenings_sold_out`` (upcoming screenings only)
+        and ``sold_out``: every upcoming screening is sold out.
 
-class ScreeningQuerySet(models.QuerySet):
-    def upcoming(self) -> "ScreeningQuerySet":
-        return self.filter(starts_at__gte=timezone.now())
+        A film with no upcoming screenings is *not* sold out: there is nothing left to book, but
+        nothing was booked out either, and ``screenings_total == 0`` already says so. Calling it
+        sold out would tell the public a film is in demand when it simply has no dates yet.
+        """
+        from backoffice.campaign.models import Screening  # models import this module
+
+        upcoming = Screening.objects.upcoming().filter(film=OuterRef("pk")).order_by()
+        return self.annotate(
+            screenings_total=_count(upcoming),
+            screenings_sold_out=_count(upcoming.sold_out()),
+            # Said as "has upcoming screenings and none of them is available" rather than by
+            # comparing the two counts: EXISTS stops at the first screening with seats left.
+            sold_out=ExpressionWrapper(
+                Q(Exists(upcoming)) & ~Q(Exists(upcoming.available())), output_field=BooleanField()
+            ),
+        )
+
+
+def _count(screenings: ScreeningQuerySet) -> Coalesce:
+    """Number of rows of a subquery correlated on the film (0 when there are none)."""
+    counted = screenings.values("film").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)

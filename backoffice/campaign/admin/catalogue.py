@@ -17,7 +17,7 @@ class CinemaAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 @admin.register(Film)
 class FilmAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [FilmResource]
-    list_display = ["name", "release_date", "certificate", "genre", "running_time", "live"]
+    list_display = ["name", "release_date", "certificate", "genre", "running_time", "live", "screenings_sold_out"]
     list_filter = ["live", "certificate", "genre"]
     list_editable = ["live"]
     search_fields = ["name", "slug", "genre"]
@@ -29,3 +29,10 @@ class FilmAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
         ),
         ("Images", {"fields": ["image_1", "image_2", "copyright"]}),
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_sold_out()
+
+    @admin.display(description="Upcoming screenings sold out / total", ordering="screenings_sold_out")
+    def screenings_sold_out(self, film: Film) -> str:
+        return f"{film.screenings_sold_out} / {film.screenings_total}"

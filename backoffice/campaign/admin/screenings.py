@@ -5,14 +5,45 @@ from backoffice.campaign.models import Screening
 from backoffice.campaign.resources.screenings import ScreeningResource
 
 
+class SoldOutFilter(admin.SimpleListFilter):
+    title = "sold out"
+    parameter_name = "sold_out"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.sold_out()
+        if self.value() == "no":
+            return queryset.available()
+        return queryset
+
+
 @admin.register(Screening)
 class ScreeningAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [ScreeningResource]
-    list_display = ["starts_at", "film", "cinema", "capacity"]
-    list_filter = ["film", "cinema"]
+    list_display = ["starts_at", "film", "cinema", "capacity", "seats_reserved", "seats_left", "sold_out"]
+    list_filter = [SoldOutFilter, "film", "cinema"]
     list_select_related = ["film", "cinema"]
     date_hierarchy = "starts_at"
     search_fields = ["slug", "film__name", "cinema__name"]
     autocomplete_fields = ["film", "cinema"]
     readonly_fields = ["slug"]
     ordering = ["starts_at", "pk"]
+
+    def get_queryset(self, request):
+        # One subquery per row inside the page's single query; the columns below read its results.
+        return super().get_queryset(request).with_sold_out()
+
+    @admin.display(description="Reserved", ordering="seats_reserved")
+    def seats_reserved(self, screening: Screening) -> int:
+        return screening.seats_reserved
+
+    @admin.display(description="Seats left", ordering="seats_left")
+    def seats_left(self, screening: Screening) -> int:
+        return screening.seats_left
+
+    @admin.display(description="Sold out", boolean=True, ordering="sold_out")
+    def sold_out(self, screening: Screening) -> bool:
+        return screening.sold_out

@@ -1,3 +1,21 @@
-"""The public, read-only API."""
+"""The public, read-only API, its OpenAPI schema and its interactive docs (served offline)."""
 
-urlpatterns: list = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from backoffice.campaign.api.views import CinemaViewSet, FilmViewSet, ScreeningViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.include_format_suffixes = False
+router.register("films", FilmViewSet, basename="film")
+router.register("cinemas", CinemaViewSet, basename="cinema")
+router.register("screenings", ScreeningViewSet, basename="screening")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

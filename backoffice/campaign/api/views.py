@@ -1,0 +1,92 @@
+"""The public, read-only API: live films, cinemas and upcoming screenings, each by slug.
+
+Every list costs two SQL queries (the page and its count) whatever the number of rows.
+Responses are cached server-side and marked publicly cacheable by ``cache.ApiCacheMiddleware``.
+"""
+
+import datetime as dt
+import re
+
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import filters, viewsets
+from rest_framework.exceptions import ValidationError
+
+from backoffice.campaign.api.serializers import (
+    CinemaSerializer,
+    FilmSerializer,
+    ScreeningSerializer,
+    screening_rows,
+)
+from backoffice.campaign.models import LONDON, Cinema, Film, Screening
+
+# fromisoformat alone would also take week dates and the compact form (2026-W52-4, 20261224).
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class PublicViewSet(viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+
+
+class FilmViewSet(PublicViewSet):
+    """Live films, by name, each with the sold-out status of its upcoming screenings."""
+
+    serializer_class = FilmSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return Film.objects.live().with_sold_out().order_by("name", "pk")
+
+
+class CinemaViewSet(PublicViewSet):
+    """Cinemas, by name. ``?search=`` matches words in the name or address, in any case."""
+
+    serializer_class = CinemaSerializer
+    queryset = Cinema.objects.order_by("name", "pk")
+    filter_backends = [filters.SearchFilter]
+    search_fields = ["name", "address"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("film", OpenApiTypes.STR, description="Only screenings of the film with this slug."),
+            OpenApiParameter("cinema", OpenApiTypes.STR, description="Only screenings at the cinema with this slug."),
+            OpenApiParameter(
+                "date", OpenApiTypes.DATE, description="Only screenings on this Europe/London day (YYYY-MM-DD)."
+            ),
+        ]
+    )
+)
+class ScreeningViewSet(PublicViewSet):
+    """Upcoming screenings of live films, by cinema name then start, with seats left and sold-out status."""
+
+    serializer_class = ScreeningSerializer
+
+    def get_queryset(self) -> QuerySet:
+        screenings = Screening.objects.public()
+        if self.action == "list":
+            screenings = self._filtered(screenings)
+        return screening_rows(screenings.order_by("cinema__name", "starts_at", "pk"))
+
+    def _filtered(self, screenings):
+        params = self.request.query_params
+        if film := params.get("film"):
+            screenings = screenings.filter(film__slug=film)
+        if cinema := params.get("cinema"):
+            screenings = screenings.filter(cinema__slug=cinema)
+        if (day := params.get("date")) is not None:
+            start = dt.datetime.combine(_parse_day(day), dt.time.min, tzinfo=LONDON)
+            # The next midnight in London, which is not always 24 hours later (clock changes).
+            end = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time.min, tzinfo=LONDON)
+            screenings = screenings.filter(starts_at__gte=start, starts_at__lt=end)
+        return screenings
+
+
+def _parse_day(value: str) -> dt.date:
+    try:
+        if not DAY.fullmatch(value):
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({"date": [f"Give the date as YYYY-MM-DD, e.g. 2026-12-24 (got {value!r})."]}) from None
