@@ -1,0 +1,112 @@
+"""The public site as a visitor sees it: real Chromium, the built app, real API data."""
+
+import datetime as dt
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from backoffice.campaign.factories import (
+    AccessCodeFactory,
+    CinemaFactory,
+    FilmFactory,
+    ReservationFactory,
+    ScreeningFactory,
+    TicketFactory,
+)
+from backoffice.campaign.models import Reservation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def campaign():
+    elf = FilmFactory(name="Elf", certificate="PG", running_time=97, genre="Comedy")
+    FilmFactory(name="The Unreleased Sequel", live=False)
+    york = CinemaFactory(name="York - Vangarde", address="Vangarde Way, York YO32 9AE", lat=53.99, lng=-1.07)
+    bath = CinemaFactory(name="Bath - SouthGate", address="SouthGate, Bath BA1 1AN", lat=51.38, lng=-2.36)
+    start = timezone.localtime().replace(hour=18, minute=30, second=0, microsecond=0) + dt.timedelta(days=3)
+    full = ScreeningFactory(film=elf, cinema=york, starts_at=start, capacity=4)
+    ReservationFactory(screening=full, quantity=4)
+    open_ = ScreeningFactory(film=elf, cinema=york, starts_at=start + dt.timedelta(days=1), capacity=4)
+    nearly = ScreeningFactory(film=elf, cinema=bath, starts_at=start, capacity=5)
+    ReservationFactory(screening=nearly, quantity=3)
+    TicketFactory.create_batch(10, film=elf)
+    return {"film": elf, "full": full, "open": open_, "nearly": nearly, "york": york}
+
+
+def screening(page: Page, slug: str):
+    return page.locator(f'[data-testid="screening"][data-slug="{slug}"]')
+
+
+def assert_accessible(page: Page) -> None:
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_films_page_lists_live_films_only(page: Page, live_server, campaign, screenshot):
+    page.goto(live_server.url + "/")
+    expect(page.get_by_role("heading", name="Elf")).to_be_visible()
+    expect(page.get_by_text("The Unreleased Sequel")).to_have_count(0)
+    assert_accessible(page)
+    screenshot("films")
+
+
+def test_film_page_marks_sold_out_and_offers_the_rest(page: Page, live_server, campaign, screenshot):
+    page.goto(f"{live_server.url}/films/{campaign['film'].slug}")
+    expect(screening(page, campaign["full"].slug)).to_have_attribute("data-sold-out", "true")
+    expect(screening(page, campaign["full"].slug)).to_contain_text("Sold out")
+    expect(screening(page, campaign["open"].slug)).to_have_attribute("data-sold-out", "false")
+    expect(screening(page, campaign["nearly"].slug)).to_contain_text("2 seats left")
+    assert_accessible(page)
+    screenshot("film-detail")
+
+
+def test_a_screening_shows_sold_out_once_its_last_seats_are_reserved(page: Page, live_server, campaign, browser):
+    url = f"{live_server.url}/films/{campaign['film'].slug}"
+    page.goto(url)
+    expect(screening(page, campaign["open"].slug)).to_have_attribute("data-sold-out", "false")
+
+    Reservation.objects.create(
+        screening=campaign["open"],
+        access_code=AccessCodeFactory(),
+        quantity=4,
+        name="Holly Berry",
+        email="holly@example.com",
+    )
+
+    # A new visitor, with no browser cache: what the server now says.
+    fresh = browser.new_context().new_page()
+    fresh.goto(url)
+    expect(screening(fresh, campaign["open"].slug)).to_have_attribute("data-sold-out", "true")
+    fresh.context.close()
+
+
+def test_deep_links_survive_a_reload(page: Page, live_server, campaign, screenshot):
+    page.goto(f"{live_server.url}/cinemas/{campaign['york'].slug}")
+    expect(page.get_by_role("heading", name="York - Vangarde", level=1)).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("heading", name="York - Vangarde", level=1)).to_be_visible()
+    expect(screening(page, campaign["full"].slug)).to_have_attribute("data-sold-out", "true")
+    assert_accessible(page)
+    screenshot("cinema")
+
+
+def test_cinema_search_page(page: Page, live_server, campaign, screenshot):
+    page.goto(f"{live_server.url}/cinemas")
+    expect(page.get_by_text("Bath - SouthGate")).to_be_visible()
+    page.get_by_role("searchbox").fill("york")
+    expect(page.get_by_text("York - Vangarde")).to_be_visible()
+    expect(page.get_by_text("Bath - SouthGate")).to_have_count(0)
+    assert_accessible(page)
+    screenshot("cinemas")
+
+
+def test_unknown_pages_say_not_found(page: Page, live_server, campaign, screenshot):
+    page.goto(f"{live_server.url}/no/such/page")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("not found", ignore_case=True)
+    page.goto(f"{live_server.url}/films/no-such-film")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("not found", ignore_case=True)
+    assert_accessible(page)
+    screenshot("not-found")
