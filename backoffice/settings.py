@@ -142,11 +142,14 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"^/?(static/.+\.[0-9a-f]{12}\.|assets/.+-[A-Za
 
 # Per-process memory: nothing to run beside the site. The public API caches its responses here
 # for API_CACHE_SECONDS; see docs/api.md for what that means with several server processes.
+# Per-process memory by default. With several gunicorn workers set REDIS_URL: one shared cache
+# means a booking invalidates the public API's cached answers in every worker at once.
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "xmas-films",
-    }
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        if os.environ.get("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xmas-films"}
+    )
 }
 API_CACHE_SECONDS = 60
 

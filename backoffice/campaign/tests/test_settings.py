@@ -14,7 +14,11 @@ PRODUCTION = {"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "films.example.org", "D
 
 
 def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"}
+    }
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; {code}"],
         cwd=ROOT,
@@ -42,6 +46,17 @@ def test_database_url_selects_postgresql():
     db = database(DEBUG="1", DATABASE_URL="postgres://staff:s3cret@db.internal:6543/films")
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("db.internal", 6543, "films", "staff")
+
+
+def test_cache_is_shared_redis_when_redis_url_is_set():
+    result = run_django(
+        "from django.core.cache import caches; print(type(caches['default']).__name__)",
+        DEBUG="1",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "RedisCache"
+    assert run_django("print(settings.CACHES['default']['BACKEND'])", DEBUG="1").stdout.strip().endswith("LocMemCache")
 
 
 @pytest.mark.parametrize(
