@@ -50,7 +50,7 @@ test: install lint test-postgres test-sqlite test-frontend test-browser
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=1 DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 test-postgres: install
 	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m "not browser"
