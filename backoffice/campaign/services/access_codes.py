@@ -1,14 +1,16 @@
 """Bulk generation of access codes: the one machinery behind the command and the admin action.
 
-A run makes one ``AccessCodeBatch`` row, then inserts codes batch by batch, each batch one
-statement in its own transaction. The database tells which codes were new (``INSERT ... ON
-CONFLICT DO NOTHING RETURNING``); codes that collided, inside the batch, with existing rows or
+A run makes one ``AccessCodeBatch`` row, then inserts codes batch by batch, each batch in its own
+transaction, and learns which codes were new: on PostgreSQL a COPY that either stores the whole
+batch or fails on a value already taken, and then ``INSERT ... ON CONFLICT DO NOTHING
+RETURNING`` for that batch. Codes that collided, inside the draw, with existing rows or
 with a concurrent run, are left out and replaced by the next batch's draw, until exactly the
 requested number exist. Only after its commit are a batch's codes written to the CSV and flushed:
 the file never holds a code the database does not, and a failure part-way leaves both agreeing
 on the batches committed so far.
 """
 
+import io
 import json
 import logging
 import sqlite3
@@ -86,9 +88,11 @@ def access_codes_generate(
             output.flush()
         while created < count:
             # Draws that collided (inside the draw, with existing rows, with a concurrent run) are
-            # simply not inserted; the next statement draws their replacements. Sorted, so two
-            # runs meeting the same values take them in one order and cannot deadlock; that
-            # holds only inside one statement, hence one statement per transaction.
+            # simply not inserted; the next batch draws their replacements. Sorted, so two runs
+            # meeting the same values take them in one order and cannot deadlock. That holds
+            # only inside one statement, hence no second insert in the same transaction (a
+            # failed COPY is rolled back to its savepoint, releasing its values, before the
+            # fallback INSERT).
             candidates = sorted(set(access_code_values(min(batch_size, count - created))))
             with transaction.atomic():
                 created_at = timezone.now()
@@ -172,8 +176,8 @@ _COLUMNS = ("value", "max_usages", "valid_for", "batch", "created_at")
 def _insert_returning(sql: str, values_param: str, *, max_usages, film_id, batch_id, created_at) -> list[str]:
     params = [max_usages, film_id, batch_id, connection.ops.adapt_datetimefield_value(created_at), values_param]
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        # The DB-API cursor: with DEBUG on, Django's cursor would keep every statement (hundreds
-        # of kilobytes of codes each) in its query log, and memory would grow with the run.
+        # The DB-API cursor, here and for COPY: with DEBUG on, Django's cursor would keep every
+        # statement (hundreds of kilobytes of codes each) in its query log, growing with the run.
         cursor.cursor.execute(sql, params)
         return [row[0] for row in cursor.cursor.fetchall()]
 
@@ -191,8 +195,28 @@ def _sqlite_sql() -> str:
     return _insert_statement("SELECT value, %s, %s, %s, %s FROM json_each(%s) WHERE true")
 
 
-def _insert_postgresql(values, **row) -> list[str]:
-    return _insert_returning(_postgresql_sql(), "\n".join(values), **row)
+def _insert_postgresql(values, *, max_usages, film_id, batch_id, created_at) -> list[str]:
+    # Fast path: COPY straight into the table, about a quarter less work for the server than
+    # INSERT ... ON CONFLICT. A value already taken fails the whole COPY; with ~79 random bits
+    # that happens only when something forces it, and the same values then go through
+    # ON CONFLICT DO NOTHING RETURNING, which says which of them were new.
+    film = "\\N" if film_id is None else str(film_id)
+    tail = f"\t{max_usages}\t{film}\t{batch_id}\t{created_at.isoformat()}\n"
+    rows = tail.join(values) + tail
+    try:
+        with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
+            cursor.cursor.copy_expert(_copy_sql(), io.StringIO(rows), size=len(rows))
+    except IntegrityError:
+        row = {"max_usages": max_usages, "film_id": film_id, "batch_id": batch_id, "created_at": created_at}
+        return _insert_returning(_postgresql_sql(), "\n".join(values), **row)
+    return list(values)
+
+
+def _copy_sql() -> str:
+    opts = AccessCode._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(opts.get_field(name).column) for name in _COLUMNS)
+    return f"COPY {quote(opts.db_table)} ({columns}) FROM STDIN"
 
 
 def _insert_sqlite(values, **row) -> list[str]:

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from backoffice.campaign import codes
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
@@ -209,3 +210,23 @@ def test_out_of_range_arguments_change_nothing(arguments, message):
 def test_inserter_matches_the_database():
     expected = {"postgresql": "postgresql", "sqlite": "sqlite"}[connection.vendor]
     assert service.inserter_for(connection) == expected
+
+
+@pytest.mark.postgresql
+def test_postgresql_insert_returns_exactly_the_new_values():
+    # Taken values make the fast COPY fail; the fallback must still insert the others.
+    batch = AccessCodeBatch.objects.create(requested_count=4)
+    taken = AccessCodeFactory().value
+    fresh = codes.access_code_values(3)
+    inserted = service.INSERTERS["postgresql"](
+        sorted([taken, *fresh]), max_usages=1, film_id=None, batch_id=batch.pk, created_at=timezone.now()
+    )
+    assert sorted(inserted) == sorted(fresh)
+    assert batch_values(batch) == sorted(fresh)
+    # Nothing taken: the fast path inserts them all.
+    more = codes.access_code_values(3)
+    inserted = service.INSERTERS["postgresql"](
+        sorted(more), max_usages=1, film_id=None, batch_id=batch.pk, created_at=timezone.now()
+    )
+    assert sorted(inserted) == sorted(more)
+    assert len(batch_values(batch)) == 6

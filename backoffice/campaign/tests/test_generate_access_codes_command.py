@@ -65,6 +65,11 @@ def test_plain_progress_lines_off_a_terminal(tmp_path):
     assert "30 of 30 codes (100%)" in out
 
 
+def test_verbosity_zero_prints_nothing(tmp_path):
+    assert generate("3", "-v", "0", "--output", str(tmp_path / "codes.csv")) == ""
+    assert len(csv_records((tmp_path / "codes.csv").read_text())) == 3
+
+
 def test_progress_bar_on_a_terminal():
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -172,7 +177,7 @@ def run_at_once(barrier: threading.Barrier, errors: list, count: int, path) -> N
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_runs_each_deliver_their_count_without_duplicates(tmp_path, monkeypatch):
-    per_run, rounds = 150, 4
+    per_run, rounds = 150, 6
     # In each round both runs draw from one pool of 400 codes: they race for the same values.
     pools = [codes.access_code_values(400) for _ in range(rounds)]
     for round_, pool in enumerate(pools):

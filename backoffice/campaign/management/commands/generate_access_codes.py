@@ -73,6 +73,8 @@ class Command(BaseCommand):
             raise CommandError(f"The database refused to start the run, nothing was created: {exc}") from exc
         progress.close()
         seconds = time.perf_counter() - started
+        if options["verbosity"] < 1:
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {batch.created_count:,} codes in {seconds:.1f} s "
