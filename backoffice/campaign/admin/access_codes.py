@@ -131,13 +131,13 @@ class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
         "pk",
         "created_at",
         "status",
+        "download",
         "requested_count",
         "created_count",
         "film",
         "max_usages",
         "source",
         "created_by",
-        "download",
     ]
     list_filter = ["status", "source", "film"]
     list_select_related = ["film", "created_by"]

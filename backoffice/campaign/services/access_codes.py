@@ -19,6 +19,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Protocol, TextIO
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -37,7 +38,7 @@ MAX_USAGES = 1_000
 # is broken; stop instead of looping for ever.
 MAX_FRUITLESS_DRAWS = 50
 
-Progress = Callable[[int, int], None]
+ProgressCallback = Callable[[int, int], None]
 
 
 class AccessCodeGenerationError(Exception):
@@ -63,9 +64,9 @@ def access_codes_generate(
     film: Film | None = None,
     max_usages: int = 1,
     source: str,
-    created_by=None,
+    created_by: AbstractBaseUser | None = None,
     output: TextIO | None = None,
-    progress: Progress | None = None,
+    progress: ProgressCallback | None = None,
 ) -> AccessCodeBatch:
     """Create exactly ``count`` new codes and return their (completed) batch.
 

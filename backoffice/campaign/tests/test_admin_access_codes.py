@@ -11,7 +11,7 @@ from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
 from backoffice.campaign.resources.access_codes import AccessCodeCsv
 from backoffice.campaign.services.access_codes import access_codes_generate
-from backoffice.campaign.tests.codes_support import batch_values, csv_records, csv_values
+from backoffice.campaign.tests.codes_support import batch_values, code_inserts_fail_beyond, csv_records, csv_values
 
 pytestmark = pytest.mark.django_db
 
@@ -98,6 +98,18 @@ def test_invalid_form_shows_errors_and_creates_nothing(admin_client, data, field
     assert any(message in error for error in response.context["form"].errors[field])
     assert message in response.content.decode()
     assert not AccessCodeBatch.objects.exists()
+    assert not AccessCode.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_run_is_reported_on_the_form(admin_client):
+    with code_inserts_fail_beyond(20):
+        response = admin_client.post(GENERATE, {"count": 50, "max_usages": 1})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Stopped after 0 of 50 codes: injected failure: no space left on device." in text
+    batch = AccessCodeBatch.objects.get()
+    assert (batch.status, batch.created_count) == ("failed", 0)
     assert not AccessCode.objects.exists()
 
 
