@@ -50,7 +50,10 @@ class Command(BaseCommand):
         count = _whole_number(options["count"], "COUNT", MAX_COUNT)
         batch_size = _whole_number(options["batch_size"], "--batch-size", MAX_BATCH_SIZE)
         max_usages = _whole_number(options["max_usages"], "--max-usages", MAX_USAGES)
-        film = _film(options["film"])
+        try:
+            film = _film(options["film"])
+        except DatabaseError as exc:
+            raise CommandError(f"Cannot read the films from the database: {exc}") from exc
         path = _output_path(options["output"], force=options["force"])
         progress = Progress(self.stdout, enabled=options["verbosity"] >= 1)
         started = time.perf_counter()
