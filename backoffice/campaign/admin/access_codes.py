@@ -1,10 +1,67 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from import_export.admin import ExportActionMixin, ExportMixin
 
-from backoffice.campaign.models import AccessCode, AccessCodeBatch
+from backoffice.campaign.models import AccessCode, AccessCodeBatch, Film
+from backoffice.campaign.resources.access_codes import AccessCodeBatchResource, AccessCodeCsv, AccessCodeResource
+from backoffice.campaign.services.access_codes import (
+    MAX_USAGES,
+    AccessCodeGenerationError,
+    access_code_batch_csv,
+    access_codes_generate,
+)
+
+# A request should finish in seconds; bigger runs belong to the generate_access_codes command.
+ADMIN_MAX_COUNT = 100_000
+
+
+class GenerateAccessCodesForm(forms.Form):
+    count = forms.IntegerField(
+        label="Number of codes",
+        min_value=1,
+        max_value=ADMIN_MAX_COUNT,
+        initial=1000,
+        help_text=f"1 to {ADMIN_MAX_COUNT:,}. For more, run the generate_access_codes command.",
+        error_messages={
+            "min_value": "Enter at least 1 code.",
+            "max_value": f"The admin makes at most {ADMIN_MAX_COUNT:,} codes at a time; "
+            "use the generate_access_codes command for more.",
+        },
+    )
+    film = forms.ModelChoiceField(
+        queryset=Film.objects.order_by("name"),
+        required=False,
+        empty_label="Any film",
+        help_text="Leave on “Any film” for codes valid for every film.",
+    )
+    max_usages = forms.IntegerField(
+        label="Max usages",
+        min_value=1,
+        max_value=MAX_USAGES,
+        initial=1,
+        help_text="How many reservations each code allows.",
+    )
+
+
+def csv_download(batch: AccessCodeBatch) -> StreamingHttpResponse:
+    """The batch's codes, read back from the database and streamed as CSV: the download starts
+    at once and memory stays flat however many codes the batch holds."""
+    response = StreamingHttpResponse(access_code_batch_csv(batch=batch), content_type=AccessCodeCsv.content_type)
+    response["Content-Disposition"] = f'attachment; filename="access-codes-batch-{batch.pk}.csv"'
+    response["Cache-Control"] = "no-store"  # the codes are secrets
+    return response
 
 
 @admin.register(AccessCode)
-class AccessCodeAdmin(admin.ModelAdmin):
+class AccessCodeAdmin(ExportActionMixin, admin.ModelAdmin):
+    resource_classes = [AccessCodeResource]
+    change_list_template = "admin/campaign/accesscode/change_list.html"
     list_display = ["value", "max_usages", "valid_for", "batch", "created_at"]
     list_filter = ["valid_for", "max_usages"]
     list_select_related = ["valid_for", "batch"]
@@ -14,6 +71,16 @@ class AccessCodeAdmin(admin.ModelAdmin):
     # Counting a million codes on every page view buys nothing; the paginator still counts.
     show_full_result_count = False
 
+    def get_urls(self):
+        generate = path(
+            "generate/", self.admin_site.admin_view(self.generate_view), name="campaign_accesscode_generate"
+        )
+        return [generate, *super().get_urls()]
+
+    def has_export_permission(self, request) -> bool:
+        # django-import-export lets any staff member export unless told otherwise; codes are secrets.
+        return super().has_export_permission(request) and self.has_view_permission(request)
+
     def get_search_results(self, request, queryset, search_term):
         # Codes are stored upper-case; a prefix match uses the unique index, a substring scan would not.
         term = search_term.strip().upper()
@@ -21,13 +88,50 @@ class AccessCodeAdmin(admin.ModelAdmin):
             return queryset, False
         return queryset.filter(value__startswith=term), False
 
+    def generate_view(self, request: HttpRequest):
+        """Generate access codes: ask for count, film and max usages, then hand over the CSV."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = GenerateAccessCodesForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            try:
+                batch = access_codes_generate(
+                    count=form.cleaned_data["count"],
+                    film=form.cleaned_data["film"],
+                    max_usages=form.cleaned_data["max_usages"],
+                    source=AccessCodeBatch.Source.ADMIN,
+                    created_by=request.user,
+                )
+            except AccessCodeGenerationError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.log_addition(request, batch, f"Generated {batch.created_count:,} access codes.")
+                # Shown on the next page: this response is the file.
+                self.message_user(
+                    request,
+                    f"Generated {batch.created_count:,} access codes (batch {batch.pk}) and downloaded them as CSV. "
+                    "The batch can be downloaded again from Access code batches.",
+                    messages.SUCCESS,
+                )
+                return csv_download(batch)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Generate access codes",
+            "opts": self.opts,
+            "form": form,
+            "max_count": ADMIN_MAX_COUNT,
+        }
+        return TemplateResponse(request, "admin/campaign/accesscode/generate.html", context)
+
 
 @admin.register(AccessCodeBatch)
-class AccessCodeBatchAdmin(admin.ModelAdmin):
+class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [AccessCodeBatchResource]
     list_display = [
         "pk",
         "created_at",
         "status",
+        "download",
         "requested_count",
         "created_count",
         "film",
@@ -37,7 +141,52 @@ class AccessCodeBatchAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "source", "film"]
     list_select_related = ["film", "created_by"]
-    readonly_fields = [f.name for f in AccessCodeBatch._meta.fields]
+    readonly_fields = [*(f.name for f in AccessCodeBatch._meta.fields), "download"]
+    actions = ["download_csv"]
 
     def has_add_permission(self, request) -> bool:
         return False  # batches are made by generating codes, never typed in
+
+    def get_urls(self):
+        download = path(
+            "<path:object_id>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name="campaign_accesscodebatch_download",
+        )
+        return [download, *super().get_urls()]
+
+    def has_export_permission(self, request) -> bool:
+        return super().has_export_permission(request) and self.has_view_permission(request)
+
+    def get_list_display(self, request):
+        list_display = super().get_list_display(request)
+        if self.has_download_permission(request):
+            return list_display
+        return [name for name in list_display if name != "download"]
+
+    def has_download_permission(self, request) -> bool:
+        # The file holds the codes themselves: whoever may not see codes may not download them.
+        may_see_codes = self.admin_site.get_model_admin(AccessCode).has_view_permission(request)
+        return may_see_codes and self.has_export_permission(request)
+
+    @admin.display(description="CSV")
+    def download(self, batch: AccessCodeBatch) -> str:
+        if not batch.pk or not batch.created_count:
+            return "-"
+        url = reverse("admin:campaign_accesscodebatch_download", args=[batch.pk])
+        return format_html('<a href="{}">Download CSV</a>', url)
+
+    def download_view(self, request: HttpRequest, object_id: str):
+        if not self.has_download_permission(request):
+            raise PermissionDenied
+        return csv_download(get_object_or_404(AccessCodeBatch, pk=object_id))
+
+    @admin.action(description="Download CSV of the selected batch")
+    def download_csv(self, request, queryset):
+        if not self.has_download_permission(request):
+            raise PermissionDenied
+        batches = list(queryset[:2])
+        if len(batches) != 1:
+            self.message_user(request, "Select exactly one batch to download its codes.", messages.WARNING)
+            return None
+        return csv_download(batches[0])

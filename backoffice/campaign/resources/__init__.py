@@ -1,1 +1,1 @@
-"""django-import-export resources: how campaign data looks in staff spreadsheets."""
+"""django-import-export resources: how campaign data looks in staff spreadsheets, one module per topic."""

@@ -1,0 +1,182 @@
+import os
+import time
+from pathlib import Path
+from typing import TextIO
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+from django.db import DatabaseError
+from django.utils import timezone
+
+from backoffice.campaign.models import AccessCodeBatch, Film
+from backoffice.campaign.services.access_codes import (
+    DEFAULT_BATCH_SIZE,
+    MAX_BATCH_SIZE,
+    MAX_COUNT,
+    MAX_USAGES,
+    AccessCodeGenerationError,
+    access_codes_generate,
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Create COUNT new random access codes (XXXX-XXXX-XXXX-XXXX) in the database and write them to a "
+        "CSV file readable by its owner only. Every argument is checked before the database is touched."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("count", metavar="COUNT", help=f"how many new codes to create, 1 to {MAX_COUNT:,}")
+        parser.add_argument(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="the CSV file to write (default: data/access-codes-<date>-<time>.csv); it must not exist "
+            "unless --force is given",
+        )
+        parser.add_argument(
+            "--batch-size",
+            metavar="N",
+            default=str(DEFAULT_BATCH_SIZE),
+            help=f"codes written per transaction, 1 to {MAX_BATCH_SIZE:,} (default {DEFAULT_BATCH_SIZE:,})",
+        )
+        parser.add_argument("--film", metavar="SLUG", help="make the codes valid for this film only (default: any)")
+        parser.add_argument(
+            "--max-usages", metavar="N", default="1", help=f"reservations each code allows, 1 to {MAX_USAGES:,}"
+        )
+        parser.add_argument("--force", action="store_true", help="overwrite the output file if it already exists")
+
+    def handle(self, *args, **options) -> None:
+        count = _whole_number(options["count"], "COUNT", MAX_COUNT)
+        batch_size = _whole_number(options["batch_size"], "--batch-size", MAX_BATCH_SIZE)
+        max_usages = _whole_number(options["max_usages"], "--max-usages", MAX_USAGES)
+        try:
+            film = _film(options["film"])
+        except DatabaseError as exc:
+            raise CommandError(f"Cannot read the films from the database: {exc}") from exc
+        path = _output_path(options["output"], force=options["force"])
+        progress = Progress(self.stdout, enabled=options["verbosity"] >= 1)
+        started = time.perf_counter()
+        try:
+            with _private_file(path, overwrite=options["force"]) as output:
+                batch = access_codes_generate(
+                    count=count,
+                    batch_size=batch_size,
+                    film=film,
+                    max_usages=max_usages,
+                    source=AccessCodeBatch.Source.COMMAND,
+                    output=output,
+                    progress=progress,
+                )
+        except AccessCodeGenerationError as exc:
+            progress.close()
+            raise CommandError(str(exc)) from exc
+        except DatabaseError as exc:
+            progress.close()
+            raise CommandError(f"The database refused to start the run, nothing was created: {exc}") from exc
+        progress.close()
+        seconds = time.perf_counter() - started
+        if options["verbosity"] < 1:
+            return
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Created {batch.created_count:,} codes in {seconds:.1f} s "
+                f"({batch.created_count / seconds:,.0f} codes/s), batch {batch.pk}: {path}"
+            )
+        )
+
+
+class Progress:
+    """A progress bar on a terminal; a plain line every tenth of the way otherwise (logs, pipes)."""
+
+    WIDTH = 30
+
+    def __init__(self, out: OutputWrapper, *, enabled: bool = True) -> None:
+        self.out = out
+        self.enabled = enabled
+        self.tty = out.isatty()
+        self.started = time.perf_counter()
+        self.shown_at = 0.0
+        self.tenths_shown = 0
+        self.bar_open = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        now = time.perf_counter()
+        elapsed = now - self.started
+        if self.tty:
+            # A redraw costs little, but a million codes in 10,000s would redraw 100 times a run.
+            if done < total and now - self.shown_at < 0.1:
+                return
+            filled = self.WIDTH * done // total
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.out.write(f"\r[{bar}] {done / total:4.0%} {done:,}/{total:,} codes {elapsed:5.1f} s", ending="")
+            self.out.flush()
+            self.shown_at = now
+            self.bar_open = True
+        elif (tenths := 10 * done // total) > self.tenths_shown:
+            self.tenths_shown = tenths
+            self.out.write(f"{done:,} of {total:,} codes ({done / total:.0%}), {elapsed:.1f} s")
+
+    def close(self) -> None:
+        if self.bar_open:
+            self.out.write("")
+            self.bar_open = False
+
+
+def _whole_number(text: str, name: str, maximum: int) -> int:
+    try:
+        number = int(str(text).strip())
+    except ValueError:
+        raise CommandError(f"{name} must be a whole number from 1 to {maximum:,}, not {text!r}.") from None
+    if number < 1:
+        raise CommandError(f"{name} must be at least 1, not {number:,}.")
+    if number > maximum:
+        raise CommandError(f"{name} must be at most {maximum:,}, not {number:,}. Split the job into several runs.")
+    return number
+
+
+def _film(slug: str | None) -> Film | None:
+    if slug is None:
+        return None
+    film = Film.objects.filter(slug=slug).first()
+    if film is None:
+        known = list(Film.objects.order_by("slug").values_list("slug", flat=True)[:10])
+        hint = f" Known films: {', '.join(known)}{', ...' if len(known) == 10 else ''}." if known else ""
+        raise CommandError(f"No film has the slug {slug!r}.{hint}")
+    return film
+
+
+def _output_path(option: str | None, *, force: bool) -> Path:
+    if option is None:
+        folder = Path(settings.DATA_DIR)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"access-codes-{timezone.localtime():%Y%m%d-%H%M%S}.csv"
+    else:
+        path = Path(option).expanduser()
+    folder = path.parent
+    if not folder.is_dir():
+        raise CommandError(f"The folder {folder} does not exist; create it first or choose another --output.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"The folder {folder} is not writable; choose another --output.")
+    if path.is_dir():
+        raise CommandError(f"{path} is a folder; give --output a file name.")
+    if path.exists() and not force:
+        raise CommandError(f"{path} already exists; choose another --output, or add --force to overwrite it.")
+    return path
+
+
+def _private_file(path: Path, *, overwrite: bool) -> TextIO:
+    """Open ``path`` for writing, readable by its owner only: the codes are secrets."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+
+    def opener(name, _flags):
+        fd = os.open(name, flags, 0o600)
+        os.fchmod(fd, 0o600)  # an overwritten file would keep its old, maybe wider, permissions
+        return fd
+
+    try:
+        return open(str(path), "w", encoding="utf-8", newline="", opener=opener)
+    except OSError as exc:
+        raise CommandError(f"Cannot create {path}: {exc.strerror}.") from exc

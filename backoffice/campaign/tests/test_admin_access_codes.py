@@ -1,0 +1,210 @@
+"""The admin side of access codes: "Generate access codes", batch downloads, Export."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from import_export.formats.base_formats import CSV
+
+from backoffice.campaign.admin.access_codes import ADMIN_MAX_COUNT
+from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
+from backoffice.campaign.models import AccessCode, AccessCodeBatch
+from backoffice.campaign.resources.access_codes import AccessCodeCsv
+from backoffice.campaign.services.access_codes import access_codes_generate
+from backoffice.campaign.tests.codes_support import batch_values, code_inserts_fail_beyond, csv_records, csv_values
+
+pytestmark = pytest.mark.django_db
+
+GENERATE = reverse("admin:campaign_accesscode_generate")
+
+
+@pytest.fixture
+def admin_user(django_user_model):
+    # No password: hashing one costs half a second a test, and force_login needs none.
+    return django_user_model.objects.create_superuser("admin", email=None, password=None)
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+def content(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
+def staff(django_user_model, client, *codenames: str):
+    user = django_user_model.objects.create_user("staff", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaign", codename__in=codenames))
+    client.force_login(user)
+    return user
+
+
+def test_changelist_offers_generate_and_export(admin_client):
+    response = admin_client.get(reverse("admin:campaign_accesscode_changelist"))
+    assert GENERATE.encode() in response.content
+    assert b"Generate access codes" in response.content
+    assert reverse("admin:campaign_accesscode_export").encode() in response.content
+
+
+def test_generate_form_renders_in_the_themed_admin(admin_client):
+    response = admin_client.get(GENERATE)
+    assert response.status_code == 200
+    assert b"admin-interface" in response.content
+    assert b'name="count"' in response.content
+    assert b'name="film"' in response.content
+    assert b'name="max_usages"' in response.content
+
+
+def test_generating_hands_over_the_csv_of_exactly_the_new_batch(admin_client, admin_user):
+    film = FilmFactory(slug="elf")
+    AccessCodeFactory.create_batch(3)
+    response = admin_client.post(GENERATE, {"count": 120, "film": film.pk, "max_usages": 2})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv"
+    batch = AccessCodeBatch.objects.get()
+    assert response["Content-Disposition"] == f'attachment; filename="access-codes-batch-{batch.pk}.csv"'
+    assert "no-store" in response["Cache-Control"]
+    text = content(response)
+    assert text.startswith(AccessCodeCsv().header())
+    assert csv_values(text) == batch_values(batch)
+    assert len(batch_values(batch)) == 120
+    assert {(r["film"], r["max_usages"], r["batch"]) for r in csv_records(text)} == {("elf", "2", str(batch.pk))}
+    assert (batch.source, batch.created_by, batch.status) == ("admin", admin_user, "completed")
+    assert AccessCode.objects.count() == 123
+
+
+def test_success_message_appears_on_the_next_page(admin_client):
+    admin_client.post(GENERATE, {"count": 5, "max_usages": 1})
+    response = admin_client.get(reverse("admin:campaign_accesscodebatch_changelist"))
+    assert "Generated 5 access codes (batch" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"count": 0, "max_usages": 1}, "count", "Enter at least 1 code."),
+        ({"count": "abc", "max_usages": 1}, "count", "Enter a whole number."),
+        ({"count": "", "max_usages": 1}, "count", "This field is required."),
+        ({"count": ADMIN_MAX_COUNT + 1, "max_usages": 1}, "count", "use the generate_access_codes command"),
+        ({"count": 5, "max_usages": 0}, "max_usages", "Ensure this value is greater than or equal to 1."),
+        ({"count": 5, "max_usages": 1, "film": 999999}, "film", "Select a valid choice."),
+    ],
+)
+def test_invalid_form_shows_errors_and_creates_nothing(admin_client, data, field, message):
+    response = admin_client.post(GENERATE, data)
+    assert response.status_code == 200
+    assert any(message in error for error in response.context["form"].errors[field])
+    assert message in response.content.decode()
+    assert not AccessCodeBatch.objects.exists()
+    assert not AccessCode.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_run_is_reported_on_the_form(admin_client):
+    with code_inserts_fail_beyond(20):
+        response = admin_client.post(GENERATE, {"count": 50, "max_usages": 1})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "Stopped after 0 of 50 codes: injected failure: no space left on device." in text
+    batch = AccessCodeBatch.objects.get()
+    assert (batch.status, batch.created_count) == ("failed", 0)
+    assert not AccessCode.objects.exists()
+
+
+def test_generating_needs_add_permission(client, django_user_model):
+    staff(django_user_model, client, "view_accesscode", "change_accesscode")
+    assert client.get(GENERATE).status_code == 403
+    assert client.post(GENERATE, {"count": 5, "max_usages": 1}).status_code == 403
+    assert not AccessCodeBatch.objects.exists()
+    changelist = client.get(reverse("admin:campaign_accesscode_changelist"))
+    assert GENERATE.encode() not in changelist.content
+
+
+def test_add_permission_is_enough_to_generate(client, django_user_model):
+    staff(django_user_model, client, "add_accesscode")
+    response = client.post(GENERATE, {"count": 5, "max_usages": 1})
+    assert len(csv_records(content(response))) == 5
+
+
+def test_anonymous_users_are_sent_to_the_login(client):
+    response = client.get(GENERATE)
+    assert response.status_code == 302
+    assert reverse("admin:login") in response["Location"]
+
+
+def download_url(batch) -> str:
+    return reverse("admin:campaign_accesscodebatch_download", args=[batch.pk])
+
+
+def test_a_batch_can_be_downloaded_again(admin_client):
+    first = content(admin_client.post(GENERATE, {"count": 30, "max_usages": 1}))
+    batch = AccessCodeBatch.objects.get()
+    changelist = admin_client.get(reverse("admin:campaign_accesscodebatch_changelist"))
+    assert download_url(batch).encode() in changelist.content
+    again = content(admin_client.get(download_url(batch)))
+    assert again.splitlines()[0] == first.splitlines()[0]
+    assert sorted(again.splitlines()) == sorted(first.splitlines())
+
+
+def test_downloading_a_batch_needs_permission_to_view_codes(client, django_user_model):
+    batch = access_codes_generate(count=3, source=AccessCodeBatch.Source.COMMAND)
+    staff(django_user_model, client, "view_accesscodebatch")
+    assert client.get(download_url(batch)).status_code == 403
+    changelist = client.get(reverse("admin:campaign_accesscodebatch_changelist"))
+    assert changelist.status_code == 200
+    assert download_url(batch).encode() not in changelist.content
+
+
+def test_download_of_a_missing_batch_is_a_404(admin_client):
+    assert admin_client.get(reverse("admin:campaign_accesscodebatch_download", args=[404])).status_code == 404
+
+
+def test_download_action_needs_exactly_one_batch(admin_client):
+    one = access_codes_generate(count=4, source=AccessCodeBatch.Source.COMMAND)
+    two = access_codes_generate(count=4, source=AccessCodeBatch.Source.COMMAND)
+    url = reverse("admin:campaign_accesscodebatch_changelist")
+    response = admin_client.post(url, {"action": "download_csv", "_selected_action": [one.pk]})
+    assert csv_values(content(response)) == batch_values(one)
+    response = admin_client.post(url, {"action": "download_csv", "_selected_action": [one.pk, two.pk]}, follow=True)
+    assert "Select exactly one batch to download its codes." in response.content.decode()
+
+
+def csv_export(client, url: str, resource_prefix: str, fields: list[str]) -> str:
+    formats = admin.site.get_model_admin(AccessCode).get_export_formats()
+    format_index = next(i for i, fmt in enumerate(formats) if fmt is CSV)
+    data = {"format": format_index, "resource": 0, **{f"{resource_prefix}_{name}": "on" for name in fields}}
+    response = client.post(url, data)
+    assert response.status_code == 200, response.content[:500]
+    return response.content.decode()
+
+
+def test_admin_export_has_the_same_columns_and_rows_as_the_generated_csv(admin_client):
+    generated = content(admin_client.post(GENERATE, {"count": 12, "max_usages": 1}))
+    exported = csv_export(
+        admin_client,
+        reverse("admin:campaign_accesscode_export"),
+        "accesscoderesource",
+        ["value", "max_usages", "film", "batch", "created_at"],
+    )
+    assert exported.splitlines()[0] == generated.splitlines()[0]
+    assert sorted(exported.splitlines()) == sorted(generated.splitlines())
+
+
+def test_batches_export_through_the_admin(admin_client):
+    batch = access_codes_generate(count=2, source=AccessCodeBatch.Source.COMMAND)
+    exported = csv_export(
+        admin_client,
+        reverse("admin:campaign_accesscodebatch_export"),
+        "accesscodebatchresource",
+        ["id", "status", "requested_count", "created_count"],
+    )
+    assert csv_records(exported) == [
+        {"id": str(batch.pk), "status": "completed", "requested_count": "2", "created_count": "2"}
+    ]
+
+
+def test_exporting_codes_needs_permission_to_view_them(client, django_user_model):
+    staff(django_user_model, client, "view_accesscodebatch")
+    assert client.get(reverse("admin:campaign_accesscode_export")).status_code == 403
