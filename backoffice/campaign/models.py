@@ -4,6 +4,7 @@ Rules that span rows (seats left, code usages, ticket allocation) live in the ma
 querysets and services named on each model; a model carries the behaviour of one row.
 """
 
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -255,7 +256,7 @@ class Reservation(models.Model):
     def __str__(self) -> str:
         return f"{self.reservation_id} - {self.name} ({self.quantity} seats)"
 
-    def allocate_tickets(self) -> None:
+    def allocate_tickets(self, *, held: Iterable[tuple[int, int]] | None = None) -> None:
         """Make this reservation hold exactly ``quantity`` tickets, all of its screening's film.
 
         Tickets it already holds for the right film are kept (a customer's codes survive an edit
@@ -263,11 +264,16 @@ class Reservation(models.Model):
         same few queries whatever the quantity. Not enough free stock: ValidationError, and the
         caller's transaction (the booking) rolls back with it. Call it from the booking path
         (``Reservation.objects``), which holds the locks that make the counts final.
+
+        ``held``: the (pk, film pk) of the tickets it holds, when the caller knows them without
+        asking (a reservation saved a moment ago holds none); read from the database otherwise.
         """
         film_id = self.screening.film_id
         # No savepoint of its own: a failure here must undo the whole booking, not just this part.
         with transaction.atomic(savepoint=False):
-            held = list(self.tickets.order_by("pk").values_list("pk", "film_id"))
+            if held is None:
+                held = self.tickets.order_by("pk").values_list("pk", "film_id")
+            held = list(held)
             keep = set([pk for pk, film in held if film == film_id][: self.quantity])
             release = [pk for pk, _ in held if pk not in keep]
             if release:

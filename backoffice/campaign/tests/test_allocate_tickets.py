@@ -138,6 +138,14 @@ def test_allocation_costs_the_same_queries_for_any_quantity(elf, django_assert_n
     assert len(held(reservation)) == 5 - quantity
 
 
+def test_a_caller_that_knows_the_tickets_held_saves_the_read(elf, django_assert_num_queries):
+    reservation = ReservationFactory(screening=ScreeningFactory(film=elf), quantity=3)
+    reservation = Reservation.objects.select_related("screening").get(pk=reservation.pk)
+    with django_assert_num_queries(1):
+        reservation.allocate_tickets(held=())
+    assert len(held(reservation)) == 3
+
+
 def test_a_whole_booking_costs_the_same_queries_for_one_seat_or_four(elf):
     screening = ScreeningFactory(film=elf, capacity=10)
     counts = []
