@@ -24,15 +24,19 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 
+from backoffice.campaign.codes import reservation_reference
 from backoffice.campaign.models import MAX_SEATS_PER_RESERVATION, AccessCode, Reservation, Screening
 
 # How long a booking waits for another writer's row lock before giving up (PostgreSQL).
 # A booking holds its locks for a few milliseconds, so seconds of waiting mean something is stuck.
 DEFAULT_LOCK_TIMEOUT_MS = 3000
+
+# A clashing random reference is drawn again this many times before the booking gives up.
+REFERENCE_ATTEMPTS = 3
 
 # Fields staff may change on an existing reservation; the rest are assigned once.
 EDITABLE_FIELDS = frozenset({"name", "email", "access_code", "screening", "quantity", "ip_address"})
@@ -49,26 +53,20 @@ def reservation_create(*, reservation: Reservation) -> Reservation:
     reservation.quantity = _seats_requested(reservation.quantity, minimum=1)
     _require_screening_and_code(reservation)
     # Field rules (email, lengths) need no lock: checking them first keeps the locks short.
-    # The two foreign keys are proven to exist by the locking reads below, and the one
-    # constraint (quantity 0-4) was just checked; the database enforces it again on insert.
-    reservation.full_clean(exclude={"screening", "access_code"}, validate_constraints=False)
-    try:
-        with _locked_write():
-            screening = _lock_screenings({reservation.screening_id})[reservation.screening_id]
-            access_code = _lock_access_code(reservation.access_code_id)
-            reservation.screening, reservation.access_code = screening, access_code
-            seats_reserved, code_uses = _booked(screening, access_code, other_than=None)
-            _check_seats_left(screening, seats=reservation.quantity, reserved=seats_reserved)
-            _check_code_valid_for_film(access_code, screening)
-            _check_code_uses(access_code, used=code_uses)
-            reservation.save(force_insert=True)
-            reservation.allocate_tickets(held=())  # a row saved a moment ago holds no tickets
-    except BaseException:
-        # The row was rolled back: let the instance say so, so it can be fixed and saved again.
-        reservation.pk = None
-        reservation._state.adding = True
-        raise
-    return reservation
+    # The foreign keys are proven to exist by the locking reads below; the one constraint
+    # (quantity 0-4) was just checked; the reference's uniqueness is left to the database.
+    reservation.full_clean(exclude={"screening", "access_code"}, validate_unique=False, validate_constraints=False)
+    attempts_left = REFERENCE_ATTEMPTS
+    while True:
+        try:
+            return _book_new(reservation)
+        except IntegrityError:
+            attempts_left -= 1
+            if not attempts_left or not _reference_taken(reservation):
+                raise
+            # Random references can collide (by a million reservations, two likely share one):
+            # draw another and book again rather than fail the booking.
+            reservation.reservation_id = reservation_reference()
 
 
 def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> Reservation:
@@ -142,7 +140,7 @@ def screening_update(*, screening: Screening, fields: Collection[str]) -> Screen
     """
     fields = set(fields)
     with _locked_write():
-        _lock_screenings({screening.pk})
+        _lock_screening(screening.pk)
         if {"capacity", "film"} & fields:
             reserved = _seats_reserved(screening.pk, other_than=None)
             if "capacity" in fields and screening.capacity < reserved:
@@ -168,6 +166,26 @@ def screening_update(*, screening: Screening, fields: Collection[str]) -> Screen
 def screening_seats_left(*, screening: Screening) -> int:
     """Seats still free for the campaign (a plain read: for display, never for deciding a booking)."""
     return screening.capacity - _seats_reserved(screening.pk, other_than=None)
+
+
+def _book_new(reservation: Reservation) -> Reservation:
+    try:
+        with _locked_write():
+            screening = _lock_screening(reservation.screening_id)
+            access_code = _lock_access_code(reservation.access_code_id)
+            reservation.screening, reservation.access_code = screening, access_code
+            seats_reserved, code_uses = _booked(screening, access_code, other_than=None)
+            _check_seats_left(screening, seats=reservation.quantity, reserved=seats_reserved)
+            _check_code_valid_for_film(access_code, screening)
+            _check_code_uses(access_code, used=code_uses)
+            reservation.save(force_insert=True)
+            reservation.allocate_tickets(held=())  # a row saved a moment ago holds no tickets
+    except BaseException:
+        # The row was rolled back: let the instance say so, so it can be fixed and saved again.
+        reservation.pk = None
+        reservation._state.adding = True
+        raise
+    return reservation
 
 
 @contextmanager
@@ -196,6 +214,13 @@ def _is_lock_wait(error: OperationalError) -> bool:
     return "database is locked" in str(error)
 
 
+def _lock_screening(pk: int) -> Screening:
+    try:
+        return Screening.objects.select_for_update().get(pk=pk)
+    except Screening.DoesNotExist:
+        raise ValidationError({"screening": "That screening no longer exists; choose another."}) from None
+
+
 def _lock_screenings(pks: set[int]) -> dict[int, Screening]:
     # ORDER BY pk with FOR UPDATE locks rows in that order: two writers touching the same two
     # screenings always queue on the lower pk first and cannot deadlock. Film and cinema are
@@ -213,6 +238,10 @@ def _lock_access_code(pk: int) -> AccessCode:
         return AccessCode.objects.select_for_update().get(pk=pk)
     except AccessCode.DoesNotExist:
         raise ValidationError({"access_code": "That access code no longer exists."}) from None
+
+
+def _reference_taken(reservation: Reservation) -> bool:
+    return Reservation.objects.filter(reservation_id=reservation.reservation_id).exists()
 
 
 def _seats_reserved(screening_id: int, *, other_than: int | None) -> int:

@@ -208,6 +208,14 @@ def test_a_refused_create_leaves_the_instance_unsaved(screening):
     assert reservation._state.adding
 
 
+def test_a_reference_already_taken_is_drawn_again(screening):
+    taken = book(screening, quantity=1).reservation_id
+    reservation = book(screening, quantity=1, reservation_id=taken)
+    assert reservation.reservation_id != taken
+    assert Reservation.objects.filter(reservation_id=taken).count() == 1
+    assert Ticket.objects.filter(reservation=reservation).count() == 1
+
+
 def test_create_refuses_a_screening_or_code_that_no_longer_exists(screening):
     gone = ScreeningFactory(film=screening.film)
     gone_pk = gone.pk
