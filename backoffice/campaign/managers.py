@@ -1,7 +1,31 @@
 """Managers that guard writes which must respect rows other than their own."""
 
+from typing import TYPE_CHECKING, Any
+
 from django.db import models
+
+if TYPE_CHECKING:
+    from backoffice.campaign.models import Reservation
 
 
 class ReservationManager(models.Manager):
-    pass
+    """Reservations are booked and changed only through here (or the service it calls).
+
+    Both entry points run the rules of docs/reservations.md under row locks and raise
+    ``django.core.exceptions.ValidationError``, with nothing written, when a request does not fit.
+    """
+
+    def create(self, **kwargs: Any) -> "Reservation":
+        """Book seats: check quantity, seats left and the access code, save, allocate tickets."""
+        # Imported here: the service module imports the models, which import this module.
+        from backoffice.campaign.services.reservations import reservation_create
+
+        return reservation_create(reservation=self.model(**kwargs))
+
+    def update_booking(self, reservation: "Reservation", **changes: Any) -> "Reservation":
+        """Change a booked reservation, e.g. ``update_booking(r, quantity=0)`` to cancel it."""
+        from backoffice.campaign.services.reservations import reservation_update
+
+        for name, value in changes.items():
+            setattr(reservation, name, value)
+        return reservation_update(reservation=reservation, fields=changes.keys())

@@ -4,12 +4,14 @@ Rules that span rows (seats left, code usages, ticket allocation) live in the ma
 querysets and services named on each model; a model carries the behaviour of one row.
 """
 
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Subquery
 from django.db.models.functions import Now
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
@@ -258,6 +260,50 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reservation_id} - {self.name} ({self.quantity} seats)"
+
+    def allocate_tickets(self, *, held: Iterable[tuple[int, int]] | None = None) -> None:
+        """Make this reservation hold exactly ``quantity`` tickets, all of its screening's film.
+
+        Tickets it already holds for the right film are kept (a customer's codes survive an edit
+        that keeps the film); surplus and wrong-film ones go back to the free stock. Runs in the
+        same few queries whatever the quantity. Not enough free stock: ValidationError, and the
+        caller's transaction (the booking) rolls back with it. Call it from the booking path
+        (``Reservation.objects``), which holds the locks that make the counts final.
+
+        ``held``: the (pk, film pk) of the tickets it holds, when the caller knows them without
+        asking (a reservation saved a moment ago holds none); read from the database otherwise.
+        """
+        film_id = self.screening.film_id
+        # No savepoint of its own: a failure here must undo the whole booking, not just this part.
+        with transaction.atomic(savepoint=False):
+            if held is None:
+                held = self.tickets.order_by("pk").values_list("pk", "film_id")
+            held = list(held)
+            keep = set([pk for pk, film in held if film == film_id][: self.quantity])
+            release = [pk for pk, _ in held if pk not in keep]
+            if release:
+                Ticket.objects.filter(pk__in=release).update(reservation=None)
+            missing = self.quantity - len(keep)
+            if missing <= 0:
+                return
+            # SKIP LOCKED: concurrent bookings of the same film each take different free tickets
+            # instead of queueing behind the first rows, and a ticket another transaction has
+            # locked is never handed out twice. (SQLite has no row locks; its writers are serialised.)
+            free = (
+                Ticket.objects.filter(film_id=film_id, reservation__isnull=True)
+                .order_by("pk")
+                .select_for_update(skip_locked=True)
+                .values("pk")[:missing]
+            )
+            linked = Ticket.objects.filter(pk__in=Subquery(free)).update(reservation=self)
+            if linked < missing:
+                free_now = f"only {linked} {'is' if linked == 1 else 'are'} free"
+                raise ValidationError(
+                    {
+                        NON_FIELD_ERRORS: f"Not enough tickets left for {self.screening.film}: this reservation "
+                        f"needs {missing} more and {free_now}. Load more ticket stock for the film first."
+                    }
+                )
 
 
 class Ticket(models.Model):

@@ -1,8 +1,10 @@
 from django.contrib import admin
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
+from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import Screening
 from backoffice.campaign.resources.screenings import ScreeningResource
+from backoffice.campaign.services.reservations import screening_update
 
 
 class SoldOutFilter(admin.SimpleListFilter):
@@ -21,7 +23,7 @@ class SoldOutFilter(admin.SimpleListFilter):
 
 
 @admin.register(Screening)
-class ScreeningAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class ScreeningAdmin(LockedSaveMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [ScreeningResource]
     list_display = ["starts_at", "film", "cinema", "capacity", "seats_reserved", "seats_left", "sold_out"]
     list_filter = [SoldOutFilter, "film", "cinema"]
@@ -47,3 +49,11 @@ class ScreeningAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     @admin.display(description="Sold out", boolean=True, ordering="sold_out")
     def sold_out(self, screening: Screening) -> bool:
         return screening.sold_out
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            # Capacity (and film) re-checked under the screening's row lock: a booking that
+            # lands after the form was validated cannot leave the screening oversold.
+            screening_update(screening=obj, fields=form.changed_data)
+        else:
+            super().save_model(request, obj, form, change)
