@@ -186,6 +186,7 @@ class AccessCodeBatch(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "access code batches"
+        permissions = [("export_accesscodebatch", "Can export access code batches")]
 
     def __str__(self) -> str:
         return (
@@ -194,8 +195,12 @@ class AccessCodeBatch(models.Model):
 
 
 class AccessCode(models.Model):
-    value = models.CharField(max_length=CODE_LENGTH, unique=True, validators=[validate_access_code])
+    # Unique through Meta.constraints, with one index that serves equality, ON CONFLICT and
+    # the admin's prefix search alike (unique=True would add a second, pattern-ops index).
+    value = models.CharField(max_length=CODE_LENGTH, validators=[validate_access_code])
     max_usages = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    # Not indexed: every index costs each of the million rows a bulk run writes, and codes are
+    # looked up by value or batch, almost never by film (a filter in the admin, a film deletion).
     valid_for = models.ForeignKey(
         Film,
         on_delete=models.PROTECT,
@@ -203,6 +208,7 @@ class AccessCode(models.Model):
         blank=True,
         related_name="access_codes",
         help_text="Empty: valid for any film.",
+        db_index=False,
     )
     # A database default, so bulk loads (COPY, INSERT ... ON CONFLICT) need not send it.
     created_at = models.DateTimeField(db_default=Now(), editable=False)
@@ -216,10 +222,17 @@ class AccessCode(models.Model):
     )
 
     class Meta:
-        ordering = ["-created_at", "-pk"]
+        ordering = ["-pk"]  # newest first, from the primary key index rather than a sort
         constraints = [
             models.CheckConstraint(condition=models.Q(max_usages__gte=1), name="access_code_max_usages_positive"),
+            models.UniqueConstraint(
+                fields=["value"],
+                name="access_code_value_unique",
+                opclasses=["varchar_pattern_ops"],
+                violation_error_message="This access code already exists.",
+            ),
         ]
+        permissions = [("export_accesscode", "Can export access codes")]
 
     def __str__(self) -> str:
         return self.value
