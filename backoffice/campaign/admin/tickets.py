@@ -14,4 +14,11 @@ class TicketAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     list_filter = ["film", ("reservation", admin.EmptyFieldListFilter)]
     list_select_related = ["film", "reservation"]
     search_fields = ["=code", "=reservation__reservation_id"]
-    autocomplete_fields = ["film", "reservation"]
+    autocomplete_fields = ["film"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Tickets are linked and unlinked only by Reservation.allocate_tickets(); a hand-made link
+        # (or a film change under a held ticket) would break "tickets held == quantity".
+        if obj is not None and obj.reservation_id:
+            return ["reservation", "film"]
+        return ["reservation"]

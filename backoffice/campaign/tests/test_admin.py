@@ -67,3 +67,17 @@ def test_every_model_has_a_readable_str(campaign):
         text = str(factory())
         assert text
         assert "object (" not in text
+
+
+def test_ticket_links_are_left_to_allocation(admin_client):
+    held = TicketFactory(reservation=ReservationFactory(quantity=1))
+    free = TicketFactory()
+    other = ReservationFactory(quantity=1)
+    url = reverse("admin:campaign_ticket_change", args=[free.pk])
+    response = admin_client.post(url, {"code": free.code, "film": free.film_id, "reservation": other.pk})
+    assert response.status_code == 302
+    free.refresh_from_db()
+    assert free.reservation_id is None
+
+    page = admin_client.get(reverse("admin:campaign_ticket_change", args=[held.pk]))
+    assert "film" not in page.context["adminform"].form.fields
