@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 HAS_FRONTEND := $(wildcard frontend/package.json)
 HAS_BROWSER_TESTS := $(wildcard tests/browser)
 
-.PHONY: help install run test lint test-postgres test-sqlite test-frontend test-browser frontend chromium bench clean
+.PHONY: help install run test lint test-postgres test-sqlite test-frontend test-browser test-run frontend chromium bench clean
 
 help:
 	@echo "make run    set up everything and serve admin, API and site on http://127.0.0.1:8000 (SQLite, demo data)"
@@ -37,14 +37,19 @@ ifneq ($(HAS_FRONTEND),)
 	cd frontend && npm run build --silent
 endif
 
+# make run is the zero-setup path: SQLite whatever DATABASE_URL the shell has (RUN_DATABASE_URL overrides).
+PORT ?= 8000
+RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/data/db.sqlite3
+RUN_ENV := DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL)
+
 run: install frontend
 	mkdir -p data
-	DEBUG=1 $(BIN)/python manage.py migrate --no-input
-	DEBUG=1 $(BIN)/python manage.py seed_demo --demo-login
-	@echo "Admin: http://127.0.0.1:8000/admin/   API: http://127.0.0.1:8000/api/   Site: http://127.0.0.1:8000/"
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo --demo-login
+	@echo "Admin: http://127.0.0.1:$(PORT)/admin/   API: http://127.0.0.1:$(PORT)/api/   Site: http://127.0.0.1:$(PORT)/"
+	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install lint test-postgres test-sqlite test-frontend test-browser
+test: install lint test-postgres test-sqlite test-frontend test-browser test-run
 	@echo "make test: every suite passed"
 
 lint: install
@@ -70,6 +75,10 @@ test-browser: install $(if $(HAS_BROWSER_TESTS),frontend chromium)
 ifneq ($(HAS_BROWSER_TESTS),)
 	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m browser tests/browser
 endif
+
+# `make run` itself, on a spare port and a scratch SQLite file: pages answer and the demo login works.
+test-run: install frontend
+	$(BIN)/python scripts/smoke_run.py
 
 bench: install
 	$(BIN)/python scripts/with_postgres.py $(BIN)/python bench/run.py
