@@ -1,11 +1,9 @@
 """Booking and changing reservations (and screening capacity) through the admin's forms."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.contrib.admin.models import LogEntry
-from django.db import connection, transaction
 from django.urls import reverse
 
 from backoffice.campaign.factories import (
@@ -18,6 +16,7 @@ from backoffice.campaign.factories import (
 )
 from backoffice.campaign.models import LONDON, Reservation, Screening, Ticket
 from backoffice.campaign.services.reservations import BUSY_MESSAGE
+from backoffice.campaign.tests.locking import screening_locked_elsewhere
 
 pytestmark = pytest.mark.django_db
 
@@ -276,23 +275,6 @@ def test_the_film_of_a_booked_screening_cannot_change_in_the_admin(admin_client,
 @pytest.mark.django_db(transaction=True)
 def test_a_busy_screening_gives_a_form_error_not_a_hung_page(admin_client, screening, settings):
     settings.RESERVATION_LOCK_TIMEOUT_MS = 200
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_screening() -> None:
-        try:
-            with transaction.atomic():
-                Screening.objects.select_for_update().get(pk=screening.pk)
-                locked.set()
-                release.wait(timeout=10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_screening)
-    holder.start()
-    try:
-        assert locked.wait(timeout=10)
+    with screening_locked_elsewhere(screening):
         form = refused_form(admin_client, ADD_URL, add_data(screening))
         assert form.non_field_errors() == [BUSY_MESSAGE]
-    finally:
-        release.set()
-        holder.join(timeout=10)

@@ -11,13 +11,14 @@ from collections.abc import Callable
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory, ScreeningFactory, TicketFactory
 from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
 from backoffice.campaign.services.reservations import BUSY_MESSAGE
+from backoffice.campaign.tests.locking import screening_locked_elsewhere
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -217,26 +218,9 @@ def test_a_lock_held_too_long_gives_a_clear_busy_error(settings):
     TicketFactory.create_batch(2, film=film)
     screening = ScreeningFactory(film=film, capacity=10)
     code = AccessCodeFactory()
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_screening() -> None:
-        try:
-            with transaction.atomic():
-                Screening.objects.select_for_update().get(pk=screening.pk)
-                locked.set()
-                release.wait(timeout=10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold_the_screening)
-    holder.start()
-    try:
-        assert locked.wait(timeout=10)
+    with screening_locked_elsewhere(screening):
         with pytest.raises(ValidationError) as error:
             booking(screening.pk, code.pk)()
         assert error.value.messages == [BUSY_MESSAGE]
         assert not Reservation.objects.exists()
-    finally:
-        release.set()
-        holder.join(timeout=10)
     assert booking(screening.pk, code.pk)().quantity == 1
