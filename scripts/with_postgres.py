@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import warnings
 from urllib.parse import quote
 
 
@@ -23,6 +24,9 @@ def main(argv: list[str]) -> int:
         print(f"PostgreSQL: using DATABASE_URL ({_redact(os.environ['DATABASE_URL'])})", flush=True)
         return subprocess.call(argv)
 
+    # pgserver keeps its lock file in the runtime folder; without XDG_RUNTIME_DIR it uses /tmp,
+    # which is fine for a throwaway server.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import pgserver
 
     with tempfile.TemporaryDirectory(prefix="xmas-films-pg-", ignore_cleanup_errors=True) as pgdata:
