@@ -63,9 +63,10 @@ test-postgres: install
 test-sqlite: install
 	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 $(BIN)/pytest -m "not postgresql and not browser"
 
-test-frontend: $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
+test-frontend: install $(if $(HAS_FRONTEND),frontend)
 ifneq ($(HAS_FRONTEND),)
 	cd frontend && npm test --silent
+	$(BIN)/python scripts/check_bundle_size.py
 endif
 
 chromium:
