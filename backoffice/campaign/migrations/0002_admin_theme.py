@@ -8,6 +8,8 @@ THEME = {
     "title": "Xmas Films back office",
     "title_visible": True,
     "env_name": "",
+    "env_visible_in_header": False,
+    "logo_visible": False,  # the title says whose back office this is; no framework logo
     "css_header_background_color": "#7A1421",
     "css_header_text_color": "#FFF8EC",
     "css_header_link_color": "#FFF8EC",
