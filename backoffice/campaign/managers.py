@@ -2,7 +2,7 @@
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import models
+from django.db import connections, models
 
 if TYPE_CHECKING:
     from backoffice.campaign.models import Reservation
@@ -29,3 +29,29 @@ class ReservationManager(models.Manager):
         for name, value in changes.items():
             setattr(reservation, name, value)
         return reservation_update(reservation=reservation, fields=changes.keys())
+
+
+class TicketManager(models.Manager):
+    def link_free(self, *, film_id: int, reservation_id: int, count: int) -> int:
+        """Link up to ``count`` free tickets of the film to the reservation; return how many.
+
+        SKIP LOCKED: concurrent bookings of the same film each take different free tickets
+        instead of queueing behind the first rows, and a ticket another transaction has locked
+        is never handed out twice. (SQLite has no row locks; its writers are serialised.)
+        One statement written out rather than built by the ORM: it runs on every booking while
+        the screening is locked, where query building would cost more than the database's work.
+        """
+        connection = connections[self.db]
+        opts = self.model._meta
+        quote = connection.ops.quote_name
+        table, pk = quote(opts.db_table), quote(opts.pk.column)
+        film, reservation = quote(opts.get_field("film").column), quote(opts.get_field("reservation").column)
+        skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+        sql = (
+            f"UPDATE {table} SET {reservation} = %s WHERE {pk} IN ("  # noqa: S608 - quoted names from _meta
+            f"SELECT {pk} FROM {table} WHERE {film} = %s AND {reservation} IS NULL"
+            f" ORDER BY {pk} LIMIT %s{skip_locked})"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [reservation_id, film_id, count])
+            return cursor.rowcount

@@ -11,11 +11,10 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Subquery
 from django.db.models.functions import Now
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
-from backoffice.campaign.managers import ReservationManager
+from backoffice.campaign.managers import ReservationManager, TicketManager
 from backoffice.campaign.querysets import FilmQuerySet, ScreeningQuerySet
 from backoffice.campaign.slugs import unique_slug
 
@@ -299,16 +298,7 @@ class Reservation(models.Model):
             missing = self.quantity - len(keep)
             if missing <= 0:
                 return
-            # SKIP LOCKED: concurrent bookings of the same film each take different free tickets
-            # instead of queueing behind the first rows, and a ticket another transaction has
-            # locked is never handed out twice. (SQLite has no row locks; its writers are serialised.)
-            free = (
-                Ticket.objects.filter(film_id=film_id, reservation__isnull=True)
-                .order_by("pk")
-                .select_for_update(skip_locked=True)
-                .values("pk")[:missing]
-            )
-            linked = Ticket.objects.filter(pk__in=Subquery(free)).update(reservation=self)
+            linked = Ticket.objects.link_free(film_id=film_id, reservation_id=self.pk, count=missing)
             if linked < missing:
                 free_now = f"only {linked} {'is' if linked == 1 else 'are'} free"
                 raise ValidationError(
@@ -326,6 +316,8 @@ class Ticket(models.Model):
         Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
     )
     image = models.ImageField("QR image", upload_to="tickets/", blank=True)
+
+    objects = TicketManager()
 
     class Meta:
         ordering = ["code"]
