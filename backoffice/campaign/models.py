@@ -138,14 +138,17 @@ class Screening(models.Model):
         # A form-time check for staff (admin, spreadsheet import). Writers that race with
         # bookings must re-check under the screening's row lock before saving.
         if self.pk is not None and self.capacity is not None:
-            reserved = self.reservations.aggregate(seats=models.Sum("quantity"))["seats"] or 0
-            if self.capacity < reserved:
-                raise ValidationError(
-                    {
-                        "capacity": f"{reserved} seats are already reserved for this screening; "
-                        f"capacity cannot go below {reserved}. Cancel or move reservations first."
-                    }
-                )
+            self.check_capacity(reserved=self.reservations.aggregate(seats=models.Sum("quantity"))["seats"] or 0)
+
+    def check_capacity(self, *, reserved: int) -> None:
+        """Refuse a capacity below the seats already reserved (the one wording of the rule)."""
+        if self.capacity < reserved:
+            raise ValidationError(
+                {
+                    "capacity": f"{reserved} seats are already reserved for this screening; "
+                    f"capacity cannot go below {reserved}. Cancel or move reservations first."
+                }
+            )
 
     @property
     def local_start(self):

@@ -146,13 +146,8 @@ def screening_update(*, screening: Screening, fields: Collection[str]) -> Screen
         _lock_screening(screening.pk)
         if {"capacity", "film"} & fields:
             reserved = _seats_reserved(screening.pk, other_than=None)
-            if "capacity" in fields and screening.capacity < reserved:
-                raise ValidationError(
-                    {
-                        "capacity": f"{reserved} seats are already reserved for this screening; capacity cannot "
-                        f"go below {reserved}. Cancel or move reservations first."
-                    }
-                )
+            if "capacity" in fields:
+                screening.check_capacity(reserved=reserved)
             if "film" in fields and reserved:
                 # Its reservations hold tickets of the old film; they would silently become wrong.
                 raise ValidationError(
