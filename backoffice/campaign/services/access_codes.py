@@ -13,8 +13,11 @@ on the batches committed so far.
 import io
 import json
 import logging
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from datetime import datetime
 from itertools import islice
 from typing import Protocol, TextIO
@@ -37,6 +40,8 @@ MAX_USAGES = 1_000
 # With ~79 bits a code, a draw that adds no new code at all happens only when the random source
 # is broken; stop instead of looping for ever.
 MAX_FRUITLESS_DRAWS = 50
+# Batches in flight at once on PostgreSQL, each on a connection of its own (see _Streams).
+STREAMS = 2
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -67,62 +72,151 @@ def access_codes_generate(
     created_by: AbstractBaseUser | None = None,
     output: TextIO | None = None,
     progress: ProgressCallback | None = None,
+    streams: int | None = None,
 ) -> AccessCodeBatch:
     """Create exactly ``count`` new codes and return their (completed) batch.
 
     ``output``, when given, receives the CSV (header, then each batch's rows once committed).
     ``progress(created, count)`` is called after each batch. Must run outside a transaction so
-    that each batch commits on its own. Raises ``AccessCodeGenerationError`` when a run fails
-    part-way; the batch row is then marked failed with the same message.
+    that each batch commits on its own; batches are then inserted ``streams`` at a time, each
+    stream on a database connection of its own (default: ``STREAMS`` on PostgreSQL, else one).
+    Raises ``AccessCodeGenerationError`` when a run fails part-way; the batch row is then
+    marked failed with the same message.
     """
     _check_bounds(count=count, batch_size=batch_size, max_usages=max_usages)
+    if streams is None:
+        streams = STREAMS if connection.vendor == "postgresql" else 1
+    if connection.in_atomic_block:
+        streams = 1  # other connections could not see the batch row, nor commit on their own
     insert = INSERTERS[inserter_for(connection)]
     csv = AccessCodeCsv()
     batch = AccessCodeBatch.objects.create(
         requested_count=count, film=film, max_usages=max_usages, source=source, created_by=created_by
     )
-    film_id = film.pk if film else None
+    row = {"max_usages": max_usages, "film_id": film.pk if film else None, "batch_id": batch.pk}
     created = written = fruitless = 0
-    try:
-        if output is not None:
-            output.write(csv.header())
-            output.flush()
-        while created < count:
-            # Draws that collided (inside the draw, with existing rows, with a concurrent run) are
-            # simply not inserted; the next batch draws their replacements. Sorted, so two runs
-            # meeting the same values take them in one order and cannot deadlock. That holds
-            # only inside one statement, hence no second insert in the same transaction (a
-            # failed COPY is rolled back to its savepoint, releasing its values, before the
-            # fallback INSERT).
-            candidates = sorted(set(access_code_values(min(batch_size, count - created))))
-            with transaction.atomic():
-                created_at = timezone.now()
-                values = insert(
-                    candidates, max_usages=max_usages, film_id=film_id, batch_id=batch.pk, created_at=created_at
-                )
-                AccessCodeBatch.objects.filter(pk=batch.pk).update(created_count=F("created_count") + len(values))
-            created += len(values)
-            fruitless = 0 if values else fruitless + 1
-            if fruitless >= MAX_FRUITLESS_DRAWS:
-                raise RuntimeError(f"{fruitless} draws in a row gave no new code; the random source looks broken")
-            if output is not None:
-                output.write(
-                    csv.generated_rows(
-                        values, max_usages=max_usages, film=film, batch_id=batch.pk, created_at=created_at
-                    )
-                )
-                output.flush()
-                written = created
-            if progress is not None:
-                progress(created, count)
-    except (Exception, KeyboardInterrupt) as exc:
-        message = _failure_message(exc, batch=batch, count=count, created=created, written=written, output=output)
+    failure: BaseException | None = None  # what stopped the run
+    file_error = _write(output, csv.header()) if output is not None else None
+    in_flight: dict[Future, int] = {}  # batch -> how many codes it may add
+    with _Streams(streams) as pool:
+        while in_flight or (failure is file_error is None and created < count):
+            try:
+                # Draws that collided (inside the draw, with existing rows, with a concurrent
+                # run or stream) are simply not inserted; later draws replace them. Sorted, so
+                # two transactions meeting the same values take them in one order and cannot
+                # deadlock.
+                while (
+                    failure is file_error is None
+                    and len(in_flight) < streams
+                    and (wanted := count - created - sum(in_flight.values()))
+                ):
+                    candidates = sorted(set(access_code_values(min(batch_size, wanted))))
+                    in_flight[pool.submit(_insert_batch, insert, candidates, **row)] = len(candidates)
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    del in_flight[future]
+                    values, created_at = future.result()
+                    created += len(values)
+                    # Once committed, into the file: also when another batch has failed meanwhile.
+                    if output is not None and file_error is None:
+                        rows = csv.generated_rows(
+                            values, max_usages=max_usages, film=film, batch_id=batch.pk, created_at=created_at
+                        )
+                        file_error = _write(output, rows)
+                        written += 0 if file_error else len(values)
+                    if progress is not None:
+                        progress(created, count)
+                    fruitless = 0 if values else fruitless + 1
+                    if fruitless >= MAX_FRUITLESS_DRAWS:
+                        raise RuntimeError(
+                            f"{fruitless} draws in a row gave no new code; the random source looks broken"
+                        )
+            except (Exception, KeyboardInterrupt) as exc:
+                # Stop drawing, but let the batches in flight finish: their codes are committed
+                # or not, and the file and the count must say which. A second interrupt while
+                # they finish is not held back.
+                if failure is not None and isinstance(exc, KeyboardInterrupt):
+                    raise
+                failure = failure or exc
+    failure = failure or file_error
+    if failure is not None:
+        message = _failure_message(failure, batch=batch, count=count, created=created, written=written, output=output)
         batch.created_count = created
         _batch_finish(batch, status=AccessCodeBatch.Status.FAILED, error=message)
-        raise AccessCodeGenerationError(message, batch=batch, created=created, written=written) from exc
+        raise AccessCodeGenerationError(message, batch=batch, created=created, written=written) from failure
     batch.created_count = created
     _batch_finish(batch, status=AccessCodeBatch.Status.COMPLETED)
     return batch
+
+
+def _insert_batch(insert: Inserter, candidates: list[str], *, batch_id: int, **row) -> tuple[list[str], datetime]:
+    """One batch in one transaction: the new codes among ``candidates``, and the batch's count."""
+    with transaction.atomic():
+        created_at = timezone.now()
+        values = insert(candidates, batch_id=batch_id, created_at=created_at, **row)
+        # Last, so that streams of one run hold the batch row only while they commit.
+        AccessCodeBatch.objects.filter(pk=batch_id).update(created_count=F("created_count") + len(values))
+    return values, created_at
+
+
+def _write(output: TextIO, text: str) -> Exception | None:
+    """Write and flush ``text``; the error instead of raising it, so that the run can wind down."""
+    try:
+        output.write(text)
+        output.flush()
+    except Exception as exc:  # reported in the run's failure message
+        return exc
+    return None
+
+
+class _Streams:
+    """``size`` threads, each inserting batches on a database connection of its own.
+
+    With one stream, the work runs in the calling thread (and its transaction, if any). The
+    server's work for a batch (the unique index, the constraint checks) keeps one core busy;
+    two streams keep two busy while this process draws codes and writes the CSV.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        self._threads = [] if size == 1 else [threading.Thread(target=self._work, daemon=True) for _ in range(size)]
+
+    def __enter__(self) -> "_Streams":
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        for _thread in self._threads:
+            self._jobs.put(None)
+        if exc_type is None:  # else an interrupted run is leaving: do not wait on the database
+            for thread in self._threads:
+                thread.join()
+
+    def submit(self, function: Callable, *args, **kwargs) -> Future:
+        future: Future = Future()
+        job = (future, function, args, kwargs)
+        if self._threads:
+            self._jobs.put(job)
+        else:
+            self._run(job)
+        return future
+
+    def _work(self) -> None:
+        try:
+            while (job := self._jobs.get()) is not None:
+                self._run(job)
+        finally:
+            connection.close()  # this thread's own
+
+    @staticmethod
+    def _run(job) -> None:
+        future, function, args, kwargs = job
+        future.set_running_or_notify_cancel()
+        try:
+            future.set_result(function(*args, **kwargs))
+        except BaseException as exc:  # handed to the waiting thread
+            future.set_exception(exc)
 
 
 def access_code_batch_csv(*, batch: AccessCodeBatch, chunk_size: int = DEFAULT_BATCH_SIZE) -> Iterator[str]:

@@ -32,36 +32,45 @@ def repeating_source(pool: list[str], *, seed: int = 5) -> Callable[[int], bytes
 
 
 @contextmanager
-def code_inserts_fail_beyond(limit: int) -> Iterator[None]:
-    """Make the database refuse to store more than ``limit`` codes in one batch (a trigger)."""
+def code_batches_fail_after(batches: int, *, batch_size: int = 10) -> Iterator[None]:
+    """Make the database refuse every batch of codes after the first ``batches`` (a trigger).
+
+    On PostgreSQL a statement trigger counts batches in a sequence, which no transaction rolls
+    back: the same batches fail however the run's streams interleave. SQLite runs one stream,
+    and its row trigger refuses a batch's codes beyond ``batches * batch_size``.
+    """
     # Statements built from constants of this module: nothing here comes from outside.
     table = connection.ops.quote_name(AccessCode._meta.db_table)
     message = "injected failure: no space left on device"
-    on_table = f" ON {table}" if connection.vendor == "postgresql" else ""
+    postgresql = connection.vendor == "postgresql"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgresql:
+            cursor.execute("CREATE SEQUENCE test_code_batches")
             cursor.execute(
-                "CREATE FUNCTION test_code_inserts_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "  # noqa: S608
-                f"IF (SELECT count(*) FROM {table} WHERE batch_id = NEW.batch_id) >= {limit} THEN "
-                f"RAISE EXCEPTION '{message}'; END IF; RETURN NEW; END $$"
+                "CREATE FUNCTION test_code_batches_fail() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF nextval('test_code_batches') > {batches} THEN RAISE EXCEPTION '{message}'; END IF; "
+                "RETURN NULL; END $$"
             )
             cursor.execute(
-                f"CREATE TRIGGER test_code_inserts_fail BEFORE INSERT ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION test_code_inserts_fail()"
+                f"CREATE TRIGGER test_code_batches_fail BEFORE INSERT ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION test_code_batches_fail()"
             )
         else:
             cursor.execute(
-                f"CREATE TRIGGER test_code_inserts_fail BEFORE INSERT ON {table} "  # noqa: S608
-                f"WHEN (SELECT count(*) FROM {table} WHERE batch_id = NEW.batch_id) >= {limit} "
+                f"CREATE TRIGGER test_code_batches_fail BEFORE INSERT ON {table} "  # noqa: S608
+                f"WHEN (SELECT count(*) FROM {table} WHERE batch_id = NEW.batch_id) >= {batches * batch_size} "
                 f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
             )
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER test_code_inserts_fail{on_table}")
-            if connection.vendor == "postgresql":
-                cursor.execute("DROP FUNCTION test_code_inserts_fail()")
+            if postgresql:
+                cursor.execute(f"DROP TRIGGER test_code_batches_fail ON {table}")
+                cursor.execute("DROP FUNCTION test_code_batches_fail()")
+                cursor.execute("DROP SEQUENCE test_code_batches")
+            else:
+                cursor.execute("DROP TRIGGER test_code_batches_fail")
 
 
 def csv_records(text: str) -> list[dict[str, str]]:

@@ -1,6 +1,7 @@
 """access_codes_generate: exactly N new codes, a CSV that matches the database, failures that say so."""
 
 import io
+import threading
 
 import pytest
 from django.db import connection
@@ -18,7 +19,7 @@ from backoffice.campaign.services.access_codes import (
 )
 from backoffice.campaign.tests.codes_support import (
     batch_values,
-    code_inserts_fail_beyond,
+    code_batches_fail_after,
     csv_records,
     csv_values,
     repeating_source,
@@ -125,7 +126,7 @@ def test_a_broken_random_source_stops_the_run_instead_of_looping(monkeypatch):
 def test_a_database_error_mid_run_leaves_csv_and_database_agreeing():
     output = io.StringIO()
     output.name = "/srv/codes.csv"
-    with code_inserts_fail_beyond(20), pytest.raises(AccessCodeGenerationError) as raised:
+    with code_batches_fail_after(2), pytest.raises(AccessCodeGenerationError) as raised:
         access_codes_generate(count=50, batch_size=10, source=COMMAND, output=output)
     message = str(raised.value)
     assert "Stopped after 20 of 50 codes: injected failure: no space left on device." in message
@@ -230,3 +231,58 @@ def test_postgresql_insert_returns_exactly_the_new_values():
     )
     assert sorted(inserted) == sorted(more)
     assert len(batch_values(batch)) == 6
+
+
+def backends() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_streams_insert_side_by_side_and_close_their_connections(monkeypatch):
+    threads = []
+
+    def insert_batch(*args, **kwargs):
+        threads.append(threading.get_ident())
+        return insert_batch_unwrapped(*args, **kwargs)
+
+    insert_batch_unwrapped = service._insert_batch
+    monkeypatch.setattr(service, "_insert_batch", insert_batch)
+    before = backends()
+    output = io.StringIO()
+    progress = []
+    batch = access_codes_generate(
+        count=95,
+        batch_size=10,
+        source=COMMAND,
+        output=output,
+        streams=2,
+        progress=lambda done, total: progress.append(done),
+    )
+    assert len(set(threads)) == 2
+    assert threading.get_ident() not in threads
+    assert len(threads) == 10
+    assert progress == sorted(progress)
+    assert progress[-1] == 95
+    assert AccessCodeBatch.objects.get().created_count == 95
+    assert len(batch_values(batch)) == 95
+    assert csv_values(output.getvalue()) == batch_values(batch)
+    assert backends() == before
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_streams_meeting_the_same_codes_still_deliver_exactly_the_count(monkeypatch):
+    # 60 possible codes, 45 wanted by two streams at once: their batches keep drawing the same
+    # values, so one stream's COPY waits on, then collides with, the other's uncommitted rows.
+    pool = codes.access_code_values(60)
+    monkeypatch.setattr(codes, "random_bytes", repeating_source(pool))
+    output = io.StringIO()
+    batch = access_codes_generate(count=45, batch_size=15, source=COMMAND, output=output, streams=2)
+    values = batch_values(batch)
+    assert len(values) == len(set(values)) == 45
+    assert set(values) <= set(pool)
+    assert csv_values(output.getvalue()) == values
+    assert AccessCodeBatch.objects.get().created_count == 45

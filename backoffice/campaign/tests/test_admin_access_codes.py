@@ -11,7 +11,7 @@ from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
 from backoffice.campaign.resources.access_codes import AccessCodeCsv
 from backoffice.campaign.services.access_codes import access_codes_generate
-from backoffice.campaign.tests.codes_support import batch_values, code_inserts_fail_beyond, csv_records, csv_values
+from backoffice.campaign.tests.codes_support import batch_values, code_batches_fail_after, csv_records, csv_values
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def test_invalid_form_shows_errors_and_creates_nothing(admin_client, data, field
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_run_is_reported_on_the_form(admin_client):
-    with code_inserts_fail_beyond(20):
+    with code_batches_fail_after(0):
         response = admin_client.post(GENERATE, {"count": 50, "max_usages": 1})
     assert response.status_code == 200
     text = response.content.decode()

@@ -15,7 +15,7 @@ from backoffice.campaign.management.commands.generate_access_codes import Progre
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
 from backoffice.campaign.tests.codes_support import (
     batch_values,
-    code_inserts_fail_beyond,
+    code_batches_fail_after,
     csv_records,
     csv_values,
     repeating_source,
@@ -154,7 +154,7 @@ def test_existing_output_is_kept_without_force(tmp_path):
 @pytest.mark.django_db(transaction=True)
 def test_a_database_error_mid_run_says_how_many_codes_were_written_and_where(tmp_path):
     path = tmp_path / "codes.csv"
-    with code_inserts_fail_beyond(20), pytest.raises(CommandError) as raised:
+    with code_batches_fail_after(2), pytest.raises(CommandError) as raised:
         generate("50", "--batch-size", "10", "--output", str(path))
     assert str(raised.value).startswith("Stopped after 20 of 50 codes: injected failure")
     assert f"all written to {path}" in str(raised.value)
