@@ -1,7 +1,7 @@
-"""Test helper: another connection holding a screening's row lock, as a busy colleague would."""
+"""Test helpers: another connection in the middle of a transaction, as a busy colleague would be."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
@@ -10,15 +10,15 @@ from backoffice.campaign.models import Screening
 
 
 @contextmanager
-def screening_locked_elsewhere(screening: Screening) -> Iterator[None]:
-    """Hold ``select_for_update`` on the screening in another thread until the block ends."""
-    locked, release = threading.Event(), threading.Event()
+def transaction_held_elsewhere(work: Callable[[], object]) -> Iterator[None]:
+    """Run ``work`` in a transaction on another thread's connection; commit when the block ends."""
+    done, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         try:
             with transaction.atomic():
-                Screening.objects.select_for_update().get(pk=screening.pk)
-                locked.set()
+                work()
+                done.set()
                 release.wait(timeout=10)
         finally:
             connection.close()
@@ -26,8 +26,13 @@ def screening_locked_elsewhere(screening: Screening) -> Iterator[None]:
     holder = threading.Thread(target=hold)
     holder.start()
     try:
-        assert locked.wait(timeout=10), "the other connection never got the screening's lock"
+        assert done.wait(timeout=10), "the other transaction never did its work"
         yield
     finally:
         release.set()
         holder.join(timeout=10)
+
+
+def screening_locked_elsewhere(screening: Screening):
+    """Hold ``select_for_update`` on the screening in another transaction until the block ends."""
+    return transaction_held_elsewhere(lambda: Screening.objects.select_for_update().get(pk=screening.pk))
