@@ -5,9 +5,10 @@ transaction, and learns which codes were new: on PostgreSQL a COPY that either s
 batch or fails on a value already taken, and then ``INSERT ... ON CONFLICT DO NOTHING
 RETURNING`` for that batch. Codes that collided, inside the draw, with existing rows or
 with a concurrent run, are left out and replaced by the next batch's draw, until exactly the
-requested number exist. Only after its commit are a batch's codes written to the CSV and flushed:
-the file never holds a code the database does not, and a failure part-way leaves both agreeing
-on the batches committed so far.
+requested number exist. On PostgreSQL two batches are in flight at a time, each on a connection
+of its own (``_Streams``). Only after its commit are a batch's codes written to the CSV and
+flushed, by the run's own thread: the file never holds a code the database does not, and a
+failure part-way leaves both agreeing on the batches committed so far.
 """
 
 import io
