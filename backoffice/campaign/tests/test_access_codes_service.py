@@ -286,3 +286,41 @@ def test_streams_meeting_the_same_codes_still_deliver_exactly_the_count(monkeypa
     assert set(values) <= set(pool)
     assert csv_values(output.getvalue()) == values
     assert AccessCodeBatch.objects.get().created_count == 45
+
+
+def interrupt_after_first_batch(done: int, total: int) -> None:
+    if done <= 10:
+        raise KeyboardInterrupt
+
+
+def assert_interrupted_run_agrees(batch: AccessCodeBatch, error: AccessCodeGenerationError, output) -> None:
+    batch.refresh_from_db()
+    made = len(batch_values(batch))
+    assert 10 <= made < 100
+    assert (batch.status, batch.created_count) == (AccessCodeBatch.Status.FAILED, made)
+    assert (error.created, error.written) == (made, made)
+    assert f"Stopped after {made} of 100 codes: interrupted." in str(error)
+    assert csv_values(output.getvalue()) == batch_values(batch)
+
+
+def test_an_interrupted_run_stops_with_file_and_database_agreeing():
+    output = io.StringIO()
+    with pytest.raises(AccessCodeGenerationError) as raised:
+        access_codes_generate(
+            count=100, batch_size=10, source=COMMAND, output=output, progress=interrupt_after_first_batch
+        )
+    assert_interrupted_run_agrees(raised.value.batch, raised.value, output)
+    assert raised.value.created == 10
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_run_lets_the_other_stream_finish_and_counts_it():
+    output = io.StringIO()
+    with pytest.raises(AccessCodeGenerationError) as raised:
+        access_codes_generate(
+            count=100, batch_size=10, source=COMMAND, output=output, streams=2, progress=interrupt_after_first_batch
+        )
+    # The second stream's batch was in flight when the first one's progress was interrupted.
+    assert raised.value.created == 20
+    assert_interrupted_run_agrees(raised.value.batch, raised.value, output)
