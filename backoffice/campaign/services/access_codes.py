@@ -99,18 +99,18 @@ def access_codes_generate(
     failure: BaseException | None = None  # what stopped the run
     file_error = _write(output, csv.header()) if output is not None else None
     in_flight: dict[Future, int] = {}  # batch -> how many codes it may add
+
+    def going() -> bool:
+        return failure is None and file_error is None
+
     with _Streams(streams) as pool:
-        while in_flight or (failure is file_error is None and created < count):
+        while in_flight or (going() and created < count):
             try:
                 # Draws that collided (inside the draw, with existing rows, with a concurrent
                 # run or stream) are simply not inserted; later draws replace them. Sorted, so
                 # two transactions meeting the same values take them in one order and cannot
                 # deadlock.
-                while (
-                    failure is file_error is None
-                    and len(in_flight) < streams
-                    and (wanted := count - created - sum(in_flight.values()))
-                ):
+                while going() and len(in_flight) < streams and (wanted := count - created - sum(in_flight.values())):
                     candidates = sorted(set(access_code_values(min(batch_size, wanted))))
                     in_flight[pool.submit(_insert_batch, insert, candidates, **row)] = len(candidates)
                 done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
