@@ -43,6 +43,7 @@ MAX_USAGES = 1_000
 MAX_FRUITLESS_DRAWS = 50
 # Batches in flight at once on PostgreSQL, each on a connection of its own (see _Streams).
 STREAMS = 2
+MAX_STREAMS = 8
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -84,9 +85,9 @@ def access_codes_generate(
     Raises ``AccessCodeGenerationError`` when a run fails part-way; the batch row is then
     marked failed with the same message.
     """
-    _check_bounds(count=count, batch_size=batch_size, max_usages=max_usages)
     if streams is None:
         streams = STREAMS if connection.vendor == "postgresql" else 1
+    _check_bounds(count=count, batch_size=batch_size, max_usages=max_usages, streams=streams)
     if connection.in_atomic_block:
         streams = 1  # other connections could not see the batch row, nor commit on their own
     insert = INSERTERS[inserter_for(connection)]
@@ -248,11 +249,12 @@ def inserter_for(db) -> str:
     return "portable"
 
 
-def _check_bounds(*, count: int, batch_size: int, max_usages: int) -> None:
+def _check_bounds(*, count: int, batch_size: int, max_usages: int, streams: int) -> None:
     for name, value, maximum in (
         ("count", count, MAX_COUNT),
         ("batch_size", batch_size, MAX_BATCH_SIZE),
         ("max_usages", max_usages, MAX_USAGES),
+        ("streams", streams, MAX_STREAMS),
     ):
         if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= maximum:
             raise ValueError(f"{name} must be a whole number from 1 to {maximum:,}, not {value!r}.")

@@ -200,6 +200,8 @@ def test_hand_typed_codes_render_like_the_resource_renders_them():
         ({"count": 10_000_001}, "count must be a whole number from 1"),
         ({"count": 1, "batch_size": 0}, "batch_size"),
         ({"count": 1, "max_usages": 0}, "max_usages"),
+        ({"count": 1, "streams": 0}, "streams"),
+        ({"count": 1, "streams": 9}, "streams"),
     ],
 )
 def test_out_of_range_arguments_change_nothing(arguments, message):
