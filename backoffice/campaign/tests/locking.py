@@ -1,6 +1,7 @@
 """Test helpers: another connection in the middle of a transaction, as a busy colleague would be."""
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -36,3 +37,17 @@ def transaction_held_elsewhere(work: Callable[[], object]) -> Iterator[None]:
 def screening_locked_elsewhere(screening: Screening):
     """Hold ``select_for_update`` on the screening in another transaction until the block ends."""
     return transaction_held_elsewhere(lambda: Screening.objects.select_for_update().get(pk=screening.pk))
+
+
+def wait_for_a_lock_waiter() -> None:
+    """Return once another connection to this PostgreSQL database waits on a lock; fail after 10 s."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.02)
+    raise AssertionError("no connection ever waited on a lock")

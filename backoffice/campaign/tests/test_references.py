@@ -2,7 +2,6 @@
 
 import io
 import threading
-import time
 from collections.abc import Callable
 
 import pytest
@@ -12,7 +11,7 @@ from django.db.models import Model, ProtectedError
 from backoffice.campaign import codes
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
-from backoffice.campaign.tests.locking import transaction_held_elsewhere
+from backoffice.campaign.tests.locking import transaction_held_elsewhere, wait_for_a_lock_waiter
 
 pytestmark = pytest.mark.django_db
 
@@ -108,20 +107,6 @@ def delete_waiting_at_most_200ms(batch: AccessCodeBatch) -> None:
 def sql(statement: str, params: list) -> None:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-
-
-def wait_for_a_lock_waiter() -> None:
-    """Until another backend of this database waits on a lock (or fail after 10 s)."""
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return
-        time.sleep(0.02)
-    raise AssertionError("no backend ever waited on a lock")
 
 
 @pytest.mark.postgresql

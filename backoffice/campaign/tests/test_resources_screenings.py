@@ -1,14 +1,24 @@
 """The screening schedule from spreadsheets: natural keys, London times, the reserved-seats rule."""
 
 import datetime as dt
+import threading
 
 import pytest
 import tablib
+from django.db import connection
 
-from backoffice.campaign.factories import CinemaFactory, FilmFactory, ReservationFactory, ScreeningFactory
-from backoffice.campaign.models import LONDON, Screening
+from backoffice.campaign.factories import (
+    AccessCodeFactory,
+    CinemaFactory,
+    FilmFactory,
+    ReservationFactory,
+    ScreeningFactory,
+    TicketFactory,
+)
+from backoffice.campaign.models import LONDON, Reservation, Screening
 from backoffice.campaign.resources.formats import CSV, XLSX
 from backoffice.campaign.resources.screenings import ScreeningResource
+from backoffice.campaign.tests.locking import transaction_held_elsewhere, wait_for_a_lock_waiter
 
 pytestmark = pytest.mark.django_db
 
@@ -144,3 +154,46 @@ def test_export_then_import_gives_the_same_rows(file_format, settings):
     Screening.objects.all().delete()
     assert import_rows(data).totals["new"] == len(before)
     assert snapshot() == before
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waits_for_a_booking_in_progress_and_counts_its_seats(elf, york):
+    screening = ScreeningFactory(
+        film=elf, cinema=york, starts_at=dt.datetime(2026, 12, 19, 18, 30, tzinfo=LONDON), capacity=10
+    )
+    TicketFactory.create_batch(8, film=elf)
+    ReservationFactory(screening=screening, quantity=4)
+    ReservationFactory(screening=screening, quantity=2)
+    results = []
+
+    def import_lowering_capacity_to_6() -> None:
+        try:
+            results.append(import_rows(schedule(["elf", "york-vangarde", "2026-12-19 18:30", "6"])))
+        finally:
+            connection.close()
+
+    def book_two_seats() -> Reservation:
+        return Reservation.objects.create(
+            screening=screening, access_code=AccessCodeFactory(), quantity=2, name="Late", email="late@example.com"
+        )
+
+    importer = threading.Thread(target=import_lowering_capacity_to_6)
+    try:
+        # 6 seats reserved when the import checks the row, 8 once the booking commits.
+        with transaction_held_elsewhere(book_two_seats):
+            importer.start()
+            wait_for_a_lock_waiter()
+    finally:
+        importer.join(timeout=10)
+    assert errors(results[0]) == {
+        1: {
+            "capacity": [
+                "8 seats are already reserved for this screening; capacity cannot go below 8. "
+                "Cancel or move reservations first."
+            ]
+        }
+    }
+    screening.refresh_from_db()
+    assert screening.capacity == 10
+    assert screening.reservations.count() == 3
