@@ -1,11 +1,10 @@
 import { useMemo, useState } from "react";
-import { Link, useSearchParams } from "react-router";
-import { api } from "../api.js";
-import { EmptyState, ErrorState, Loading } from "../components/StatusViews.jsx";
+import { Link, useLoaderData } from "react-router";
+import { EmptyState } from "../components/StatusViews.jsx";
 import { formatMiles, matchesSearch, sortByDistance, sortByName } from "../lib/geo.js";
 import { pluralise } from "../lib/format.js";
 import { useDocumentTitle } from "../lib/useDocumentTitle.js";
-import { useApi } from "../useApi.js";
+import { useSearchQuery } from "../lib/useSearchQuery.js";
 
 const GEO_OPTIONS = { enableHighAccuracy: false, timeout: 15000, maximumAge: 10 * 60 * 1000 };
 
@@ -57,22 +56,15 @@ function CinemaList({ entries, showDistance }) {
 
 export function CinemasPage() {
   useDocumentTitle("Cinemas");
-  const [searchParams, setSearchParams] = useSearchParams();
-  const query = searchParams.get("q") ?? "";
-  const { status, data: cinemas, error, retry } = useApi((signal) => api.cinemas({ signal }), []);
+  const cinemas = useLoaderData();
+  const [query, setQuery] = useSearchQuery();
   const { geo, locate, reset } = useNearMe();
   const located = geo.status === "located";
 
   const entries = useMemo(() => {
-    if (!cinemas) return [];
     const matching = cinemas.filter((cinema) => matchesSearch(cinema, query));
     return located ? sortByDistance(matching, geo.origin) : sortByName(matching);
   }, [cinemas, query, located, geo.origin]);
-
-  function onSearch(event) {
-    const q = event.target.value;
-    setSearchParams(q ? { q } : {}, { replace: true });
-  }
 
   return (
     <>
@@ -84,7 +76,7 @@ export function CinemasPage() {
             id="cinema-search"
             type="search"
             value={query}
-            onChange={onSearch}
+            onChange={(event) => setQuery(event.target.value)}
             autoComplete="off"
             placeholder="e.g. Aberdeen"
           />
@@ -117,12 +109,9 @@ export function CinemasPage() {
         </p>
       )}
 
-      {status === "loading" && <Loading label="Loading cinemas…" />}
-      {status === "error" && <ErrorState what="the cinemas" error={error} onRetry={retry} />}
-      {status === "success" && cinemas.length === 0 && (
+      {cinemas.length === 0 ? (
         <EmptyState>No cinemas are taking part yet. Please check back soon.</EmptyState>
-      )}
-      {status === "success" && cinemas.length > 0 && (
+      ) : (
         <>
           <p className="results-count" aria-live="polite">
             {query

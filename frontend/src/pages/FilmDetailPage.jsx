@@ -1,13 +1,10 @@
-import { Link, useParams } from "react-router";
-import { api } from "../api.js";
+import { Link, useLoaderData } from "react-router";
 import { Certificate, RunningTime } from "../components/FilmFacts.jsx";
 import { Poster } from "../components/Poster.jsx";
 import { ScreeningSchedule } from "../components/ScreeningSchedule.jsx";
-import { EmptyState, ErrorState, Loading } from "../components/StatusViews.jsx";
+import { EmptyState } from "../components/StatusViews.jsx";
 import { pluralise } from "../lib/format.js";
 import { useDocumentTitle } from "../lib/useDocumentTitle.js";
-import { useApi } from "../useApi.js";
-import { NotFoundPage } from "./NotFoundPage.jsx";
 
 function Description({ text }) {
   const paragraphs = (text ?? "").split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
@@ -43,39 +40,8 @@ function Facts({ film }) {
 }
 
 export function FilmDetailPage() {
-  const { slug } = useParams();
-  const { status, data, error, retry } = useApi(
-    (signal) => Promise.all([api.film(slug, { signal }), api.screenings({ film: slug }, { signal })]),
-    [slug],
-  );
-  const [film, screenings] = data ?? [];
-  const notFound = status === "error" && error?.status === 404;
-  useDocumentTitle(film?.name ?? (notFound ? "Film not found" : "Film"));
-
-  if (notFound) {
-    return (
-      <NotFoundPage
-        title="Film not found"
-        message="We couldn't find that film. It may no longer be showing in this campaign."
-      />
-    );
-  }
-  if (status === "loading") {
-    return (
-      <>
-        <h1 className="visually-hidden">Film details</h1>
-        <Loading label="Loading film…" />
-      </>
-    );
-  }
-  if (status === "error") {
-    return (
-      <>
-        <h1>Film details</h1>
-        <ErrorState what="this film" error={error} onRetry={retry} />
-      </>
-    );
-  }
+  const [film, screenings] = useLoaderData();
+  useDocumentTitle(film.name);
 
   return (
     <article className="film">
