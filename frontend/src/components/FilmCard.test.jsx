@@ -35,6 +35,17 @@ describe("FilmCard", () => {
     expect(within(card).queryByText("Sold out")).not.toBeInTheDocument();
   });
 
+  it("says screenings are coming soon for a film that has none yet", () => {
+    const card = renderCard(film({ screenings_total: 0, screenings_sold_out: 0 }));
+    expect(within(card).getByText("Screenings coming soon")).toBeInTheDocument();
+  });
+
+  it("says the run has ended when every screening is past", () => {
+    const card = renderCard(film({ screenings_total: 0, screenings_sold_out: 0, run_ended: true }));
+    expect(within(card).getByText("Its run has ended")).toBeInTheDocument();
+    expect(within(card).queryByText("Screenings coming soon")).not.toBeInTheDocument();
+  });
+
   it("draws a placeholder poster when the film has no image", () => {
     const card = renderCard(film({ name: "The Muppet Christmas Carol", image_1: null }));
     const placeholder = within(card).getByRole("img", { name: /The Muppet Christmas Carol/ });

@@ -142,6 +142,19 @@ describe("Film detail page", () => {
     expect(screen.queryByTestId("screening")).not.toBeInTheDocument();
   });
 
+  it("says the film's run has ended when every screening is past", async () => {
+    mockApi({
+      "/api/films/elf/": { ...ELF, screenings_total: 0, screenings_sold_out: 0, run_ended: true },
+      "/api/screenings/": page([]),
+      "/api/cinemas/": page([]),
+    });
+    renderAt("/films/elf");
+
+    expect(await screen.findByText("This film's run has ended: there are no more screenings.")).toBeInTheDocument();
+    expect(screen.queryByText(/no upcoming screenings of this film yet/)).not.toBeInTheDocument();
+    expect(screen.getByText("Screenings", { selector: "dt" }).nextElementSibling).toHaveTextContent("Run ended");
+  });
+
   it("shows a loading message first", async () => {
     mockElf();
     renderAt("/films/elf");

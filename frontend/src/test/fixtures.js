@@ -16,6 +16,7 @@ export function film(overrides = {}) {
     sold_out: false,
     screenings_total: 4,
     screenings_sold_out: 1,
+    run_ended: false,
     ...overrides,
   };
 }
