@@ -24,7 +24,9 @@ function Facts({ film }) {
     ["Showing from", film.showing_from],
     [
       "Screenings",
-      `${pluralise(film.screenings_total ?? 0, "upcoming screening")}, ${film.screenings_sold_out ?? 0} sold out`,
+      film.run_ended
+        ? "Run ended"
+        : `${pluralise(film.screenings_total ?? 0, "upcoming screening")}, ${film.screenings_sold_out ?? 0} sold out`,
     ],
   ].filter(([, value]) => value);
   return (
@@ -64,7 +66,11 @@ export function FilmDetailPage() {
       <section className="film__screenings" aria-labelledby="screenings-title">
         <h2 id="screenings-title">Screenings</h2>
         {screenings.length === 0 ? (
-          <EmptyState>There are no upcoming screenings of this film yet.</EmptyState>
+          <EmptyState>
+            {film.run_ended
+              ? "This film's run has ended: there are no more screenings."
+              : "There are no upcoming screenings of this film yet."}
+          </EmptyState>
         ) : (
           <>
             <p className="section-note">
