@@ -25,6 +25,14 @@ describe("FilmCard", () => {
     expect(within(card).getByText("4 upcoming screenings")).toBeInTheDocument();
   });
 
+  it("lets a long genre wrap at its slashes", () => {
+    const card = renderCard(film({ genre: "Family/Adventure/Fantasy" }));
+    const genre = within(card).getByText((_, element) => element.textContent === "Family/Adventure/Fantasy", {
+      selector: "span",
+    });
+    expect(genre.querySelectorAll("wbr")).toHaveLength(2);
+  });
+
   it("marks a sold-out film", () => {
     const card = renderCard(film({ sold_out: true, screenings_sold_out: 4 }));
     expect(within(card).getByText("Sold out")).toBeInTheDocument();

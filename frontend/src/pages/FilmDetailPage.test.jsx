@@ -45,6 +45,20 @@ describe("Film detail page", () => {
     expect(requestedPaths(fetchMock)).toContain("/api/screenings/?film=elf&page_size=1000");
   });
 
+  it("lets a long genre wrap at its slashes instead of overflowing its box", async () => {
+    mockApi({
+      "/api/films/elf/": { ...ELF, genre: "Family/Adventure/Fantasy" },
+      "/api/screenings/": page([]),
+      "/api/cinemas/": page([]),
+    });
+    renderAt("/films/elf");
+
+    const genre = (await screen.findByText("Genre")).nextElementSibling;
+    expect(genre).toHaveTextContent("Family/Adventure/Fantasy");
+    // A slash is no line-break opportunity by itself: the whole genre is one unbreakable word.
+    expect(genre.querySelectorAll("wbr")).toHaveLength(2);
+  });
+
   it("groups screenings by cinema, then by UK day, in time order", async () => {
     mockElf();
     renderAt("/films/elf");
