@@ -1,5 +1,5 @@
 import { Link, useLoaderData } from "react-router";
-import { Certificate, RunningTime } from "../components/FilmFacts.jsx";
+import { Certificate, Genre, RunningTime } from "../components/FilmFacts.jsx";
 import { Poster } from "../components/Poster.jsx";
 import { ScreeningSchedule } from "../components/ScreeningSchedule.jsx";
 import { EmptyState } from "../components/StatusViews.jsx";
@@ -19,7 +19,7 @@ function Facts({ film }) {
   const rows = [
     ["Certificate", film.certificate && <Certificate value={film.certificate} />],
     ["Running time", film.running_time && <RunningTime minutes={film.running_time} />],
-    ["Genre", film.genre],
+    ["Genre", film.genre && <Genre value={film.genre} />],
     ["Released", film.release_date],
     ["Showing from", film.showing_from],
     [
