@@ -37,3 +37,14 @@ export function groupSchedule(screenings, by) {
     })),
   }));
 }
+
+const byStart = (a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at);
+
+/** Screenings by London calendar day, days and times earliest first: [{key, label, screenings}]. */
+export function groupByDay(screenings) {
+  return groupInOrder([...screenings].sort(byStart), (s) => londonDayKey(s.starts_at)).map(([key, items]) => ({
+    key,
+    label: formatDay(items[0].starts_at),
+    screenings: items,
+  }));
+}

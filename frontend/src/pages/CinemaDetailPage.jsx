@@ -1,5 +1,5 @@
 import { Link, useLoaderData } from "react-router";
-import { ScreeningSchedule } from "../components/ScreeningSchedule.jsx";
+import { DaySchedule } from "../components/DaySchedule.jsx";
 import { EmptyState } from "../components/StatusViews.jsx";
 import { useDocumentTitle } from "../lib/useDocumentTitle.js";
 
@@ -24,7 +24,7 @@ export function CinemaDetailPage() {
         ) : (
           <>
             <p className="section-note">Times are UK time. Pick a screening to see how to book it.</p>
-            <ScreeningSchedule screenings={screenings} groupBy="film" />
+            <DaySchedule screenings={screenings} />
           </>
         )}
       </section>
