@@ -10,7 +10,12 @@ export function filmsLoader({ request }) {
 
 export function filmLoader({ params, request }) {
   const options = { signal: request.signal };
-  return Promise.all([api.film(params.slug, options), api.screenings({ film: params.slug }, options)]);
+  // Every cinema too, for their towns and positions: the film page searches and sorts by them.
+  return Promise.all([
+    api.film(params.slug, options),
+    api.screenings({ film: params.slug }, options),
+    api.cinemas(options),
+  ]);
 }
 
 export function cinemasLoader({ request }) {

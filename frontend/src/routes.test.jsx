@@ -49,7 +49,12 @@ describe("Site", () => {
 
   it("keeps the current page, marked busy, until the next page's data arrives", async () => {
     const elf = deferred();
-    mockApi({ "/api/films/": page(FILMS), "/api/films/elf/": () => elf.promise, "/api/screenings/": page([]) });
+    mockApi({
+      "/api/films/": page(FILMS),
+      "/api/films/elf/": () => elf.promise,
+      "/api/screenings/": page([]),
+      "/api/cinemas/": page([]),
+    });
     const { user } = renderAt("/");
     await screen.findAllByRole("article");
 

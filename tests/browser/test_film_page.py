@@ -38,14 +38,24 @@ def wonka():
     return film
 
 
-def visit(browser: Browser, url: str, width: int) -> Page:
-    context = browser.new_context(
-        viewport={"width": width, "height": 900}, geolocation=NEAR_YORK, permissions=["geolocation"]
-    )
-    page = context.new_page()
-    page.goto(url)
-    expect(page.get_by_role("heading", level=1, name="Wonka")).to_be_visible()
-    return page
+@pytest.fixture
+def visit(browser: Browser):
+    """Open a URL in a fresh context of the given width, located near York; closed afterwards."""
+    contexts = []
+
+    def open_page(url: str, width: int) -> Page:
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, geolocation=NEAR_YORK, permissions=["geolocation"]
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        expect(page.get_by_role("heading", level=1, name="Wonka")).to_be_visible()
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 def rows(page: Page):
@@ -57,8 +67,8 @@ def overflows(locator) -> bool:
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
-def test_film_page_finds_a_town_or_the_nearest_among_98_cinemas(browser, live_server, wonka, width, screenshot):
-    page = visit(browser, f"{live_server.url}/films/{wonka.slug}", width)
+def test_film_page_finds_a_town_or_the_nearest_among_98_cinemas(visit, live_server, wonka, width, screenshot):
+    page = visit(f"{live_server.url}/films/{wonka.slug}", width)
 
     expect(page.get_by_text("98 cinemas showing this film")).to_be_visible()
     expect(rows(page)).to_have_count(20)
@@ -68,7 +78,7 @@ def test_film_page_finds_a_town_or_the_nearest_among_98_cinemas(browser, live_se
     assert not overflows(page.locator("html")), "the page scrolls sideways"
     assert not overflows(page.locator(".facts__row", has_text="Genre")), "the genre overflows its box"
     assert Axe().run(page).violations_count == 0
-    screenshot(f"film-page-{width}")
+    screenshot(f"film-page-{width}", of=page)
 
     page.get_by_role("searchbox", name="Cinema name or town").fill("york")
     expect(rows(page)).to_have_count(1)
@@ -79,7 +89,7 @@ def test_film_page_finds_a_town_or_the_nearest_among_98_cinemas(browser, live_se
     expect(page.get_by_text("Nearest cinemas first.")).to_be_visible()
     expect(rows(page).first).to_contain_text("York - Vangarde")
     expect(rows(page).first).to_contain_text("miles away")
-    screenshot(f"film-page-near-me-{width}")
+    screenshot(f"film-page-near-me-{width}", of=page)
 
     page.get_by_role("button", name="Sort by name").click()
     page.get_by_role("button", name="Show all 98 cinemas").click()
@@ -87,8 +97,8 @@ def test_film_page_finds_a_town_or_the_nearest_among_98_cinemas(browser, live_se
     expect(page.get_by_test_id("screening")).to_have_count(147)
 
 
-def test_film_page_schedule_is_a_row_per_cinema_with_its_times_across(browser, live_server, wonka):
-    page = visit(browser, f"{live_server.url}/films/{wonka.slug}", DESKTOP)
+def test_film_page_schedule_is_a_row_per_cinema_with_its_times_across(visit, live_server, wonka):
+    page = visit(f"{live_server.url}/films/{wonka.slug}", DESKTOP)
 
     first = rows(page).first
     name = first.get_by_role("heading", level=3).bounding_box()

@@ -1,10 +1,16 @@
+import { useMemo, useState } from "react";
 import { Link, useLoaderData } from "react-router";
 import { Certificate, Genre, RunningTime } from "../components/FilmFacts.jsx";
 import { Poster } from "../components/Poster.jsx";
-import { ScreeningSchedule } from "../components/ScreeningSchedule.jsx";
+import { CinemaSearch } from "../components/CinemaSearch.jsx";
+import { CinemaTimetable } from "../components/CinemaTimetable.jsx";
 import { EmptyState } from "../components/StatusViews.jsx";
 import { pluralise } from "../lib/format.js";
+import { findCinemas } from "../lib/geo.js";
+import { cinemaRows } from "../lib/schedule.js";
 import { useDocumentTitle } from "../lib/useDocumentTitle.js";
+import { useNearMe } from "../lib/useNearMe.js";
+import { useSearchQuery } from "../lib/useSearchQuery.js";
 
 function Description({ text }) {
   const paragraphs = (text ?? "").split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
@@ -41,8 +47,58 @@ function Facts({ film }) {
   );
 }
 
+// Enough rows to find a nearby cinema at a glance; a phone need not draw all 98 at once.
+const FIRST_ROWS = 20;
+
+/** Where the film shows: search by name or town, or nearest first, then a row per cinema. */
+function FilmScreenings({ film, screenings, cinemas }) {
+  const [query, setQuery] = useSearchQuery();
+  const nearMe = useNearMe();
+  const { origin } = nearMe.geo;
+  const [showAll, setShowAll] = useState(false);
+
+  const rows = useMemo(() => cinemaRows(screenings, cinemas), [screenings, cinemas]);
+  const entries = useMemo(() => {
+    const daysOf = new Map(rows.map((row) => [row.cinema.slug, row.days]));
+    return findCinemas(
+      rows.map((row) => row.cinema),
+      query,
+      origin,
+    ).map(({ cinema, distance }) => ({ cinema, distance, days: daysOf.get(cinema.slug) }));
+  }, [rows, query, origin]);
+  const shown = showAll ? entries : entries.slice(0, FIRST_ROWS);
+
+  return (
+    <>
+      <p className="section-note">
+        {film.sold_out
+          ? "Every screening of this film is sold out."
+          : "Times are UK time. Find a cinema, then pick a screening to see how to book it."}
+      </p>
+      <CinemaSearch query={query} onQueryChange={setQuery} nearMe={nearMe} />
+      <p className="results-count" aria-live="polite">
+        {query
+          ? `${pluralise(entries.length, "cinema")} matching “${query}”`
+          : `${pluralise(entries.length, "cinema")} showing this film`}
+      </p>
+      {entries.length === 0 ? (
+        <EmptyState>No cinema showing this film matches “{query}”. Try another name or town.</EmptyState>
+      ) : (
+        <CinemaTimetable rows={shown} showDistance={Boolean(origin)} />
+      )}
+      {shown.length < entries.length && (
+        <p className="timetable__more">
+          <button type="button" className="button button--secondary" onClick={() => setShowAll(true)}>
+            Show all {pluralise(entries.length, "cinema")}
+          </button>
+        </p>
+      )}
+    </>
+  );
+}
+
 export function FilmDetailPage() {
-  const [film, screenings] = useLoaderData();
+  const [film, screenings, cinemas] = useLoaderData();
   useDocumentTitle(film.name);
 
   return (
@@ -72,14 +128,7 @@ export function FilmDetailPage() {
               : "There are no upcoming screenings of this film yet."}
           </EmptyState>
         ) : (
-          <>
-            <p className="section-note">
-              {film.sold_out
-                ? "Every screening of this film is sold out."
-                : "Times are UK time. Pick a screening to see how to book it."}
-            </p>
-            <ScreeningSchedule screenings={screenings} groupBy="cinema" />
-          </>
+          <FilmScreenings film={film} screenings={screenings} cinemas={cinemas} />
         )}
       </section>
     </article>
