@@ -1,9 +1,9 @@
 import { useMemo, useState } from "react";
 import { Link, useLoaderData } from "react-router";
-import { Certificate, Genre, RunningTime } from "../components/FilmFacts.jsx";
-import { Poster } from "../components/Poster.jsx";
 import { CinemaSearch } from "../components/CinemaSearch.jsx";
 import { CinemaTimetable } from "../components/CinemaTimetable.jsx";
+import { Certificate, Genre, RunningTime } from "../components/FilmFacts.jsx";
+import { Poster } from "../components/Poster.jsx";
 import { EmptyState } from "../components/StatusViews.jsx";
 import { pluralise } from "../lib/format.js";
 import { findCinemas } from "../lib/geo.js";
@@ -128,7 +128,8 @@ export function FilmDetailPage() {
               : "There are no upcoming screenings of this film yet."}
           </EmptyState>
         ) : (
-          <FilmScreenings film={film} screenings={screenings} cinemas={cinemas} />
+          // Keyed by film: moving to another film starts from its own address, with no search.
+          <FilmScreenings key={film.slug} film={film} screenings={screenings} cinemas={cinemas} />
         )}
       </section>
     </article>

@@ -193,6 +193,27 @@ describe("Film detail page", () => {
     expect(screen.getByText("No cinema showing this film matches “narnia”. Try another name or town.")).toBeInTheDocument();
   });
 
+  it("starts another film's page without the previous film's search", async () => {
+    const polar = film({ slug: "the-polar-express", name: "The Polar Express" });
+    const polarAt = (cinema) => screening({ ...cinema, film: polar.slug, slug: `polar-${cinema.cinema}` });
+    mockApi({
+      "/api/films/elf/": ELF,
+      "/api/films/the-polar-express/": polar,
+      "/api/screenings/": (url) =>
+        page(url.searchParams.get("film") === "elf" ? SCREENINGS : [polarAt(aberdeen), polarAt(london)]),
+      "/api/cinemas/": page(CINEMAS),
+    });
+    const { router } = renderAt("/films/elf?q=edinburgh");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+    expect(rowNames()).toEqual(["Edinburgh - Omni Centre"]);
+
+    await router.navigate("/films/the-polar-express");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "The Polar Express" })).toBeInTheDocument();
+    expect(searchbox()).toHaveValue("");
+    expect(rowNames()).toEqual(["Aberdeen - Queens Links", "London - Leicester Square"]);
+  });
+
   it("starts from a search in the address bar", async () => {
     mockElf();
     renderAt("/films/elf?q=leicester");
