@@ -159,16 +159,16 @@ def test_a_film_that_is_not_live_is_not_found(client):
 # Cinemas
 
 
-def test_cinemas_search_name_or_address_in_any_case(client):
-    york = CinemaFactory(name="York - Vangarde", address="Vangarde Way, Huntington")
-    bath = CinemaFactory(name="Bath - Avon Street", address="Avon Street, BA1 1UN")
+def test_cinemas_by_name(client):
+    CinemaFactory(name="York - Vangarde", address="Vangarde Way, Huntington")
+    CinemaFactory(name="Bath - Avon Street", address="Avon Street, BA1 1UN")
     CinemaFactory(name="Leeds - Kirkstall", address="Kirkstall Road")
 
-    assert [c["slug"] for c in results(client, "/api/cinemas/", search="YORK")] == [york.slug]
-    assert [c["slug"] for c in results(client, "/api/cinemas/", search="ba1")] == [bath.slug]
     everything = results(client, "/api/cinemas/")
     assert [c["name"] for c in everything] == ["Bath - Avon Street", "Leeds - Kirkstall", "York - Vangarde"]
     assert all(set(c) == CINEMA_FIELDS for c in everything)
+    # Searching is the site's job, over the whole list: the API has one way to list cinemas.
+    assert results(client, "/api/cinemas/", search="york") == everything
 
 
 def test_cinema_detail(client):
