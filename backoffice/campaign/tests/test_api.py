@@ -43,6 +43,7 @@ FILM_FIELDS = {
     "sold_out",
     "screenings_total",
     "screenings_sold_out",
+    "run_ended",
 }
 CINEMA_FIELDS = {"slug", "name", "address", "lat", "lng"}
 SCREENING_FIELDS = {
@@ -141,6 +142,23 @@ def test_film_detail_shows_every_public_field(client):
     assert body["image_1"] == "http://testserver/media/films/elf.jpg"
     assert body["image_2"] is None
     assert (body["sold_out"], body["screenings_total"], body["screenings_sold_out"]) == (False, 0, 0)
+
+
+def test_a_film_whose_screenings_are_all_past_says_its_run_has_ended(client):
+    ended = FilmFactory(name="Ended")
+    ScreeningFactory(film=ended, starts_at=timezone.now() - dt.timedelta(days=2))
+    running = FilmFactory(name="Running")
+    ScreeningFactory(film=running, starts_at=timezone.now() - dt.timedelta(days=2))
+    ScreeningFactory(film=running, starts_at=timezone.now() + dt.timedelta(days=2))
+    FilmFactory(name="Not scheduled yet")
+
+    films = {f["name"]: f for f in results(client, "/api/films/")}
+
+    assert {name: f["run_ended"] for name, f in films.items()} == {
+        "Ended": True,
+        "Running": False,
+        "Not scheduled yet": False,
+    }
 
 
 @pytest.mark.parametrize("url", ["/api/films/no-such-film/", "/api/cinemas/nowhere/", "/api/screenings/never/"])
