@@ -57,6 +57,13 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # a new reservation holds no tickets yet
 
+    def get_fields(self, request, obj=None):
+        # A new reservation's reference is drawn when it is saved (and again if it clashes), so
+        # the add form shows none. The message after saving names the saved one (str(reservation)).
+        if obj is None:
+            return [name for name in self.fields if name not in {"reservation_id", "created_at"}]
+        return self.fields
+
     @admin.display(description="seats left")
     def seats_left(self, obj: Reservation) -> str:
         if obj.screening_id is None:
