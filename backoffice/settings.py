@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     # admin_interface and colorfield theme the admin and must come before django.contrib.admin.
     "admin_interface",
     "colorfield",
-    "django.contrib.admin",
+    "backoffice.admin_site.CampaignAdminConfig",  # django.contrib.admin with the campaign's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -158,6 +158,9 @@ CACHES = {
     )
 }
 API_CACHE_SECONDS = 60
+
+# Bookings close this many minutes before a screening starts: cinemas need the door list.
+BOOKING_CUTOFF_MINUTES = env_int("BOOKING_CUTOFF_MINUTES", 60)
 
 # Security headers. HTTPS-only settings apply when DEBUG is off; SECURE_SSL_REDIRECT can be
 # turned off where a proxy in front already redirects.

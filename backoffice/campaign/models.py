@@ -12,10 +12,11 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
 from backoffice.campaign.managers import ReservationManager, TicketManager
-from backoffice.campaign.querysets import FilmQuerySet, ScreeningQuerySet
+from backoffice.campaign.querysets import FilmQuerySet, ScreeningQuerySet, booking_cutoff
 from backoffice.campaign.slugs import unique_slug
 
 LONDON = ZoneInfo("Europe/London")
@@ -153,6 +154,25 @@ class Screening(models.Model):
     @property
     def local_start(self):
         return self.starts_at.astimezone(LONDON)
+
+    @property
+    def bookings_close_at(self):
+        return self.starts_at - booking_cutoff()
+
+    @property
+    def bookings_closed(self) -> bool:
+        """Past the cut-off: no new booking, no extra seats, no move here (``ScreeningQuerySet.bookable``)."""
+        return timezone.now() >= self.bookings_close_at
+
+    def check_bookable(self) -> None:
+        if self.bookings_closed:
+            closes = self.bookings_close_at.astimezone(LONDON)
+            raise ValidationError(
+                {
+                    "screening": f"Bookings for {self} closed at {closes:%H:%M}, "
+                    f"{settings.BOOKING_CUTOFF_MINUTES} minutes before the start. Choose a later screening."
+                }
+            )
 
     def build_slug(self) -> str:
         return f"{self.film.slug}-{self.cinema.slug}-{self.local_start:%Y-%m-%d-%H-%M}"[:255]

@@ -6,10 +6,18 @@ GROUP BY: the subquery never multiplies rows, so the annotations chain with any 
 The ``(screening, quantity)`` index on reservations answers each subquery from the index alone.
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+
+
+def booking_cutoff() -> dt.timedelta:
+    """How long before its start a screening stops taking bookings (``BOOKING_CUTOFF_MINUTES``)."""
+    return dt.timedelta(minutes=settings.BOOKING_CUTOFF_MINUTES)
 
 
 def _reserved_seats() -> Coalesce:
@@ -29,6 +37,13 @@ def _reserved_seats() -> Coalesce:
 class ScreeningQuerySet(models.QuerySet):
     def upcoming(self) -> "ScreeningQuerySet":
         return self.filter(starts_at__gte=timezone.now())
+
+    def bookable(self) -> "ScreeningQuerySet":
+        """Screenings still taking bookings: the cut-off before their start is still ahead.
+
+        The same rule as ``Screening.bookings_closed``, said in SQL.
+        """
+        return self.filter(starts_at__gt=timezone.now() + booking_cutoff())
 
     def public(self) -> "ScreeningQuerySet":
         """What the public site may list: upcoming screenings of live films."""

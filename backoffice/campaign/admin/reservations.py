@@ -54,6 +54,9 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
     date_hierarchy = "created_at"
     inlines = [TicketsHeldInline]
 
+    class Media:
+        css = {"all": ["campaign/admin/screening-picker.css"]}
+
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # a new reservation holds no tickets yet
 

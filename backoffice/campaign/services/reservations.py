@@ -121,6 +121,8 @@ def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> 
         if reservation.quantity > 0:
             moved = screening.pk != current.screening_id
             reactivated = current.quantity == 0
+            if moved or reactivated or reservation.quantity > current.quantity:
+                screening.check_bookable()
             seats_reserved, code_uses = _booked(screening, access_code, other_than=reservation.pk)
             if moved or reservation.quantity > current.quantity:
                 _check_seats_left(screening, seats=reservation.quantity, reserved=seats_reserved)
@@ -172,6 +174,7 @@ def _book_new(reservation: Reservation) -> Reservation:
             screening = _lock_screening(reservation.screening_id)
             access_code = _lock_access_code(reservation.access_code_id)
             reservation.screening, reservation.access_code = screening, access_code
+            screening.check_bookable()
             seats_reserved, code_uses = _booked(screening, access_code, other_than=None)
             _check_seats_left(screening, seats=reservation.quantity, reserved=seats_reserved)
             _check_code_valid_for_film(access_code, screening)
