@@ -51,7 +51,7 @@ def writer(code_ids: list[int], screening_id: int, barrier, results) -> None:
                     access_code_id=code_id,
                     quantity=1,
                     name="Bench Customer",
-                    email="bench@example.com",
+                    email=f"bench.{code_id}@example.com",  # one active booking per person
                 )
                 booked += 1
             except ValidationError:

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models.functions import Now
+from django.db.models.functions import Lower, Now
 from django.utils import timezone
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
@@ -290,6 +290,14 @@ class Reservation(models.Model):
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=0, quantity__lte=MAX_SEATS_PER_RESERVATION),
                 name="reservation_quantity_0_to_4",
+            ),
+            # One active booking per person, as the campaign's original form allowed. Decided by
+            # the database, so two bookings racing on different screenings cannot both pass.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(quantity__gt=0),
+                name="reservation_one_active_per_email",
+                violation_error_message="This email address already has an active reservation.",
             ),
         ]
         indexes = [

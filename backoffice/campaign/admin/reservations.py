@@ -1,10 +1,16 @@
+from django import forms
 from django.contrib import admin
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
-from backoffice.campaign.services.reservations import reservation_create, reservation_update, screening_seats_left
+from backoffice.campaign.services.reservations import (
+    reservation_create,
+    reservation_email_check,
+    reservation_update,
+    screening_seats_left,
+)
 
 
 class TicketsHeldInline(admin.TabularInline):
@@ -31,8 +37,22 @@ class TicketsHeldInline(admin.TabularInline):
         return False
 
 
+class ReservationForm(forms.ModelForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        # Named on the email field before the database's constraint is asked (which could only
+        # say "taken"); the booking checks again under its locks.
+        if cleaned_data.get("email") and cleaned_data.get("quantity"):
+            try:
+                reservation_email_check(email=cleaned_data["email"], other_than=self.instance.pk)
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return cleaned_data
+
+
 @admin.register(Reservation)
 class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+    form = ReservationForm
     resource_classes = [ReservationExportResource]
     list_display = ["reservation_id", "name", "email", "screening", "quantity", "access_code", "created_at"]
     list_filter = ["screening__film", "screening__cinema", "quantity", "created_at"]

@@ -26,8 +26,8 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Sum, Value
+from django.db.models.functions import Coalesce, Lower
 
 from backoffice.campaign.codes import reservation_reference
 from backoffice.campaign.models import MAX_SEATS_PER_RESERVATION, AccessCode, Reservation, Screening
@@ -63,7 +63,8 @@ def reservation_create(*, reservation: Reservation) -> Reservation:
     while True:
         try:
             return _book_new(reservation)
-        except IntegrityError:
+        except IntegrityError as error:
+            _refuse_if_email_taken(reservation, error)
             attempts_left -= 1
             if not attempts_left or not _reference_taken(reservation):
                 raise
@@ -91,6 +92,31 @@ def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> 
     _require_screening_and_code(reservation)
     reservation.full_clean(exclude={"screening", "access_code"}, validate_unique=False, validate_constraints=False)
 
+    try:
+        _change(reservation, fields)
+    except IntegrityError as error:
+        _refuse_if_email_taken(reservation, error)
+        raise
+    return reservation
+
+
+def reservation_email_check(*, email: str, other_than: int | None) -> None:
+    """Refuse an email that already holds an active reservation, naming that reservation.
+
+    The database's constraint decides (``reservation_one_active_per_email``); this check, run
+    under the booking's locks and by the admin's form, only puts a name to the refusal.
+    """
+    holder = _active_holder(email, other_than=other_than)
+    if holder is not None:
+        raise ValidationError(
+            {
+                "email": f"{email} already has an active reservation: {holder.reservation_id} ({holder.screening}, "
+                f"{_seats(holder.quantity)}). One booking per person: change or cancel that one instead."
+            }
+        )
+
+
+def _change(reservation: Reservation, fields: set[str]) -> None:
     with _locked_write():
         before = Reservation.objects.filter(pk=reservation.pk).values("screening_id", "access_code_id").first()
         if before is None:
@@ -130,11 +156,12 @@ def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> 
                 _check_code_valid_for_film(access_code, screening)
             if reactivated or access_code.pk != current.access_code_id:
                 _check_code_uses(access_code, used=code_uses)
+            if reactivated or "email" in fields:
+                reservation_email_check(email=reservation.email, other_than=reservation.pk)
 
         if fields:
             reservation.save(update_fields=fields)
         reservation.allocate_tickets()
-    return reservation
 
 
 def screening_update(*, screening: Screening, fields: Collection[str]) -> Screening:
@@ -179,6 +206,7 @@ def _book_new(reservation: Reservation) -> Reservation:
             _check_seats_left(screening, seats=reservation.quantity, reserved=seats_reserved)
             _check_code_valid_for_film(access_code, screening)
             _check_code_uses(access_code, used=code_uses)
+            reservation_email_check(email=reservation.email, other_than=None)
             reservation.save(force_insert=True)
             reservation.allocate_tickets(held=())  # a row saved a moment ago holds no tickets
     except BaseException:
@@ -254,6 +282,28 @@ def _locked_row(model: type[M], pk: int) -> M | None:
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
     sql = f"SELECT {columns} FROM {quote(opts.db_table)} WHERE {quote(opts.pk.column)} = %s{lock}"  # noqa: S608 - quoted names from _meta
     return next(iter(model.objects.raw(sql, [pk])), None)
+
+
+def _active_holder(email: str, *, other_than: int | None) -> Reservation | None:
+    # Lower() on both sides, as the constraint's index does, so the database decides what "the
+    # same address in another case" means, and the index answers.
+    holders = Reservation.objects.alias(email_key=Lower("email")).filter(email_key=Lower(Value(email)), quantity__gt=0)
+    if other_than is not None:
+        holders = holders.exclude(pk=other_than)
+    return holders.select_related("screening__film", "screening__cinema").order_by().first()
+
+
+def _refuse_if_email_taken(reservation: Reservation, error: IntegrityError) -> None:
+    """A booking that lost a race for its email to another one: say who holds it, as the check would.
+
+    The other booking has committed by now (PostgreSQL waits for it before reporting the
+    clash), so it can be read and named.
+    """
+    if reservation.quantity and reservation.email:
+        try:
+            reservation_email_check(email=reservation.email, other_than=reservation.pk)
+        except ValidationError as taken:
+            raise taken from error
 
 
 def _reference_taken(reservation: Reservation) -> bool:

@@ -100,7 +100,7 @@ def many_screenings(n: int, *, films: int = 3, cinemas: int = 5) -> None:
     Screening.objects.bulk_create(screenings)
     code = AccessCodeFactory(max_usages=n)
     Reservation.objects.bulk_create(
-        Reservation(screening=s, access_code=code, name="Holly", email="holly@example.org", quantity=2 + i % 3)
+        Reservation(screening=s, access_code=code, name="Holly", email=f"holly.{i}@example.org", quantity=2 + i % 3)
         for i, s in enumerate(screenings[::2])
     )
 

@@ -1,6 +1,7 @@
 """The booking rules of Reservation.objects (create and update_booking) and screening_update."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -18,6 +19,7 @@ from backoffice.campaign.services.reservations import reservation_create, screen
 
 pytestmark = pytest.mark.django_db
 
+CUSTOMERS = itertools.count()
 ELF_AT_YORK = "Elf at York - Vangarde, Sat 12 Dec 2026 18:30"
 
 
@@ -44,7 +46,7 @@ def book(screening: Screening, **kwargs) -> Reservation:
         "access_code": AccessCodeFactory(),
         "quantity": 2,
         "name": "Mary Holly",
-        "email": "mary@example.com",
+        "email": f"mary.{next(CUSTOMERS)}@example.com",  # one active booking per email
     }
     return Reservation.objects.create(**{**fields, **kwargs})
 

@@ -176,9 +176,9 @@ def test_mixed_bookings_changes_and_cancellations_keep_every_invariant(crew):
         shared = AccessCodeFactory(max_usages=2)
         seeded = [
             Reservation.objects.create(
-                screening=s, access_code=AccessCodeFactory(), quantity=2, name="Seed", email="s@example.com"
+                screening=s, access_code=AccessCodeFactory(), quantity=2, name="Seed", email=f"seed.{i}@example.com"
             )
-            for s in (a, b, c, a)
+            for i, s in enumerate((a, b, c, a))
         ]
         jobs = [
             change(seeded[0].pk, screening=b),
@@ -206,9 +206,9 @@ def test_moves_in_opposite_directions_do_not_deadlock(crew):
         a, b = ScreeningFactory(film=film, capacity=4), ScreeningFactory(film=film, capacity=4)
         on_a, on_b = (
             Reservation.objects.create(
-                screening=s, access_code=AccessCodeFactory(), quantity=2, name="Mover", email="m@example.com"
+                screening=s, access_code=AccessCodeFactory(), quantity=2, name="Mover", email=f"mover.{i}@example.com"
             )
-            for s in (a, b)
+            for i, s in enumerate((a, b))
         )
         # One asks for b (locking a then b), the other for a (locking b then a, were it not for
         # the pk order): both must finish, neither with a deadlock or a busy error.
