@@ -274,6 +274,13 @@ def test_a_bad_date_is_a_clear_400(client, bad):
     assert "YYYY-MM-DD" in body["date"][0]
 
 
+@pytest.mark.parametrize("edge", ["9999-12-31", "0001-01-01"])
+def test_a_date_at_the_end_of_the_calendar_is_a_clear_400(client, edge):
+    response, body = get(client, "/api/screenings/", date=edge)
+    assert response.status_code == 400
+    assert body == {"date": [f"Give a date between 1900-01-01 and 9998-12-31 (got '{edge}')."]}
+
+
 def test_screening_serializer_gives_what_drf_field_by_field_would():
     ScreeningFactory(capacity=2, starts_at=next_year(7, 1, 18, 30))
     ReservationFactory(screening=ScreeningFactory(capacity=2, starts_at=next_year(12, 1, 18, 30)), quantity=2)
