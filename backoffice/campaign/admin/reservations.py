@@ -6,10 +6,10 @@ from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
 from backoffice.campaign.services.reservations import (
+    reservation_booking,
     reservation_create,
     reservation_email_check,
     reservation_update,
-    screening_seats_left,
 )
 
 
@@ -91,13 +91,16 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
     def seats_left(self, obj: Reservation) -> str:
         if obj.screening_id is None:
             return "-"
-        return f"{screening_seats_left(screening=obj.screening)} of {obj.screening.capacity}"
+        left = obj.screening.capacity - obj.screening.reservations.seats_reserved()
+        return f"{left} of {obj.screening.capacity}"
 
     def save_model(self, request, obj, form, change) -> None:
-        # The same locked path as Reservation.objects.create / update_booking, inside the admin's
-        # transaction: seats, code usages and tickets are decided under row locks, and a refusal
-        # (LockedSaveMixin) rolls the whole save back and shows the form again with the message.
-        if change:
-            reservation_update(reservation=obj, fields=form.changed_data)
-        else:
-            reservation_create(reservation=obj)
+        # The same locked path as Reservation.objects.create / update_booking, and the tickets
+        # in the same transaction: seats, code usages and tickets are decided under row locks,
+        # and a refusal (LockedSaveMixin) rolls the whole save back and shows the form again.
+        with reservation_booking(obj):
+            if change:
+                reservation_update(reservation=obj, fields=form.changed_data)
+            else:
+                reservation_create(reservation=obj)
+            obj.allocate_tickets()

@@ -15,7 +15,7 @@ from backoffice.campaign.factories import (
     TicketFactory,
 )
 from backoffice.campaign.models import LONDON, Reservation, Screening, Ticket
-from backoffice.campaign.services.reservations import BUSY_MESSAGE
+from backoffice.campaign.services.locking import BUSY_MESSAGE
 from backoffice.campaign.tests.locking import screening_locked_elsewhere
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,7 @@ from django.db.models.functions import Coalesce
 
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory, ScreeningFactory, TicketFactory
 from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
-from backoffice.campaign.services.reservations import BUSY_MESSAGE
+from backoffice.campaign.services.locking import BUSY_MESSAGE
 from backoffice.campaign.tests.locking import screening_locked_elsewhere
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
