@@ -215,10 +215,10 @@ def _lock_screenings(pks: set[int]) -> dict[int, Screening]:
 
 
 def _lock_access_code(pk: int) -> AccessCode:
-    access_code = AccessCode.objects.select_for_update().filter(pk=pk).first()
-    if access_code is None:
-        raise ValidationError({"access_code": "That access code no longer exists."})
-    return access_code
+    try:
+        return AccessCode.objects.select_for_update().get(pk=pk)
+    except AccessCode.DoesNotExist:
+        raise ValidationError({"access_code": "That access code no longer exists."}) from None
 
 
 def _booked(reservation: Reservation, *, other_than: int | None) -> dict[str, int]:
