@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     # admin_interface and colorfield theme the admin and must come before django.contrib.admin.
     "admin_interface",
     "colorfield",
-    "django.contrib.admin",
+    "backoffice.admin_site.CampaignAdminConfig",  # django.contrib.admin with the campaign's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -144,14 +144,23 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"^/?(static/.+\.[0-9a-f]{12}\.|assets/.+-[A-Za
 # for API_CACHE_SECONDS; see docs/api.md for what that means with several server processes.
 # Per-process memory by default. With several gunicorn workers set REDIS_URL: one shared cache
 # means a booking invalidates the public API's cached answers in every worker at once.
+# A Redis that is down or frozen costs a request at most a quarter of a second per call, never a hang.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xmas-films"}
     )
 }
 API_CACHE_SECONDS = 60
+
+# Bookings close this many minutes before a screening starts: cinemas need the door list.
+BOOKING_CUTOFF_MINUTES = env_int("BOOKING_CUTOFF_MINUTES", 60)
 
 # Security headers. HTTPS-only settings apply when DEBUG is off; SECURE_SSL_REDIRECT can be
 # turned off where a proxy in front already redirects.

@@ -66,7 +66,7 @@ class ReservationFactory(factory.django.DjangoModelFactory):
         model = models.Reservation
 
     name = factory.Faker("name", locale="en_GB")
-    email = factory.Faker("email")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")  # one active booking per email
     access_code = factory.SubFactory(AccessCodeFactory)
     screening = factory.SubFactory(ScreeningFactory)
     quantity = 2

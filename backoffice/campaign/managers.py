@@ -2,56 +2,39 @@
 
 from typing import TYPE_CHECKING, Any
 
-from django.db import connections, models
+from django.db import models
+
+from backoffice.campaign.querysets import ReservationQuerySet
 
 if TYPE_CHECKING:
     from backoffice.campaign.models import Reservation
 
 
-class ReservationManager(models.Manager):
-    """Reservations are booked and changed only through here (or the service it calls).
+class ReservationManager(models.Manager.from_queryset(ReservationQuerySet)):
+    """Reservations are booked and changed only through here (or the admin, which does the same).
 
     Both entry points run the rules of docs/reservations.md under row locks and raise
     ``django.core.exceptions.ValidationError``, with nothing written, when a request does not fit.
     """
 
     def create(self, **kwargs: Any) -> "Reservation":
-        """Book seats: check quantity, seats left and the access code, save, allocate tickets."""
+        """Book seats: check quantity, seats left, the access code and the email, save, allocate tickets."""
         # Imported here: the service module imports the models, which import this module.
-        from backoffice.campaign.services.reservations import reservation_create
+        from backoffice.campaign.services.reservations import reservation_booking, reservation_create
 
-        return reservation_create(reservation=self.model(**kwargs))
+        reservation = self.model(**kwargs)
+        with reservation_booking(reservation):
+            reservation_create(reservation=reservation)
+            reservation.allocate_tickets(held=())  # a row saved a moment ago holds no tickets
+        return reservation
 
     def update_booking(self, reservation: "Reservation", **changes: Any) -> "Reservation":
         """Change a booked reservation, e.g. ``update_booking(r, quantity=0)`` to cancel it."""
-        from backoffice.campaign.services.reservations import reservation_update
+        from backoffice.campaign.services.reservations import reservation_booking, reservation_update
 
         for name, value in changes.items():
             setattr(reservation, name, value)
-        return reservation_update(reservation=reservation, fields=changes.keys())
-
-
-class TicketManager(models.Manager):
-    def link_free(self, *, film_id: int, reservation_id: int, count: int) -> int:
-        """Link up to ``count`` free tickets of the film to the reservation; return how many.
-
-        SKIP LOCKED: concurrent bookings of the same film each take different free tickets
-        instead of queueing behind the first rows, and a ticket another transaction has locked
-        is never handed out twice. (SQLite has no row locks; its writers are serialised.)
-        One statement written out rather than built by the ORM: it runs on every booking while
-        the screening is locked, where query building would cost more than the database's work.
-        """
-        connection = connections[self.db]
-        opts = self.model._meta
-        quote = connection.ops.quote_name
-        table, pk = quote(opts.db_table), quote(opts.pk.column)
-        film, reservation = quote(opts.get_field("film").column), quote(opts.get_field("reservation").column)
-        skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-        sql = (
-            f"UPDATE {table} SET {reservation} = %s WHERE {pk} IN ("  # noqa: S608 - quoted names from _meta
-            f"SELECT {pk} FROM {table} WHERE {film} = %s AND {reservation} IS NULL"
-            f" ORDER BY {pk} LIMIT %s{skip_locked})"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [reservation_id, film_id, count])
-            return cursor.rowcount
+        with reservation_booking(reservation):
+            reservation_update(reservation=reservation, fields=changes.keys())
+            reservation.allocate_tickets()
+        return reservation

@@ -11,11 +11,12 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models.functions import Now
+from django.db.models.functions import Lower, Now
+from django.utils import timezone
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
-from backoffice.campaign.managers import ReservationManager, TicketManager
-from backoffice.campaign.querysets import FilmQuerySet, ScreeningQuerySet
+from backoffice.campaign.managers import ReservationManager
+from backoffice.campaign.querysets import FilmQuerySet, ScreeningQuerySet, TicketQuerySet, booking_cutoff
 from backoffice.campaign.slugs import unique_slug
 
 LONDON = ZoneInfo("Europe/London")
@@ -138,7 +139,7 @@ class Screening(models.Model):
         # A form-time check for staff (admin, spreadsheet import). Writers that race with
         # bookings must re-check under the screening's row lock before saving.
         if self.pk is not None and self.capacity is not None:
-            self.check_capacity(reserved=self.reservations.aggregate(seats=models.Sum("quantity"))["seats"] or 0)
+            self.check_capacity(reserved=self.reservations.seats_reserved())
 
     def check_capacity(self, *, reserved: int) -> None:
         """Refuse a capacity below the seats already reserved (the one wording of the rule)."""
@@ -153,6 +154,25 @@ class Screening(models.Model):
     @property
     def local_start(self):
         return self.starts_at.astimezone(LONDON)
+
+    @property
+    def bookings_close_at(self):
+        return self.starts_at - booking_cutoff()
+
+    @property
+    def bookings_closed(self) -> bool:
+        """Past the cut-off: no new booking, no extra seats, no move here (``ScreeningQuerySet.bookable``)."""
+        return timezone.now() >= self.bookings_close_at
+
+    def check_bookable(self) -> None:
+        if self.bookings_closed:
+            closes = self.bookings_close_at.astimezone(LONDON)
+            raise ValidationError(
+                {
+                    "screening": f"Bookings for {self} closed at {closes:%H:%M}, "
+                    f"{settings.BOOKING_CUTOFF_MINUTES} minutes before the start. Choose a later screening."
+                }
+            )
 
     def build_slug(self) -> str:
         return f"{self.film.slug}-{self.cinema.slug}-{self.local_start:%Y-%m-%d-%H-%M}"[:255]
@@ -271,6 +291,14 @@ class Reservation(models.Model):
                 condition=models.Q(quantity__gte=0, quantity__lte=MAX_SEATS_PER_RESERVATION),
                 name="reservation_quantity_0_to_4",
             ),
+            # One active booking per person, as the campaign's original form allowed. Decided by
+            # the database, so two bookings racing on different screenings cannot both pass.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(quantity__gt=0),
+                name="reservation_one_active_per_email",
+                violation_error_message="This email address already has an active reservation.",
+            ),
         ]
         indexes = [
             models.Index(fields=["screening", "quantity"], name="reservation_screening_qty"),
@@ -283,11 +311,13 @@ class Reservation(models.Model):
     def allocate_tickets(self, *, held: Iterable[tuple[int, int]] | None = None) -> None:
         """Make this reservation hold exactly ``quantity`` tickets, all of its screening's film.
 
-        Tickets it already holds for the right film are kept (a customer's codes survive an edit
-        that keeps the film); surplus and wrong-film ones go back to the free stock. Runs in the
-        same few queries whatever the quantity. Not enough free stock: ValidationError, and the
-        caller's transaction (the booking) rolls back with it. Call it from the booking path
-        (``Reservation.objects``), which holds the locks that make the counts final.
+        The one place tickets are linked and unlinked. Tickets it already holds for the right
+        film are kept (a customer's codes survive an edit that keeps the film); surplus and
+        wrong-film ones (a move to another film's screening) go back, and free ones of the film
+        are linked. Quantity 0 unlinks them all. At most three queries whatever the quantity.
+        Not enough free stock: ValidationError, and the caller's transaction (the booking) rolls
+        back with it. Call it inside ``reservation_booking``, which holds the locks that make the
+        counts final.
 
         ``held``: the (pk, film pk) of the tickets it holds, when the caller knows them without
         asking (a reservation saved a moment ago holds none); read from the database otherwise.
@@ -305,7 +335,11 @@ class Reservation(models.Model):
             missing = self.quantity - len(keep)
             if missing <= 0:
                 return
-            linked = Ticket.objects.link_free(film_id=film_id, reservation_id=self.pk, count=missing)
+            # SKIP LOCKED: concurrent bookings of the film each take different free tickets
+            # instead of queueing behind the first rows, and a ticket another transaction has
+            # locked is never handed out twice. (SQLite has no row locks; its writers queue.)
+            free = Ticket.objects.free().filter(film_id=film_id).order_by("pk").select_for_update(skip_locked=True)
+            linked = Ticket.objects.filter(pk__in=free.values("pk")[:missing]).update(reservation=self)
             if linked < missing:
                 free_now = f"only {linked} {'is' if linked == 1 else 'are'} free"
                 raise ValidationError(
@@ -324,13 +358,14 @@ class Ticket(models.Model):
     )
     image = models.ImageField("QR image", upload_to="tickets/", blank=True)
 
-    objects = TicketManager()
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
         permissions = [("import_ticket", "Can import tickets"), ("export_ticket", "Can export tickets")]
         indexes = [
             # Allocation looks for free tickets of one film; the partial index holds only those.
+            # Its condition is TicketQuerySet.free(): change both together.
             models.Index(
                 fields=["film", "id"], condition=models.Q(reservation__isnull=True), name="ticket_free_by_film"
             ),

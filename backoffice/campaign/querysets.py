@@ -1,4 +1,5 @@
-"""Reusable queries over films and screenings, including where sold-out status is computed.
+"""Reusable queries over films, screenings, reservations and tickets, including where seats
+reserved and sold-out status are computed.
 
 Seats reserved are counted with a correlated subquery per screening rather than a JOIN plus
 GROUP BY: the subquery never multiplies rows, so the annotations chain with any filter, ordering,
@@ -6,29 +7,68 @@ GROUP BY: the subquery never multiplies rows, so the annotations chain with any 
 The ``(screening, quantity)`` index on reservations answers each subquery from the index alone.
 """
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 
+def booking_cutoff() -> dt.timedelta:
+    """How long before its start a screening stops taking bookings (``BOOKING_CUTOFF_MINUTES``)."""
+    return dt.timedelta(minutes=settings.BOOKING_CUTOFF_MINUTES)
+
+
+def seats_reserved(*, filter: Q | None = None) -> Coalesce:
+    """The seats a set of reservations holds: the sum of their quantities, 0 when there are none.
+
+    The one definition of "seats reserved": sold-out status, the capacity rule, the booking
+    check and the admin all use it. Cancelled reservations hold quantity 0, so they count for
+    nothing without a filter.
+    """
+    return Coalesce(Sum("quantity", filter=filter), 0)
+
+
+class ReservationQuerySet(models.QuerySet):
+    def seats_reserved(self) -> int:
+        """Seats these reservations hold, e.g. ``screening.reservations.seats_reserved()``."""
+        return self.aggregate(seats=seats_reserved())["seats"]
+
+
+class TicketQuerySet(models.QuerySet):
+    def free(self) -> "TicketQuerySet":
+        """Tickets allocation may hand out. The one definition of "free", with the partial index
+        ``ticket_free_by_film`` (on Ticket), whose condition must say the same."""
+        return self.filter(reservation__isnull=True)
+
+
 def _reserved_seats() -> Coalesce:
-    """Seats held by the reservations of the screening in the outer query (0 when it has none)."""
+    """Seats held by the reservations of the screening in the outer query."""
     from backoffice.campaign.models import Reservation  # models import this module
 
     seats = (
         Reservation.objects.filter(screening=OuterRef("pk"))
         .order_by()
         .values("screening")
-        .annotate(seats=Sum("quantity"))
+        .annotate(seats=seats_reserved())
         .values("seats")
     )
+    # A screening with no reservations has no group, so the subquery itself gives NULL.
     return Coalesce(Subquery(seats, output_field=IntegerField()), 0)
 
 
 class ScreeningQuerySet(models.QuerySet):
     def upcoming(self) -> "ScreeningQuerySet":
         return self.filter(starts_at__gte=timezone.now())
+
+    def bookable(self) -> "ScreeningQuerySet":
+        """Screenings still taking bookings: the cut-off before their start is still ahead.
+
+        The same rule as ``Screening.bookings_closed``, said in SQL.
+        """
+        return self.filter(starts_at__gt=timezone.now() + booking_cutoff())
 
     def public(self) -> "ScreeningQuerySet":
         """What the public site may list: upcoming screenings of live films."""

@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -179,7 +179,11 @@ class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
     def download_view(self, request: HttpRequest, object_id: str):
         if not self.has_download_permission(request):
             raise PermissionDenied
-        return csv_download(get_object_or_404(AccessCodeBatch, pk=object_id))
+        # get_object answers None for an id that is not a number as well as for a missing batch.
+        batch = self.get_object(request, unquote(object_id))
+        if batch is None:
+            raise Http404(f"No access code batch {object_id!r}.")
+        return csv_download(batch)
 
     @admin.action(description="Download CSV of the selected batch")
     def download_csv(self, request, queryset):

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import admin
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
@@ -5,6 +7,33 @@ from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import Screening
 from backoffice.campaign.resources.screenings import ScreeningResource
 from backoffice.campaign.services.reservations import screening_update
+
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+# Days as staff type them: 2026-12-08, 8/12, 08/12/2026, 8 Dec, Tue 8 December 2026.
+DAY_PATTERNS = [
+    re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
+    re.compile(r"\b(?P<day>\d{1,2})/(?P<month>\d{1,2})(?:/(?P<year>\d{4}))?\b"),
+    re.compile(
+        r"\b(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\s+)?(?P<day>\d{1,2})\s+"
+        r"(?P<month>jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*(?:\s+(?P<year>\d{4}))?\b",
+        re.IGNORECASE,
+    ),
+]
+
+
+def day_in(term: str) -> tuple[dict[str, int], str]:
+    """A day named in a search term, as ``starts_at`` lookups (London time), and the rest of the term."""
+    for pattern in DAY_PATTERNS:
+        if match := pattern.search(term):
+            month = match["month"]
+            lookups = {
+                "starts_at__day": int(match["day"]),
+                "starts_at__month": int(month) if month.isdigit() else MONTHS.index(month.lower()[:3]) + 1,
+            }
+            if match["year"]:
+                lookups["starts_at__year"] = int(match["year"])
+            return lookups, f"{term[: match.start()]} {term[match.end() :]}".strip()
+    return {}, term
 
 
 class SoldOutFilter(admin.SimpleListFilter):
@@ -36,7 +65,24 @@ class ScreeningAdmin(LockedSaveMixin, SpreadsheetImportExportMixin, admin.ModelA
 
     def get_queryset(self, request):
         # One subquery per row inside the page's single query; the columns below read its results.
-        return super().get_queryset(request).with_sold_out()
+        # Film and cinema joined in the same query: the reservation form's picker names both.
+        return super().get_queryset(request).select_related("film", "cinema").with_sold_out()
+
+    def get_search_results(self, request, queryset, search_term):
+        """Film and cinema names as usual, and a day typed in almost any form ("8 Dec", "08/12/2026")."""
+        day, rest = day_in(search_term)
+        return super().get_search_results(request, queryset.filter(**day), rest)
+
+    def autocomplete_label(self, screening: Screening) -> str:
+        """How the reservation form's screening picker names a screening, and whether it can be booked."""
+        local = screening.local_start
+        if screening.bookings_closed:
+            status = "bookings closed"
+        elif screening.sold_out:
+            status = "sold out"
+        else:
+            status = f"{screening.seats_left} left"
+        return f"{screening.film} · {screening.cinema} · {local:%a} {local.day} {local:%b %H:%M} · {status}"
 
     @admin.display(description="Reserved", ordering="seats_reserved")
     def seats_reserved(self, screening: Screening) -> int:

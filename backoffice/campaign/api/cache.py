@@ -10,6 +10,7 @@ and, with the per-process local-memory cache, the other server processes. See do
 """
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 
@@ -21,12 +22,25 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 API_PREFIX = "/api/"
 GENERATION_KEY = "api:generation"
 
+logger = logging.getLogger(__name__)
+
 
 def api_cache_invalidate() -> None:
-    """Make every cached API response stale. Call it after a write that fires no model signals."""
-    # A fresh value rather than incr(): works on every backend, and a value that was evicted
-    # and recreated can never coincide with one an old entry was stored under.
-    cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    """Make every cached API response stale. Call it after a write that fires no model signals.
+
+    Never raises: it runs after a write has committed, and a committed write must not report
+    failure because the cache is down. Cached answers then expire after ``API_CACHE_SECONDS``.
+    """
+    try:
+        # A fresh value rather than incr(): works on every backend, and a value that was evicted
+        # and recreated can never coincide with one an old entry was stored under.
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+    except Exception:
+        logger.warning(
+            "API cache not invalidated: the cache is unreachable; cached answers expire within %s s",
+            settings.API_CACHE_SECONDS,
+            exc_info=True,
+        )
 
 
 def _generation() -> int:

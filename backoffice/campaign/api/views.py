@@ -23,6 +23,8 @@ from backoffice.campaign.models import LONDON, Cinema, Film, Screening
 
 # fromisoformat alone would also take week dates and the compact form (2026-W52-4, 20261224).
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Days a screening could be on, with room for the next midnight (9999-12-31 has none).
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
@@ -85,6 +87,9 @@ def _parse_day(value: str) -> dt.date:
     try:
         if not DAY.fullmatch(value):
             raise ValueError
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise ValidationError({"date": [f"Give the date as YYYY-MM-DD, e.g. 2026-12-24 (got {value!r})."]}) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValidationError({"date": [f"Give a date between {FIRST_DAY} and {LAST_DAY} (got {value!r})."]})
+    return day

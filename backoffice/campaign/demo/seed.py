@@ -100,12 +100,13 @@ def seed_tickets(films: list[Film], screenings: list[Screening]) -> None:
 def seed_reservations(screenings: list[Screening]) -> None:
     """Sell out about one screening in seven, nearly fill one in five, and book a few seats elsewhere.
 
-    A screening that already has reservations is left alone, so a later run (when some
-    screenings have started) never books on top of an earlier one.
+    Screenings whose bookings have closed (``BOOKING_CUTOFF_MINUTES`` before the start) get none,
+    as staff could book none there. A screening that already has reservations is left alone, so
+    a later run never books on top of an earlier one. Every customer has their own email: one
+    active booking per person.
     """
-    now = timezone.now()
     for i, screening in enumerate(screenings):
-        if screening.starts_at < now or screening.reservations.exists():
+        if screening.bookings_closed or screening.reservations.exists():
             continue
         if i % 7 == 0:
             seats = screening.capacity

@@ -5,6 +5,7 @@ from import_export.fields import Field
 from backoffice.campaign.models import Cinema, Film, Screening
 from backoffice.campaign.resources.base import SpreadsheetResource
 from backoffice.campaign.resources.widgets import LondonDateTimeWidget, NaturalKeyWidget
+from backoffice.campaign.services.reservations import screening_update
 
 
 class ScreeningResource(SpreadsheetResource):
@@ -40,12 +41,14 @@ class ScreeningResource(SpreadsheetResource):
             # reports the bad cell in its column instead of failing the row as a whole.
             return None
 
-    def before_save_instance(self, instance, row, **kwargs) -> None:
-        if instance.pk is not None:
-            # Bookings may have landed since full_clean counted the seats: lock the screening
-            # (bookings lock it too) and count again before changing its capacity.
-            list(Screening.objects.select_for_update().filter(pk=instance.pk).values_list("pk"))
-            instance.clean()
+    def do_instance_save(self, instance, is_create: bool) -> None:
+        if is_create:
+            super().do_instance_save(instance, is_create)
+        else:
+            # The same locked write as the admin's change form: bookings may have landed since
+            # the row was validated, so capacity is checked again under the screening's lock.
+            # Film, cinema and start identify the row, so only the capacity can change.
+            screening_update(screening=instance, fields=["capacity"])
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("film", "cinema")

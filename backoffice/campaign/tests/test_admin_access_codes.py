@@ -161,6 +161,11 @@ def test_download_of_a_missing_batch_is_a_404(admin_client):
     assert admin_client.get(reverse("admin:campaign_accesscodebatch_download", args=[404])).status_code == 404
 
 
+@pytest.mark.parametrize("bad", ["abc", "1.5", "-1", "99999999999999999999999"])
+def test_download_of_a_batch_that_cannot_exist_is_a_404(admin_client, bad):
+    assert admin_client.get(f"/admin/campaign/accesscodebatch/{bad}/download/").status_code == 404
+
+
 def test_download_action_needs_exactly_one_batch(admin_client):
     one = access_codes_generate(count=4, source=AccessCodeBatch.Source.COMMAND)
     two = access_codes_generate(count=4, source=AccessCodeBatch.Source.COMMAND)

@@ -101,7 +101,7 @@ def many_screenings(n: int, *, films: int = 3, cinemas: int = 5) -> None:
     Screening.objects.bulk_create(screenings)
     code = AccessCodeFactory(max_usages=n)
     Reservation.objects.bulk_create(
-        Reservation(screening=s, access_code=code, name="Holly", email="holly@example.org", quantity=2 + i % 3)
+        Reservation(screening=s, access_code=code, name="Holly", email=f"holly.{i}@example.org", quantity=2 + i % 3)
         for i, s in enumerate(screenings[::2])
     )
 
@@ -290,6 +290,13 @@ def test_a_bad_date_is_a_clear_400(client, bad):
     response, body = get(client, "/api/screenings/", date=bad)
     assert response.status_code == 400
     assert "YYYY-MM-DD" in body["date"][0]
+
+
+@pytest.mark.parametrize("edge", ["9999-12-31", "0001-01-01"])
+def test_a_date_at_the_end_of_the_calendar_is_a_clear_400(client, edge):
+    response, body = get(client, "/api/screenings/", date=edge)
+    assert response.status_code == 400
+    assert body == {"date": [f"Give a date between 1900-01-01 and 9998-12-31 (got '{edge}')."]}
 
 
 def test_screening_serializer_gives_what_drf_field_by_field_would():

@@ -5,6 +5,7 @@ Every scenario runs many rounds from a fresh screening with no reservations, and
 of the domain are checked after every round.
 """
 
+import itertools
 import queue
 import threading
 from collections.abc import Callable
@@ -17,13 +18,14 @@ from django.db.models.functions import Coalesce
 
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory, ScreeningFactory, TicketFactory
 from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
-from backoffice.campaign.services.reservations import BUSY_MESSAGE
+from backoffice.campaign.services.locking import BUSY_MESSAGE
 from backoffice.campaign.tests.locking import screening_locked_elsewhere
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 ROUNDS = 10
 WORKERS = 20
+RACERS = itertools.count()  # every racer has their own email: one active booking per person
 
 
 class Crew:
@@ -81,9 +83,10 @@ def crew(transactional_db):
     crew.stop()
 
 
-def booking(screening_id: int, code_id: int, quantity: int = 1) -> Callable[[], Reservation]:
+def booking(screening_id: int, code_id: int, quantity: int = 1, email: str = "") -> Callable[[], Reservation]:
+    email = email or f"racer.{next(RACERS)}@example.com"
     return lambda: Reservation.objects.create(
-        screening_id=screening_id, access_code_id=code_id, quantity=quantity, name="Racer", email="racer@example.com"
+        screening_id=screening_id, access_code_id=code_id, quantity=quantity, name="Racer", email=email
     )
 
 
@@ -101,7 +104,7 @@ def split(results: list[object]) -> tuple[list[Reservation], list[ValidationErro
 
 
 def assert_invariants(ticket_stock: int) -> None:
-    """Invariants 1-4 of the domain, over the whole database."""
+    """Invariants 1-5 of the domain, over the whole database."""
     reserved = Screening.objects.annotate(seats=Coalesce(Sum("reservations__quantity"), 0))
     assert not reserved.filter(seats__gt=F("capacity")).exists(), "a screening is oversold"
     uses = AccessCode.objects.annotate(uses=Count("reservations", filter=Q(reservations__quantity__gt=0)))
@@ -115,6 +118,9 @@ def assert_invariants(ticket_stock: int) -> None:
     assert Ticket.objects.count() == ticket_stock
     seats = Reservation.objects.aggregate(seats=Coalesce(Sum("quantity"), 0))["seats"]
     assert Ticket.objects.filter(reservation__isnull=False).count() == seats
+    active = Reservation.objects.filter(quantity__gt=0).values_list("email", flat=True)
+    emails = [email.lower() for email in active]
+    assert len(emails) == len(set(emails)), "an email holds two active reservations"
 
 
 def test_twenty_bookings_for_ten_seats_give_exactly_ten(crew):
@@ -170,9 +176,9 @@ def test_mixed_bookings_changes_and_cancellations_keep_every_invariant(crew):
         shared = AccessCodeFactory(max_usages=2)
         seeded = [
             Reservation.objects.create(
-                screening=s, access_code=AccessCodeFactory(), quantity=2, name="Seed", email="s@example.com"
+                screening=s, access_code=AccessCodeFactory(), quantity=2, name="Seed", email=f"seed.{i}@example.com"
             )
-            for s in (a, b, c, a)
+            for i, s in enumerate((a, b, c, a))
         ]
         jobs = [
             change(seeded[0].pk, screening=b),
@@ -200,9 +206,9 @@ def test_moves_in_opposite_directions_do_not_deadlock(crew):
         a, b = ScreeningFactory(film=film, capacity=4), ScreeningFactory(film=film, capacity=4)
         on_a, on_b = (
             Reservation.objects.create(
-                screening=s, access_code=AccessCodeFactory(), quantity=2, name="Mover", email="m@example.com"
+                screening=s, access_code=AccessCodeFactory(), quantity=2, name="Mover", email=f"mover.{i}@example.com"
             )
-            for s in (a, b)
+            for i, s in enumerate((a, b))
         )
         # One asks for b (locking a then b), the other for a (locking b then a, were it not for
         # the pk order): both must finish, neither with a deadlock or a busy error.
@@ -224,3 +230,20 @@ def test_a_lock_held_too_long_gives_a_clear_busy_error(settings):
         assert error.value.messages == [BUSY_MESSAGE]
         assert not Reservation.objects.exists()
     assert booking(screening.pk, code.pk)().quantity == 1
+
+
+def test_twenty_bookings_with_one_email_in_different_cases_give_exactly_one(crew):
+    film = FilmFactory()
+    TicketFactory.create_batch(20 * ROUNDS, film=film)
+    for round_ in range(ROUNDS):
+        # Different screenings and codes: no booking lock is shared, only the email's constraint.
+        screenings = ScreeningFactory.create_batch(4, film=film, capacity=10)
+        emails = [
+            f"{'Carol' if i % 2 else 'carol'}.{round_}@{'EXAMPLE' if i % 3 else 'example'}.com" for i in range(20)
+        ]
+        jobs = [booking(screenings[i % 4].pk, AccessCodeFactory().pk, email=emails[i]) for i in range(WORKERS)]
+        booked, refused = split(crew.race(jobs))
+        assert len(booked) == 1
+        assert all(list(error.message_dict) == ["email"] for error in refused)
+        assert all(booked[0].reservation_id in error.messages[0] for error in refused)
+        assert_invariants(20 * ROUNDS)

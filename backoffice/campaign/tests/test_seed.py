@@ -46,3 +46,11 @@ def test_seed_twice_adds_nothing():
 def test_campaign_year_rolls_over_after_christmas():
     assert campaign_year(dt.date(2026, 11, 24)) == 2026
     assert campaign_year(dt.date(2026, 12, 26)) == 2027
+
+
+def test_seed_keeps_to_the_booking_rules():
+    demo_campaign_seed()
+    active = Reservation.objects.filter(quantity__gt=0)
+    assert not active.exclude(screening__in=Screening.objects.bookable()).exists(), "booked after the cut-off"
+    emails = [email.lower() for email in active.values_list("email", flat=True)]
+    assert len(emails) == len(set(emails)), "two active reservations share an email"

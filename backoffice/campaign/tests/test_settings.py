@@ -100,3 +100,15 @@ def test_check_deploy_is_clean_in_production():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_redis_cache_gives_up_within_a_quarter_second():
+    result = run_django(
+        "import json; print(json.dumps(settings.CACHES['default'].get('OPTIONS', {})))",
+        DEBUG="1",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+    )
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout)
+    assert 0 < options.get("socket_connect_timeout", 0) <= 0.25
+    assert 0 < options.get("socket_timeout", 0) <= 0.25
