@@ -203,8 +203,6 @@ class AccessCode(models.Model):
     max_usages = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     # Not indexed: every index costs each of the million rows a bulk run writes, and codes are
     # looked up by value or batch, almost never by film (a filter in the admin, a film deletion).
-    # Both references are enforced by statement triggers, not declared foreign keys: see
-    # backoffice/campaign/references.py.
     valid_for = models.ForeignKey(
         Film,
         on_delete=models.PROTECT,
@@ -213,10 +211,10 @@ class AccessCode(models.Model):
         related_name="access_codes",
         help_text="Empty: valid for any film.",
         db_index=False,
-        db_constraint=False,
     )
     # A database default, so bulk loads (COPY, INSERT ... ON CONFLICT) need not send it.
     created_at = models.DateTimeField(db_default=Now(), editable=False)
+    # No database constraint: PostgreSQL would check it for each code a run writes. PROTECT still guards deletion.
     batch = models.ForeignKey(
         AccessCodeBatch,
         on_delete=models.PROTECT,
