@@ -1,6 +1,7 @@
 """manage.py generate_access_codes: checks before the database, a private CSV, progress, a summary."""
 
 import io
+import os
 import stat
 import threading
 
@@ -11,6 +12,7 @@ from django.db import connection
 
 from backoffice.campaign import codes
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
+from backoffice.campaign.management.commands import generate_access_codes as command
 from backoffice.campaign.management.commands.generate_access_codes import Progress
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
 from backoffice.campaign.tests.codes_support import (
@@ -209,3 +211,65 @@ def test_existing_codes_are_never_touched(tmp_path, monkeypatch):
     monkeypatch.setattr(codes, "random_bytes", repeating_source(pool))
     generate("10", "--output", str(tmp_path / "codes.csv"))
     assert AccessCode.objects.filter(pk__in=[code.pk for code in kept], batch=None, max_usages=4).count() == 10
+
+
+def test_force_never_follows_a_symlink(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    path = tmp_path / "codes.csv"
+    path.symlink_to(victim)
+    with pytest.raises(CommandError, match=r"codes.csv is a symbolic link; --force never follows one"):
+        generate("10", "--output", str(path), "--force")
+    assert victim.read_text() == "precious\n"
+    assert path.is_symlink()
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_force_refuses_a_dangling_symlink(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.symlink_to(tmp_path / "nowhere.csv")
+    with pytest.raises(CommandError, match="is a symbolic link"):
+        generate("10", "--output", str(path), "--force")
+    assert not (tmp_path / "nowhere.csv").exists()
+    assert not AccessCodeBatch.objects.exists()
+
+
+@pytest.mark.timeout(20)
+def test_force_refuses_a_fifo_instead_of_waiting_on_it(tmp_path):
+    path = tmp_path / "codes.csv"
+    os.mkfifo(path)
+    with pytest.raises(CommandError, match=r"codes.csv is not a regular file; --force overwrites only files"):
+        generate("10", "--output", str(path), "--force")
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_force_refuses_a_file_with_other_names(tmp_path):
+    # A hard link elsewhere would let the run overwrite a file it was never pointed at.
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    path = tmp_path / "codes.csv"
+    os.link(victim, path)
+    with pytest.raises(CommandError, match=r"codes.csv has other names \(hard links\)"):
+        generate("10", "--output", str(path), "--force")
+    assert victim.read_text() == "precious\n"
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_a_file_swapped_for_a_symlink_after_the_checks_is_not_followed(tmp_path, monkeypatch):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    path = tmp_path / "codes.csv"
+    path.write_text("old\n")
+    checked = command._output_path
+
+    def swap_after_checking(option, *, force):
+        result = checked(option, force=force)
+        path.unlink()
+        path.symlink_to(victim)
+        return result
+
+    monkeypatch.setattr(command, "_output_path", swap_after_checking)
+    with pytest.raises(CommandError, match="is a symbolic link"):
+        generate("10", "--output", str(path), "--force")
+    assert victim.read_text() == "precious\n"
+    assert not AccessCodeBatch.objects.exists()
