@@ -5,6 +5,7 @@ querysets and services named on each model; a model carries the behaviour of one
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
 from backoffice.campaign.managers import ReservationManager, TicketManager
@@ -182,8 +184,14 @@ class AccessCodeBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moves with every batch of codes a run commits; see is_stale.
+    updated_at = models.DateTimeField(auto_now=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
     error = models.TextField(blank=True)
+
+    # A run commits a batch of codes every few seconds at most, or fails within the statement
+    # timeout; a running batch that has not moved for this long has lost the process running it.
+    STALE_AFTER = timedelta(minutes=10)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -194,6 +202,11 @@ class AccessCodeBatch(models.Model):
         return (
             f"Batch {self.pk}: {self.created_count:,} of {self.requested_count:,} codes ({self.get_status_display()})"
         )
+
+    @property
+    def is_stale(self) -> bool:
+        """Still marked running, but without progress for ``STALE_AFTER``."""
+        return self.status == self.Status.RUNNING and self.updated_at < timezone.now() - self.STALE_AFTER
 
 
 class AccessCode(models.Model):

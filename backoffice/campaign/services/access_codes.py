@@ -12,13 +12,14 @@ the database does not, and a failure part-way leaves both agreeing on the batche
 
 import io
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import TextIO
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backoffice.campaign.codes import access_code_values
@@ -36,6 +37,7 @@ MAX_USAGES = 1_000
 MAX_FRUITLESS_DRAWS = 50
 # SQLite refuses statements with too many parameters: look taken values up this many at a time.
 LOOKUP_CHUNK = 500
+MARK_FAILED_ATTEMPTS = 3
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -93,7 +95,7 @@ def access_codes_generate(
                     created_at=created_at,
                 )
                 batch.created_count = created + len(values)
-                batch.save(update_fields=["created_count"])
+                batch.save(update_fields=["created_count", "updated_at"])
             created = batch.created_count
             if output is not None:
                 _write(
@@ -106,12 +108,12 @@ def access_codes_generate(
             fruitless = 0 if values else fruitless + 1
             if fruitless >= MAX_FRUITLESS_DRAWS:
                 raise RuntimeError(f"{fruitless} draws in a row gave no new code; the random source looks broken")
+        _batch_finish(batch, status=AccessCodeBatch.Status.COMPLETED)
     except (Exception, KeyboardInterrupt) as exc:
         message = _failure_message(exc, batch=batch, count=count, created=created, written=written, output=output)
         batch.created_count = created
         _batch_finish(batch, status=AccessCodeBatch.Status.FAILED, error=message)
         raise AccessCodeGenerationError(message, batch=batch, created=created, written=written) from exc
-    _batch_finish(batch, status=AccessCodeBatch.Status.COMPLETED)
     return batch
 
 
@@ -214,9 +216,12 @@ def _insert_sqlite(
 
 
 def _failure_message(exc, *, batch, count, created, written, output) -> str:
-    reason = (str(exc).strip().splitlines() or [""])[0].rstrip(".") or type(exc).__name__
     if isinstance(exc, KeyboardInterrupt):
         reason = "interrupted"
+    elif isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror
+    else:
+        reason = first_line(exc).rstrip(".") or type(exc).__name__
     where = getattr(output, "name", None)
     where = str(where) if isinstance(where, str) else "the CSV"
     message = (
@@ -232,14 +237,31 @@ def _failure_message(exc, *, batch, count, created, written, output) -> str:
     )
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's text: database errors often add hints on further lines."""
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
 def _batch_finish(batch: AccessCodeBatch, *, status: str, error: str = "") -> None:
     batch.status = status
     batch.error = error
     batch.finished_at = timezone.now()
-    try:
-        batch.save(update_fields=["status", "error", "finished_at", "created_count"])
-    except Exception:
-        # The database may be what failed; the caller still reports the run's outcome.
-        if status == AccessCodeBatch.Status.COMPLETED:
-            raise
-        logger.exception("Could not mark access code batch %s as %s", batch.pk, status)
+    fields = ["status", "error", "finished_at", "created_count", "updated_at"]
+    if status == AccessCodeBatch.Status.COMPLETED:
+        batch.save(update_fields=fields)
+        return
+    # The database may be what failed. A connection it dropped is replaced by a new one (not
+    # inside a transaction, where that would break it), and a server restarting gets a few
+    # seconds; if it stays away, the admin shows the batch as stale.
+    for attempt in range(1, MARK_FAILED_ATTEMPTS + 1):
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+        try:
+            batch.save(update_fields=fields)
+            return
+        except DatabaseError:
+            logger.warning("Could not mark access code batch %s as failed (attempt %s)", batch.pk, attempt)
+            if connection.in_atomic_block:
+                break
+            time.sleep(attempt)
+    logger.error("Access code batch %s stays marked running: %s", batch.pk, error)
