@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import stat
 import threading
 
@@ -110,7 +111,7 @@ def test_force_overwrites_and_makes_the_file_private(tmp_path):
         (["10", "--batch-size", "many"], "--batch-size must be a whole number"),
         (["10", "--batch-size", "1000001"], "--batch-size must be at most 100,000"),
         (["10", "--max-usages", "0"], "--max-usages must be at least 1, not 0."),
-        (["10", "--film", "no-such-film"], "No film has the slug 'no-such-film'. Known films: elf."),
+        (["10", "--film", "no-such-film"], "No film has the slug or name 'no-such-film'. Known films: elf."),
     ],
 )
 def test_bad_arguments_are_refused_before_the_database_is_touched(tmp_path, arguments, message):
@@ -273,3 +274,32 @@ def test_a_file_swapped_for_a_symlink_after_the_checks_is_not_followed(tmp_path,
         generate("10", "--output", str(path), "--force")
     assert victim.read_text() == "precious\n"
     assert not AccessCodeBatch.objects.exists()
+
+
+def test_film_is_found_by_its_exact_name_too(tmp_path):
+    film = FilmFactory(name="Wonka", slug="wonka-2023")
+    path = tmp_path / "codes.csv"
+    generate("3", "--film", "Wonka", "--output", str(path))
+    assert set(AccessCode.objects.values_list("valid_for", flat=True)) == {film.pk}
+
+
+def test_a_name_several_films_share_asks_for_the_slug(tmp_path):
+    FilmFactory(name="Scrooge", slug="scrooge-1951")
+    FilmFactory(name="Scrooge", slug="scrooge-1970")
+    with pytest.raises(CommandError, match=r"2 films are named 'Scrooge'; give the slug: scrooge-1951, scrooge-1970."):
+        generate("3", "--film", "Scrooge", "--output", str(tmp_path / "codes.csv"))
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_a_short_run_reports_milliseconds(tmp_path):
+    out = generate("5", "--output", str(tmp_path / "codes.csv"))
+    summary = out.strip().splitlines()[-1]
+    assert re.match(r"Created 5 codes in (\d+ ms|\d+\.\d s) \(", summary), summary
+    assert " 0.0 s" not in summary
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(0.0004, "0 ms"), (0.0123, "12 ms"), (0.9994, "999 ms"), (1.0, "1.0 s"), (75.25, "75.2 s")]
+)
+def test_durations_below_a_second_are_shown_in_milliseconds(seconds, shown):
+    assert command.duration(seconds) == shown
