@@ -47,7 +47,9 @@ class Command(BaseCommand):
             default=str(DEFAULT_BATCH_SIZE),
             help=f"codes written per transaction, 1 to {MAX_BATCH_SIZE:,} (default {DEFAULT_BATCH_SIZE:,})",
         )
-        parser.add_argument("--film", metavar="SLUG", help="make the codes valid for this film only (default: any)")
+        parser.add_argument(
+            "--film", metavar="FILM", help="make the codes valid for this film only: its slug or exact name"
+        )
         parser.add_argument(
             "--max-usages", metavar="N", default="1", help=f"reservations each code allows, 1 to {MAX_USAGES:,}"
         )
@@ -105,7 +107,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {batch.created_count:,} codes in {seconds:.1f} s "
+                f"Created {batch.created_count:,} codes in {duration(seconds)} "
                 f"({batch.created_count / seconds:,.0f} codes/s), batch {batch.pk}: {path}"
             )
         )
@@ -203,15 +205,26 @@ def _whole_number(text: str, name: str, maximum: int) -> int:
     return number
 
 
-def _film(slug: str | None) -> Film | None:
-    if slug is None:
+def _film(slug_or_name: str | None) -> Film | None:
+    if slug_or_name is None:
         return None
-    film = Film.objects.filter(slug=slug).first()
-    if film is None:
-        known = list(Film.objects.order_by("slug").values_list("slug", flat=True)[:10])
-        hint = f" Known films: {', '.join(known)}{', ...' if len(known) == 10 else ''}." if known else ""
-        raise CommandError(f"No film has the slug {slug!r}.{hint}")
-    return film
+    film = Film.objects.filter(slug=slug_or_name).first()
+    if film is not None:
+        return film
+    named = list(Film.objects.filter(name=slug_or_name).order_by("slug")[:10])
+    if len(named) == 1:
+        return named[0]
+    if named:
+        slugs = ", ".join(film.slug for film in named)
+        raise CommandError(f"{len(named)} films are named {slug_or_name!r}; give the slug: {slugs}.")
+    known = list(Film.objects.order_by("slug").values_list("slug", flat=True)[:10])
+    hint = f" Known films: {', '.join(known)}{', ...' if len(known) == 10 else ''}." if known else ""
+    raise CommandError(f"No film has the slug or name {slug_or_name!r}.{hint}")
+
+
+def duration(seconds: float) -> str:
+    """``12 ms`` below a second, ``3.4 s`` from there on."""
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
 
 
 def _output_path(option: str | None, *, force: bool) -> Path:
