@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -79,56 +81,59 @@ def assert_one_clear_line(stderr: str, child: subprocess.Popen, *reasons: str) -
     return line
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_a_signal_stops_the_run_with_file_and_database_agreeing(tmp_path, signum):
+def disturb_a_run(tmp_path: Path, disturb: Callable[[subprocess.Popen], None], *reasons: str, env=None) -> None:
+    """Start a run, ``disturb`` it once it has committed codes, then check how it ended."""
     path = tmp_path / "codes.csv"
-    child = start(path)
+    child = start(path, env=env)
     wait_for_progress(child)
-    child.send_signal(signum)
-    assert_one_clear_line(finish(child), child, "interrupted")
+    disturb(child)
+    assert_one_clear_line(finish(child), child, *reasons)
     assert csv_values(path.read_text()) == batch_values(AccessCodeBatch.objects.get())
 
 
-def test_ctrl_c_pressed_again_and_again_still_ends_cleanly(tmp_path):
-    path = tmp_path / "codes.csv"
-    child = start(path)
-    wait_for_progress(child)
-    # Ctrl-C held down: signals keep coming while the run winds down, until the process ends.
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_run_with_file_and_database_agreeing(tmp_path, signum):
+    disturb_a_run(tmp_path, lambda child: child.send_signal(signum), "interrupted")
+
+
+def hold_ctrl_c_down(child: subprocess.Popen) -> None:
+    # Signals keep coming while the run winds down, until the process ends.
     deadline = time.monotonic() + 30
     while child.poll() is None and time.monotonic() < deadline:
         child.send_signal(signal.SIGINT)
         time.sleep(0.001)
-    assert_one_clear_line(finish(child), child, "interrupted")
-    assert csv_values(path.read_text()) == batch_values(AccessCodeBatch.objects.get())
 
 
-def test_a_dead_database_connection_still_marks_the_batch_failed(tmp_path):
-    path = tmp_path / "codes.csv"
-    child = start(path)
-    wait_for_progress(child)
+def test_ctrl_c_pressed_again_and_again_still_ends_cleanly(tmp_path):
+    disturb_a_run(tmp_path, hold_ctrl_c_down, "interrupted")
+
+
+def terminate_its_connection(child: subprocess.Popen) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-    assert_one_clear_line(finish(child), child, "terminat", "closed the connection")
-    assert csv_values(path.read_text()) == batch_values(AccessCodeBatch.objects.get())
+
+
+def test_a_dead_database_connection_still_marks_the_batch_failed(tmp_path):
+    disturb_a_run(tmp_path, terminate_its_connection, "terminat", "closed the connection")
+
+
+def freeze_inserts() -> None:
+    table = connection.ops.quote_name(AccessCode._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
 
 
 def test_a_frozen_database_ends_the_run_after_the_statement_timeout(tmp_path):
-    path = tmp_path / "codes.csv"
-    child = start(path, env={"ACCESS_CODES_STATEMENT_TIMEOUT": "1"})
-    wait_for_progress(child)
-    table = connection.ops.quote_name(AccessCode._meta.db_table)
-
-    def freeze_inserts() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {table} IN SHARE MODE")
-
-    with transaction_held_elsewhere(freeze_inserts):
-        stderr = finish(child, timeout=30)
-    assert_one_clear_line(stderr, child, "statement timeout")
-    assert csv_values(path.read_text()) == batch_values(AccessCodeBatch.objects.get())
+    with ExitStack() as held:
+        disturb_a_run(
+            tmp_path,
+            lambda child: held.enter_context(transaction_held_elsewhere(freeze_inserts)),
+            "statement timeout",
+            env={"ACCESS_CODES_STATEMENT_TIMEOUT": "1"},
+        )
 
 
 def limit_file_size() -> None:
