@@ -68,7 +68,7 @@ class Command(BaseCommand):
         progress = Progress(self.stdout, enabled=options["verbosity"] >= 1)
         started = time.perf_counter()
         try:
-            with _stop_requests(self.stdout) as stop_requested:
+            with _stop_requests() as stop_requested:
 
                 def progress_or_stop(done: int, total: int) -> None:
                     progress(done, total)
@@ -114,7 +114,7 @@ class Command(BaseCommand):
 
 
 @contextmanager
-def _stop_requests(out: OutputWrapper) -> Iterator[Callable[[], bool]]:
+def _stop_requests() -> Iterator[Callable[[], bool]]:
     """Ctrl-C (SIGINT) and SIGTERM ask the run to stop once the batch in progress is committed.
 
     The signals interrupt nothing, so a second one cannot cut short the winding down either: the
@@ -125,9 +125,8 @@ def _stop_requests(out: OutputWrapper) -> Iterator[Callable[[], bool]]:
     requested = False
 
     def request_stop(signum, frame) -> None:
+        # Only a flag: writing here could land inside a write of the interrupted code.
         nonlocal requested
-        if not requested:
-            out.write("Stopping after the batch in progress...")
         requested = True
 
     if threading.current_thread() is not threading.main_thread():
