@@ -185,7 +185,7 @@ class AccessCodeBatch(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Moves with every batch of codes a run commits; see is_stale.
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
     error = models.TextField(blank=True)
 

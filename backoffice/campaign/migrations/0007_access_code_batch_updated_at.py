@@ -1,4 +1,4 @@
-import django.utils.timezone
+import django.db.models.functions.datetime
 from django.db import migrations, models
 
 
@@ -11,7 +11,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="accesscodebatch",
             name="updated_at",
-            field=models.DateTimeField(auto_now=True, default=django.utils.timezone.now),
-            preserve_default=False,
+            field=models.DateTimeField(auto_now=True, db_default=django.db.models.functions.datetime.Now()),
         ),
     ]
