@@ -103,6 +103,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+else:
+    # A server that does not answer, or a network that drops the connection silently, ends in
+    # an error within seconds instead of leaving a request or a command waiting for ever.
+    DATABASES["default"]["OPTIONS"] = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
+        "keepalives": 1,
+        "keepalives_idle": 30,
+        "keepalives_interval": 10,
+        "keepalives_count": 3,
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+
+# generate_access_codes: no statement of a run may take longer (seconds), so a frozen database
+# ends the run with an error, the batch marked failed, instead of hanging it.
+ACCESS_CODES_STATEMENT_TIMEOUT = env_int("ACCESS_CODES_STATEMENT_TIMEOUT", 60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -9,8 +9,7 @@ own (so that its peak RSS is its own), in turns, on a scratch database made for 
 - naive: ``secrets.choice`` per character, a set of 10,000, ``bulk_create``, and on an
   IntegrityError the whole batch thrown away and drawn again;
 - raw:   bulk random bytes mapped in C, ``COPY`` through psycopg2 on one connection, no Django:
-  about the least work one stream can do with the same table, indexes and constraints (ours
-  runs two streams, so it may beat it).
+  about the least work one connection can do with the same table, indexes and constraints.
 
 It also times the admin action "Generate access codes" for 100,000 codes (through Django's test
 client): how long until the first bytes of the CSV download.

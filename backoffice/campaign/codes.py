@@ -45,8 +45,8 @@ def reservation_reference() -> str:
 def random_symbols(count: int) -> bytes:
     """``count`` symbols of ALPHABET as ASCII bytes, each uniform and independent.
 
-    Random bytes are drawn in bulk and mapped in C by ``bytes.translate``, which also deletes
-    the rejected ones: about 50 times faster than ``secrets.choice`` per character.
+    Random bytes are drawn in bulk and mapped by ``bytes.translate``, which also deletes the
+    rejected ones.
     """
     symbols = bytearray()
     while len(symbols) < count:
@@ -62,8 +62,8 @@ def access_code_values(count: int) -> list[str]:
     if count <= 0:
         return []
     symbols = random_symbols(count * SYMBOLS_PER_CODE)
-    # Lay the codes out as lines of one buffer with strided slice assignments (all in C):
-    # symbol j of every code goes to column j + j // GROUP_LENGTH, dashes and newlines between.
+    # Lay the codes out as lines of one buffer with strided slice assignments: symbol j of
+    # every code goes to column j + j // GROUP_LENGTH, dashes and newlines between.
     line = CODE_LENGTH + 1
     text = bytearray(line * count)
     for j in range(SYMBOLS_PER_CODE):

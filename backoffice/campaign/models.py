@@ -5,6 +5,7 @@ querysets and services named on each model; a model carries the behaviour of one
 """
 
 from collections.abc import Iterable
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -202,8 +203,14 @@ class AccessCodeBatch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Moves with every batch of codes a run commits; see is_stale.
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
     error = models.TextField(blank=True)
+
+    # A run commits a batch of codes every few seconds at most, or fails within the statement
+    # timeout; a running batch that has not moved for this long has lost the process running it.
+    STALE_AFTER = timedelta(minutes=10)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -215,6 +222,11 @@ class AccessCodeBatch(models.Model):
             f"Batch {self.pk}: {self.created_count:,} of {self.requested_count:,} codes ({self.get_status_display()})"
         )
 
+    @property
+    def is_stale(self) -> bool:
+        """Still marked running, but without progress for ``STALE_AFTER``."""
+        return self.status == self.Status.RUNNING and self.updated_at < timezone.now() - self.STALE_AFTER
+
 
 class AccessCode(models.Model):
     # Unique through Meta.constraints, with one index that serves equality, ON CONFLICT and
@@ -223,8 +235,6 @@ class AccessCode(models.Model):
     max_usages = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     # Not indexed: every index costs each of the million rows a bulk run writes, and codes are
     # looked up by value or batch, almost never by film (a filter in the admin, a film deletion).
-    # Both references are enforced by statement triggers, not declared foreign keys: see
-    # backoffice/campaign/references.py.
     valid_for = models.ForeignKey(
         Film,
         on_delete=models.PROTECT,
@@ -233,10 +243,10 @@ class AccessCode(models.Model):
         related_name="access_codes",
         help_text="Empty: valid for any film.",
         db_index=False,
-        db_constraint=False,
     )
     # A database default, so bulk loads (COPY, INSERT ... ON CONFLICT) need not send it.
     created_at = models.DateTimeField(db_default=Now(), editable=False)
+    # No database constraint: PostgreSQL would check it for each code a run writes. PROTECT still guards deletion.
     batch = models.ForeignKey(
         AccessCodeBatch,
         on_delete=models.PROTECT,

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin, ExportMixin
 
@@ -130,7 +131,7 @@ class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
     list_display = [
         "pk",
         "created_at",
-        "status",
+        "state",
         "download",
         "requested_count",
         "created_count",
@@ -168,6 +169,12 @@ class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
         # The file holds the codes themselves: whoever may not see codes may not download them.
         may_see_codes = self.admin_site.get_model_admin(AccessCode).has_view_permission(request)
         return may_see_codes and self.has_export_permission(request)
+
+    @admin.display(description="status", ordering="status")
+    def state(self, batch: AccessCodeBatch) -> str:
+        if batch.is_stale:
+            return f"Running, stale: no progress since {timezone.localtime(batch.updated_at):%Y-%m-%d %H:%M}"
+        return batch.get_status_display()
 
     @admin.display(description="CSV")
     def download(self, batch: AccessCodeBatch) -> str:

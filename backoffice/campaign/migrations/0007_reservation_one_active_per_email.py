@@ -33,7 +33,7 @@ def refuse_existing_duplicates(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaign", "0005_access_code_statement_references"),
+        ("campaign", "0006_access_code_declared_references"),
     ]
 
     operations = [

@@ -7,20 +7,16 @@ handed to the fulfilment partner has the same columns whichever way it was made.
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 
 import tablib
 from django.contrib.auth import get_user_model
 from import_export import fields, resources, widgets
 from import_export.formats.base_formats import CSV
 
-from backoffice.campaign.codes import ALPHABET
+from backoffice.campaign.codes import CODE_RE
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, Film
-
-# Characters of generated codes: a cell made only of these needs no CSV quoting and no formula
-# escaping, so it can be spliced into a row rendered once for its batch.
-_PLAIN_CODE_BYTES = (ALPHABET + "-").encode("ascii")
-_PLACEHOLDER = "0CODE0PLACEHOLDER0"
-_MAX_TEMPLATES = 1000
 
 
 class AccessCodeResource(resources.ModelResource):
@@ -64,14 +60,13 @@ class AccessCodeBatchResource(resources.ModelResource):
 
 
 class AccessCodeCsv:
-    """Access codes as CSV text in ``AccessCodeResource``'s columns, produced chunk by chunk.
+    """Access codes as CSV text in ``AccessCodeResource``'s columns, chunk by chunk.
 
-    Rendering every row through the resource costs tens of microseconds a row: minutes for a
-    million codes. Codes written together share every column but the code itself, so each
-    distinct combination of the other columns is rendered once, through the resource and
-    django-import-export's CSV format (formula escaping included), around a placeholder; the
-    codes are then spliced in. A value that is not a plain generated code (a hand-typed one)
-    is rendered the slow, general way.
+    Codes made together (a committed batch of a run) share every column but the code, which
+    comes first, and a generated code (``CODE_RE``) needs neither quoting nor formula escaping.
+    So the first row of such a group is rendered through the resource and django-import-export's
+    CSV format, and the others are that row with their own code in its place. A group holding
+    any other code (one typed by hand) has each of its rows rendered that way.
     """
 
     content_type = CSV.CONTENT_TYPE
@@ -81,13 +76,12 @@ class AccessCodeCsv:
         self.format = CSV()
         self._headers = self.resource.get_export_headers()
         self._header = self.format.export_data(tablib.Dataset(headers=self._headers))
-        self._templates: dict[tuple, tuple[str, str]] = {}
         self._films: dict[int, Film] = {}
 
     def header(self) -> str:
         return self._header
 
-    def generated_rows(
+    def batch_rows(
         self,
         values: Sequence[str],
         *,
@@ -96,25 +90,26 @@ class AccessCodeCsv:
         batch_id: int | None,
         created_at: datetime,
     ) -> str:
-        """The rows of codes written together: same max usages, film, batch and creation time."""
+        """The rows of codes made together: same max usages, film, batch and creation time."""
         if not values:
             return ""
-        if not _plain(values):
+        if not all(map(CODE_RE.fullmatch, values)):
             return "".join(self._row(value, max_usages, film, batch_id, created_at) for value in values)
-        prefix, suffix = self._template(max_usages, film, batch_id, created_at)
-        return prefix + (suffix + prefix).join(values) + suffix
+        rest = self._row(values[0], max_usages, film, batch_id, created_at)[len(values[0]) :]
+        return rest.join(values) + rest
 
     def rows(self, rows: Iterable[tuple[str, int, int | None, int | None, datetime]]) -> str:
-        """Rows from ``(value, max_usages, valid_for_id, batch_id, created_at)`` tuples."""
-        out = []
-        for value, max_usages, film_id, batch_id, created_at in rows:
-            film = self._film(film_id)
-            if _plain((value,)):
-                prefix, suffix = self._template(max_usages, film, batch_id, created_at)
-                out.append(prefix + value + suffix)
-            else:
-                out.append(self._row(value, max_usages, film, batch_id, created_at))
-        return "".join(out)
+        """Rows from ``(value, max_usages, valid_for_id, batch_id, created_at)`` tuples, in order."""
+        return "".join(
+            self.batch_rows(
+                [row[0] for row in group],
+                max_usages=max_usages,
+                film=self._film(film_id),
+                batch_id=batch_id,
+                created_at=created_at,
+            )
+            for (max_usages, film_id, batch_id, created_at), group in groupby(rows, key=itemgetter(slice(1, None)))
+        )
 
     def _film(self, film_id: int | None) -> Film | None:
         if film_id is None:
@@ -123,23 +118,8 @@ class AccessCodeCsv:
             self._films[film_id] = Film.objects.only("slug").get(pk=film_id)
         return self._films[film_id]
 
-    def _template(self, max_usages, film, batch_id, created_at) -> tuple[str, str]:
-        key = (max_usages, film.pk if film else None, batch_id, created_at)
-        template = self._templates.get(key)
-        if template is None:
-            if len(self._templates) >= _MAX_TEMPLATES:
-                self._templates.clear()  # each insert of a run has its own time: keep memory flat
-
-            prefix, suffix = self._row(_PLACEHOLDER, max_usages, film, batch_id, created_at).split(_PLACEHOLDER)
-            template = self._templates[key] = (prefix, suffix)
-        return template
-
     def _row(self, value, max_usages, film, batch_id, created_at) -> str:
         code = AccessCode(value=value, max_usages=max_usages, valid_for=film, batch_id=batch_id, created_at=created_at)
         dataset = tablib.Dataset(headers=self._headers)
         dataset.append(self.resource.export_resource(code))
         return self.format.export_data(dataset)[len(self._header) :]
-
-
-def _plain(values: Sequence[str]) -> bool:
-    return not "".join(values).encode("ascii", "replace").translate(None, _PLAIN_CODE_BYTES)

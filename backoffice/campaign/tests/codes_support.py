@@ -36,8 +36,8 @@ def code_batches_fail_after(batches: int, *, batch_size: int = 10) -> Iterator[N
     """Make the database refuse every batch of codes after the first ``batches`` (a trigger).
 
     On PostgreSQL a statement trigger counts batches in a sequence, which no transaction rolls
-    back: the same batches fail however the run's streams interleave. SQLite runs one stream,
-    and its row trigger refuses a batch's codes beyond ``batches * batch_size``.
+    back; on SQLite a row trigger refuses a batch's codes beyond ``batches * batch_size``. The
+    trigger lives only as long as the block.
     """
     # Statements built from constants of this module: nothing here comes from outside.
     table = connection.ops.quote_name(AccessCode._meta.db_table)

@@ -1,10 +1,8 @@
 """access_codes_generate: exactly N new codes, a CSV that matches the database, failures that say so."""
 
 import io
-import threading
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from backoffice.campaign import codes
@@ -30,15 +28,7 @@ pytestmark = pytest.mark.django_db
 COMMAND = AccessCodeBatch.Source.COMMAND
 
 
-@pytest.fixture(params=["native", "portable"])
-def inserter(request, monkeypatch):
-    """Run each test with this database's own ON CONFLICT path and with the portable one."""
-    if request.param == "portable":
-        monkeypatch.setattr(service, "inserter_for", lambda db: "portable")
-    return request.param
-
-
-def test_generates_exactly_the_count_across_batches(inserter):
+def test_generates_exactly_the_count_across_batches():
     output = io.StringIO()
     progress = []
     batch = access_codes_generate(
@@ -82,7 +72,7 @@ def test_batch_records_film_max_usages_source_and_creator(django_user_model):
     assert set(AccessCode.objects.filter(batch=batch).values_list("valid_for", "max_usages")) == {(film.pk, 2)}
 
 
-def test_collisions_inside_a_batch_are_replaced(inserter, monkeypatch):
+def test_collisions_inside_a_batch_are_replaced(monkeypatch):
     # 40 possible codes, 30 wanted in batches of 10: most draws repeat an earlier one.
     pool = codes.access_code_values(40)
     monkeypatch.setattr(codes, "random_bytes", repeating_source(pool))
@@ -95,7 +85,7 @@ def test_collisions_inside_a_batch_are_replaced(inserter, monkeypatch):
     assert AccessCodeBatch.objects.get().created_count == 30
 
 
-def test_collisions_with_existing_codes_are_replaced_and_existing_rows_kept(inserter, monkeypatch):
+def test_collisions_with_existing_codes_are_replaced_and_existing_rows_kept(monkeypatch):
     # Half the possible codes are taken; the run must find 10 of the other 20.
     pool = codes.access_code_values(40)
     existing = [AccessCodeFactory(value=value) for value in pool[:20]]
@@ -170,7 +160,7 @@ def test_a_csv_write_failure_says_how_many_codes_reached_the_file():
     assert set(csv_values(output.getvalue())) < set(batch_values(batch))
 
 
-def test_a_batch_exports_again_exactly_as_its_run_wrote_it(inserter):
+def test_a_batch_exports_again_exactly_as_its_run_wrote_it():
     film = FilmFactory()
     output = io.StringIO()
     batch = access_codes_generate(count=23, batch_size=5, film=film, max_usages=2, source=COMMAND, output=output)
@@ -200,8 +190,6 @@ def test_hand_typed_codes_render_like_the_resource_renders_them():
         ({"count": 10_000_001}, "count must be a whole number from 1"),
         ({"count": 1, "batch_size": 0}, "batch_size"),
         ({"count": 1, "max_usages": 0}, "max_usages"),
-        ({"count": 1, "streams": 0}, "streams"),
-        ({"count": 1, "streams": 9}, "streams"),
     ],
 )
 def test_out_of_range_arguments_change_nothing(arguments, message):
@@ -210,84 +198,24 @@ def test_out_of_range_arguments_change_nothing(arguments, message):
     assert not AccessCodeBatch.objects.exists()
 
 
-def test_inserter_matches_the_database():
-    expected = {"postgresql": "postgresql", "sqlite": "sqlite"}[connection.vendor]
-    assert service.inserter_for(connection) == expected
-
-
 @pytest.mark.postgresql
 def test_postgresql_insert_returns_exactly_the_new_values():
     # Taken values make the fast COPY fail; the fallback must still insert the others.
     batch = AccessCodeBatch.objects.create(requested_count=4)
     taken = AccessCodeFactory().value
     fresh = codes.access_code_values(3)
-    inserted = service.INSERTERS["postgresql"](
+    inserted = service._insert_postgresql(
         sorted([taken, *fresh]), max_usages=1, film_id=None, batch_id=batch.pk, created_at=timezone.now()
     )
     assert sorted(inserted) == sorted(fresh)
     assert batch_values(batch) == sorted(fresh)
     # Nothing taken: the fast path inserts them all.
     more = codes.access_code_values(3)
-    inserted = service.INSERTERS["postgresql"](
+    inserted = service._insert_postgresql(
         sorted(more), max_usages=1, film_id=None, batch_id=batch.pk, created_at=timezone.now()
     )
     assert sorted(inserted) == sorted(more)
     assert len(batch_values(batch)) == 6
-
-
-def backends() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
-def test_streams_insert_side_by_side_and_close_their_connections(monkeypatch):
-    threads = []
-
-    def insert_batch(*args, **kwargs):
-        threads.append(threading.get_ident())
-        return insert_batch_unwrapped(*args, **kwargs)
-
-    insert_batch_unwrapped = service._insert_batch
-    monkeypatch.setattr(service, "_insert_batch", insert_batch)
-    before = backends()
-    output = io.StringIO()
-    progress = []
-    batch = access_codes_generate(
-        count=95,
-        batch_size=10,
-        source=COMMAND,
-        output=output,
-        streams=2,
-        progress=lambda done, total: progress.append(done),
-    )
-    assert len(set(threads)) == 2
-    assert threading.get_ident() not in threads
-    assert len(threads) == 10
-    assert progress == sorted(progress)
-    assert progress[-1] == 95
-    assert AccessCodeBatch.objects.get().created_count == 95
-    assert len(batch_values(batch)) == 95
-    assert csv_values(output.getvalue()) == batch_values(batch)
-    assert backends() == before
-
-
-@pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
-def test_streams_meeting_the_same_codes_still_deliver_exactly_the_count(monkeypatch):
-    # 60 possible codes, 45 wanted by two streams at once: their batches keep drawing the same
-    # values, so one stream's COPY waits on, then collides with, the other's uncommitted rows.
-    pool = codes.access_code_values(60)
-    monkeypatch.setattr(codes, "random_bytes", repeating_source(pool))
-    output = io.StringIO()
-    batch = access_codes_generate(count=45, batch_size=15, source=COMMAND, output=output, streams=2)
-    values = batch_values(batch)
-    assert len(values) == len(set(values)) == 45
-    assert set(values) <= set(pool)
-    assert csv_values(output.getvalue()) == values
-    assert AccessCodeBatch.objects.get().created_count == 45
 
 
 def interrupt_after_first_batch(done: int, total: int) -> None:
@@ -313,16 +241,3 @@ def test_an_interrupted_run_stops_with_file_and_database_agreeing():
         )
     assert_interrupted_run_agrees(raised.value.batch, raised.value, output)
     assert raised.value.created == 10
-
-
-@pytest.mark.postgresql
-@pytest.mark.django_db(transaction=True)
-def test_an_interrupted_run_lets_the_other_stream_finish_and_counts_it():
-    output = io.StringIO()
-    with pytest.raises(AccessCodeGenerationError) as raised:
-        access_codes_generate(
-            count=100, batch_size=10, source=COMMAND, output=output, streams=2, progress=interrupt_after_first_batch
-        )
-    # The second stream's batch was in flight when the first one's progress was interrupted.
-    assert raised.value.created == 20
-    assert_interrupted_run_agrees(raised.value.batch, raised.value, output)

@@ -1,9 +1,13 @@
 """The admin side of access codes: "Generate access codes", batch downloads, Export."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django.utils import timezone
 from import_export.formats.base_formats import CSV
 
 from backoffice.campaign.admin.access_codes import ADMIN_MAX_COUNT
@@ -213,3 +217,15 @@ def test_batches_export_through_the_admin(admin_client):
 def test_exporting_codes_needs_permission_to_view_them(client, django_user_model):
     staff(django_user_model, client, "view_accesscodebatch")
     assert client.get(reverse("admin:campaign_accesscode_export")).status_code == 403
+
+
+def test_a_running_batch_without_progress_for_a_while_shows_as_stale(admin_client):
+    stale, fresh = (AccessCodeBatch.objects.create(requested_count=10) for _ in range(2))
+    done = AccessCodeBatch.objects.create(requested_count=10, status=AccessCodeBatch.Status.COMPLETED)
+    long_ago = timezone.now() - AccessCodeBatch.STALE_AFTER - timedelta(minutes=1)
+    AccessCodeBatch.objects.filter(pk__in=[stale.pk, done.pk]).update(updated_at=long_ago)
+    page = admin_client.get(reverse("admin:campaign_accesscodebatch_changelist")).content.decode()
+    shown = re.findall(r'<td class="field-state">([^<]*)</td>', page)
+    since = f"{timezone.localtime(long_ago):%Y-%m-%d %H:%M}"
+    assert sorted(shown) == ["Completed", "Running", f"Running, stale: no progress since {since}"]
+    assert fresh.status == stale.status == AccessCodeBatch.Status.RUNNING

@@ -1,6 +1,8 @@
 """manage.py generate_access_codes: checks before the database, a private CSV, progress, a summary."""
 
 import io
+import os
+import re
 import stat
 import threading
 
@@ -11,6 +13,7 @@ from django.db import connection
 
 from backoffice.campaign import codes
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
+from backoffice.campaign.management.commands import generate_access_codes as command
 from backoffice.campaign.management.commands.generate_access_codes import Progress
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
 from backoffice.campaign.tests.codes_support import (
@@ -108,7 +111,7 @@ def test_force_overwrites_and_makes_the_file_private(tmp_path):
         (["10", "--batch-size", "many"], "--batch-size must be a whole number"),
         (["10", "--batch-size", "1000001"], "--batch-size must be at most 100,000"),
         (["10", "--max-usages", "0"], "--max-usages must be at least 1, not 0."),
-        (["10", "--film", "no-such-film"], "No film has the slug 'no-such-film'. Known films: elf."),
+        (["10", "--film", "no-such-film"], "No film has the slug or name 'no-such-film'. Known films: elf."),
     ],
 )
 def test_bad_arguments_are_refused_before_the_database_is_touched(tmp_path, arguments, message):
@@ -209,3 +212,94 @@ def test_existing_codes_are_never_touched(tmp_path, monkeypatch):
     monkeypatch.setattr(codes, "random_bytes", repeating_source(pool))
     generate("10", "--output", str(tmp_path / "codes.csv"))
     assert AccessCode.objects.filter(pk__in=[code.pk for code in kept], batch=None, max_usages=4).count() == 10
+
+
+def test_force_never_follows_a_symlink(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    path = tmp_path / "codes.csv"
+    path.symlink_to(victim)
+    with pytest.raises(CommandError, match=r"codes.csv is a symbolic link; --force never follows one"):
+        generate("10", "--output", str(path), "--force")
+    assert victim.read_text() == "precious\n"
+    assert path.is_symlink()
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_force_refuses_a_dangling_symlink(tmp_path):
+    path = tmp_path / "codes.csv"
+    path.symlink_to(tmp_path / "nowhere.csv")
+    with pytest.raises(CommandError, match="is a symbolic link"):
+        generate("10", "--output", str(path), "--force")
+    assert not (tmp_path / "nowhere.csv").exists()
+    assert not AccessCodeBatch.objects.exists()
+
+
+@pytest.mark.timeout(20)
+def test_force_refuses_a_fifo_instead_of_waiting_on_it(tmp_path):
+    path = tmp_path / "codes.csv"
+    os.mkfifo(path)
+    with pytest.raises(CommandError, match=r"codes.csv is not a regular file; --force overwrites only files"):
+        generate("10", "--output", str(path), "--force")
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_force_refuses_a_file_with_other_names(tmp_path):
+    # A hard link elsewhere would let the run overwrite a file it was never pointed at.
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    path = tmp_path / "codes.csv"
+    os.link(victim, path)
+    with pytest.raises(CommandError, match=r"codes.csv has other names \(hard links\)"):
+        generate("10", "--output", str(path), "--force")
+    assert victim.read_text() == "precious\n"
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_a_file_swapped_for_a_symlink_after_the_checks_is_not_followed(tmp_path, monkeypatch):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    path = tmp_path / "codes.csv"
+    path.write_text("old\n")
+    checked = command._output_path
+
+    def swap_after_checking(option, *, force):
+        result = checked(option, force=force)
+        path.unlink()
+        path.symlink_to(victim)
+        return result
+
+    monkeypatch.setattr(command, "_output_path", swap_after_checking)
+    with pytest.raises(CommandError, match="is a symbolic link"):
+        generate("10", "--output", str(path), "--force")
+    assert victim.read_text() == "precious\n"
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_film_is_found_by_its_exact_name_too(tmp_path):
+    film = FilmFactory(name="Wonka", slug="wonka-2023")
+    path = tmp_path / "codes.csv"
+    generate("3", "--film", "Wonka", "--output", str(path))
+    assert set(AccessCode.objects.values_list("valid_for", flat=True)) == {film.pk}
+
+
+def test_a_name_several_films_share_asks_for_the_slug(tmp_path):
+    FilmFactory(name="Scrooge", slug="scrooge-1951")
+    FilmFactory(name="Scrooge", slug="scrooge-1970")
+    with pytest.raises(CommandError, match=r"2 films are named 'Scrooge'; give the slug: scrooge-1951, scrooge-1970."):
+        generate("3", "--film", "Scrooge", "--output", str(tmp_path / "codes.csv"))
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_a_short_run_reports_milliseconds(tmp_path):
+    out = generate("5", "--output", str(tmp_path / "codes.csv"))
+    summary = out.strip().splitlines()[-1]
+    assert re.match(r"Created 5 codes in (\d+ ms|\d+\.\d s) \(", summary), summary
+    assert " 0.0 s" not in summary
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(0.0004, "0 ms"), (0.0123, "12 ms"), (0.9994, "999 ms"), (1.0, "1.0 s"), (75.25, "75.2 s")]
+)
+def test_durations_below_a_second_are_shown_in_milliseconds(seconds, shown):
+    assert command.duration(seconds) == shown

@@ -1,0 +1,52 @@
+"""The schema migrations leave: declared constraints, no triggers standing in for them."""
+
+import pytest
+from django.db import connection
+from django.db.models import ProtectedError
+
+from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
+from backoffice.campaign.models import AccessCode, AccessCodeBatch
+
+pytestmark = pytest.mark.django_db
+
+
+def test_no_table_of_the_project_has_a_trigger():
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Foreign keys are enforced by triggers the server makes itself (tgisinternal).
+            cursor.execute(
+                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+                "JOIN pg_class ON pg_class.oid = tgrelid "
+                "WHERE NOT tgisinternal AND relnamespace = 'public'::regnamespace"
+            )
+        else:
+            cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        assert cursor.fetchall() == []
+
+
+def foreign_keys(table: str) -> dict[str, tuple[str, str]]:
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, table)
+    return {
+        column: constraint["foreign_key"]
+        for constraint in constraints.values()
+        if constraint["foreign_key"]
+        for column in constraint["columns"]
+    }
+
+
+def test_an_access_codes_film_is_a_declared_foreign_key_and_its_batch_is_not():
+    keys = foreign_keys(AccessCode._meta.db_table)
+    assert keys["valid_for_id"] == ("campaign_film", "id")
+    assert "batch_id" not in keys
+
+
+def test_deleting_a_batch_or_film_that_codes_name_is_refused():
+    film = FilmFactory()
+    batch = AccessCodeBatch.objects.create(requested_count=1)
+    AccessCodeFactory(batch=batch, valid_for=film)
+    with pytest.raises(ProtectedError):
+        batch.delete()
+    with pytest.raises(ProtectedError):
+        film.delete()
+    assert AccessCode.objects.filter(batch=batch, valid_for=film).exists()
