@@ -1,5 +1,6 @@
 """The screening schedule in spreadsheets: one row per film, cinema and London start time."""
 
+from django.utils import timezone
 from import_export.fields import Field
 
 from backoffice.campaign.models import Cinema, Film, Screening
@@ -39,6 +40,17 @@ class ScreeningResource(SpreadsheetResource):
             # An unknown film, cinema or bad start: treat the row as new so import_instance
             # reports the bad cell in its column instead of failing the row as a whole.
             return None
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True) -> None:
+        # Only new and changed rows get here (unchanged ones are skipped first), so a past
+        # schedule can still be exported and imported back. A past start would never be shown.
+        errors = dict(import_validation_errors or {})
+        if "starts_at" not in errors and instance.starts_at and instance.starts_at < timezone.now():
+            errors["starts_at"] = [
+                f"{instance.local_start:%Y-%m-%d %H:%M} is in the past: such a screening is never shown "
+                "or booked. Correct the date or remove the row."
+            ]
+        super().validate_instance(instance, errors, validate_unique)
 
     def before_save_instance(self, instance, row, **kwargs) -> None:
         if instance.pk is not None:
