@@ -5,7 +5,12 @@ from import_export.fields import Field
 
 from backoffice.campaign.models import Cinema, Film, Screening
 from backoffice.campaign.resources.base import SpreadsheetResource
-from backoffice.campaign.resources.widgets import LondonDateTimeWidget, NaturalKeyWidget
+from backoffice.campaign.resources.widgets import (
+    LondonDateTimeWidget,
+    NaturalKeyWidget,
+    WholeNumberWidget,
+    YesNoWidget,
+)
 
 
 class ScreeningResource(SpreadsheetResource):
@@ -18,6 +23,12 @@ class ScreeningResource(SpreadsheetResource):
     film = Field(attribute="film", column_name="film", widget=NaturalKeyWidget(Film))
     cinema = Field(attribute="cinema", column_name="cinema", widget=NaturalKeyWidget(Cinema))
     starts_at = Field(attribute="starts_at", column_name="start", widget=LondonDateTimeWidget())
+    # A sold-out report for staff, from with_sold_out(); export only, ignored on import.
+    seats_reserved = Field(
+        attribute="seats_reserved", column_name="reserved", readonly=True, widget=WholeNumberWidget()
+    )
+    seats_left = Field(attribute="seats_left", column_name="seats_left", readonly=True, widget=WholeNumberWidget())
+    sold_out = Field(attribute="sold_out", column_name="sold_out", readonly=True, widget=YesNoWidget())
 
     required_columns = ["film", "cinema", "start"]
     # The slug is derived from film, cinema and start on save; the (film, cinema, start)
@@ -27,7 +38,7 @@ class ScreeningResource(SpreadsheetResource):
     class Meta:
         model = Screening
         name = "Screenings"
-        fields = ["film", "cinema", "starts_at", "capacity"]
+        fields = ["film", "cinema", "starts_at", "capacity", "seats_reserved", "seats_left", "sold_out"]
         import_id_fields = ["film", "cinema", "starts_at"]
         clean_model_instances = True
         skip_unchanged = True
@@ -60,4 +71,4 @@ class ScreeningResource(SpreadsheetResource):
             instance.clean()
 
     def filter_export(self, queryset, **kwargs):
-        return queryset.select_related("film", "cinema")
+        return queryset.select_related("film", "cinema").with_sold_out()
