@@ -90,6 +90,15 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
                 )
         return result
 
+    def add_success_message(self, result, request) -> None:
+        # The preview's words ("unchanged or empty"), not the library's "skipped"; nothing is deleted.
+        totals = result.totals
+        messages.success(
+            request,
+            f"Import finished: {totals['new']} new, {totals['update']} updated, {totals['skip']} unchanged or empty "
+            f"({self.model._meta.verbose_name_plural}).",
+        )
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
             messages.error(
