@@ -22,7 +22,7 @@ from django.urls import reverse
 from import_export.admin import ExportMixin, ImportMixin
 
 from backoffice.campaign.models import DataExchangeLog
-from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS
+from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
 
 
 class SpreadsheetExportMixin(ExportMixin):
@@ -65,6 +65,8 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_template_name = "admin/campaign/spreadsheet_import.html"
     import_formats = SPREADSHEET_FORMATS
+    # Files are read as bytes and decoded by resources.formats.read_spreadsheet, which sniffs them.
+    from_encoding = None
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)
@@ -89,6 +91,14 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
                     skipped_rows=totals["skip"],
                 )
         return result
+
+    def add_data_read_fail_error_to_form(self, form, e) -> None:
+        # The library's message names the exception ("'BadZipFile' encountered..."); say what is wrong.
+        if isinstance(e, UnreadableFile):
+            message = str(e)
+        else:
+            message = "The file cannot be read as a spreadsheet. Upload a .csv (UTF-8) or .xlsx file."
+        form.add_error("import_file", message)
 
     def add_success_message(self, result, request) -> None:
         # The preview's words ("unchanged or empty"), not the library's "skipped"; nothing is deleted.
