@@ -8,6 +8,7 @@ from backoffice.campaign.admin import (  # noqa: F401
     data_exchange,
     reservations,
     screenings,
+    theme,
     tickets,
 )
 

@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from import_export.admin import ExportMixin, ImportMixin
 
 from backoffice.campaign.models import DataExchangeLog
@@ -121,12 +122,24 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
         return super().process_result(result, request)
 
 
+def data_label(content_type: ContentType) -> str:
+    """ "Screenings" rather than the content type's "Christmas film campaign | screening"."""
+    model = content_type.model_class()
+    return capfirst(model._meta.verbose_name_plural) if model else content_type.model
+
+
+class DataFilter(admin.RelatedOnlyFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        choices = super().field_choices(field, request, model_admin)
+        return [(pk, data_label(ContentType.objects.get_for_id(pk))) for pk, _ in choices]
+
+
 @admin.register(DataExchangeLog)
 class DataExchangeLogAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "action",
-        "content_type",
+        "data",
         "file_format",
         "rows",
         "new_rows",
@@ -135,10 +148,14 @@ class DataExchangeLogAdmin(admin.ModelAdmin):
         "user",
         "file_name",
     ]
-    list_filter = ["action", "content_type", "file_format"]
+    list_filter = ["action", ("content_type", DataFilter), "file_format"]
     list_select_related = ["content_type", "user"]
     search_fields = ["file_name", "user__username"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="data", ordering="content_type")
+    def data(self, log: DataExchangeLog) -> str:
+        return data_label(log.content_type)
 
     def has_add_permission(self, request) -> bool:
         return False  # written by imports and exports only
