@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
@@ -22,6 +23,12 @@ class SoldOutFilter(admin.SimpleListFilter):
         return queryset
 
 
+def seat_status(sold_out: bool) -> str:
+    if sold_out:
+        return format_html('<span class="seat-status seat-status--sold-out">{}</span>', "Sold out")
+    return format_html('<span class="seat-status seat-status--available">{}</span>', "Available")
+
+
 @admin.register(Screening)
 class ScreeningAdmin(LockedSaveMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [ScreeningResource]
@@ -33,6 +40,9 @@ class ScreeningAdmin(LockedSaveMixin, SpreadsheetImportExportMixin, admin.ModelA
     autocomplete_fields = ["film", "cinema"]
     readonly_fields = ["slug"]
     ordering = ["starts_at", "pk"]
+
+    class Media:
+        css = {"all": ["campaign/admin.css"]}
 
     def get_queryset(self, request):
         # One subquery per row inside the page's single query; the columns below read its results.
@@ -46,9 +56,10 @@ class ScreeningAdmin(LockedSaveMixin, SpreadsheetImportExportMixin, admin.ModelA
     def seats_left(self, screening: Screening) -> int:
         return screening.seats_left
 
-    @admin.display(description="Sold out", boolean=True, ordering="sold_out")
-    def sold_out(self, screening: Screening) -> bool:
-        return screening.sold_out
+    @admin.display(description="Sold out", ordering="sold_out")
+    def sold_out(self, screening: Screening) -> str:
+        # Words: Django's boolean icons put a green tick on "sold out" and a red cross on "available".
+        return seat_status(screening.sold_out)
 
     def save_model(self, request, obj, form, change) -> None:
         if change:
