@@ -142,7 +142,7 @@ def test_films_import_preview_with_real_descriptions_is_usable(staff_page, live_
     live = page.locator("table.import-preview thead th", has_text="live")
     live.scroll_into_view_if_needed()
     assert within_view(page, live), "the live column cannot be reached"
-    page.locator("table.import-preview").evaluate("(el) => el.parentElement.scrollLeft = 0")
+    page.locator("table.import-preview").evaluate("(el) => { el.scrollLeft = 0; el.parentElement.scrollLeft = 0; }")
     screenshot(f"admin-films-import-preview-{width}", of=page)
 
     page.get_by_role("button", name="Confirm import").click()
