@@ -5,6 +5,7 @@ from django.contrib import admin
 from backoffice.campaign.admin import (  # noqa: F401
     access_codes,
     catalogue,
+    contact,
     data_exchange,
     reservations,
     screenings,

@@ -1,6 +1,7 @@
 """The campaign contact: one row staff edit in the admin, read by the public site from the API."""
 
 import pytest
+from django.core.cache import cache
 from django.db import IntegrityError
 from django.urls import reverse
 
@@ -15,6 +16,13 @@ CONTACT = {
     "text": "Have your access code ready when you call.",
 }
 EMPTY = {"phone": "", "email": "", "opening_hours": "", "text": ""}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()  # API answers cached by another test must not stand in for this one's
+    yield
+    cache.clear()
 
 
 def change_url() -> str:
