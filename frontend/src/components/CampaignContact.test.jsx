@@ -43,9 +43,8 @@ describe("Campaign contact", () => {
   ])("says how to reach campaign staff when a screening of %s is chosen", async (_, path, time) => {
     mockSite();
     const { user } = renderAt(path);
-    await screen.findByRole("heading", { level: 1 });
 
-    await user.click(screen.getByRole("button", { name: time }));
+    await user.click(await screen.findByRole("button", { name: time }));
 
     const panel = screen.getByText(/ask campaign staff/).closest("[role=status]");
     expect(await within(panel).findByRole("link", { name: "0800 123 4567" })).toHaveAttribute("href", "tel:08001234567");
