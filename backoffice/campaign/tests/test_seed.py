@@ -46,3 +46,15 @@ def test_seed_twice_adds_nothing():
 def test_campaign_year_rolls_over_after_christmas():
     assert campaign_year(dt.date(2026, 11, 24)) == 2026
     assert campaign_year(dt.date(2026, 12, 26)) == 2027
+
+
+def test_seed_gives_the_campaign_a_contact_and_keeps_staff_edits():
+    from backoffice.campaign.models import CampaignContact
+
+    demo_campaign_seed()
+    contact = CampaignContact.load()
+    assert contact.phone and contact.email and contact.opening_hours
+    contact.phone = "0800 000 0000"
+    contact.save(update_fields=["phone"])
+    demo_campaign_seed()
+    assert list(CampaignContact.objects.values_list("phone", flat=True)) == ["0800 000 0000"]
