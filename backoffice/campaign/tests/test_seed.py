@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q, Sum
 
 from backoffice.campaign.demo.seed import campaign_year, demo_campaign_seed
-from backoffice.campaign.models import AccessCode, Cinema, Film, Reservation, Screening, Ticket
+from backoffice.campaign.models import AccessCode, CampaignContact, Cinema, Film, Reservation, Screening, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +49,9 @@ def test_campaign_year_rolls_over_after_christmas():
 
 
 def test_seed_gives_the_campaign_a_contact_and_keeps_staff_edits():
-    from backoffice.campaign.models import CampaignContact
-
     demo_campaign_seed()
     contact = CampaignContact.load()
-    assert contact.phone and contact.email and contact.opening_hours
+    assert all([contact.phone, contact.email, contact.opening_hours]), contact
     contact.phone = "0800 000 0000"
     contact.save(update_fields=["phone"])
     demo_campaign_seed()
