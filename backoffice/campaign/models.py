@@ -413,3 +413,42 @@ class DataExchangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} of {self.rows:,} {self.content_type.name} rows ({self.file_format})"
+
+
+class CampaignContact(models.Model):
+    """How the public reaches campaign staff to book: one row, edited in the admin, shown by the site."""
+
+    SINGLETON_ID = 1
+
+    # A fixed key and a check constraint: the database itself holds the campaign to one contact.
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    phone = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ()-]{4,}$",
+                "Enter a phone number: digits, spaces, and + ( ) - only, e.g. 0800 123 4567.",
+            )
+        ],
+    )
+    email = models.EmailField(blank=True)
+    opening_hours = models.CharField(max_length=200, blank=True, help_text='e.g. "Monday to Friday, 9am to 5pm".')
+    text = models.TextField(
+        "more about booking", blank=True, help_text='Shown under the contact, e.g. "Have your access code ready."'
+    )
+
+    class Meta:
+        verbose_name = "campaign contact"
+        verbose_name_plural = "campaign contact"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="campaign_contact_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return "Campaign contact"
+
+    @classmethod
+    def load(cls) -> "CampaignContact":
+        """The contact, or an empty one (not saved) before staff first fill it in."""
+        return cls.objects.filter(pk=cls.SINGLETON_ID).first() or cls(pk=cls.SINGLETON_ID)

@@ -83,6 +83,8 @@ export const api = {
   film: (slug, options) => getJson(slugPath("films", slug), options),
   cinemas: (options) => getAll("/api/cinemas/", {}, options),
   cinema: (slug, options) => getJson(slugPath("cinemas", slug), options),
+  /** How to reach campaign staff: {phone, email, opening_hours, text}, each possibly empty. */
+  contact: (options) => getJson("/api/contact/", options),
   /** filters: {film, cinema, date} — all optional. */
   screenings: (filters, options) => getAll("/api/screenings/", filters, options),
 };

@@ -26,3 +26,12 @@ export function cinemaLoader({ params, request }) {
   const options = { signal: request.signal };
   return Promise.all([api.cinema(params.slug, options), api.screenings({ cinema: params.slug }, options)]);
 }
+
+/** The campaign contact (see useCampaignContact). The site works without it, so a failure gives null. */
+export async function contactLoader({ request }) {
+  try {
+    return await api.contact({ signal: request.signal });
+  } catch {
+    return null;
+  }
+}

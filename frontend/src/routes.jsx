@@ -3,7 +3,8 @@ import { Layout } from "./components/Layout.jsx";
 import { RouteError } from "./components/RouteError.jsx";
 import { PageLoading } from "./components/StatusViews.jsx";
 import { FilmsIntro } from "./components/FilmsIntro.jsx";
-import { cinemaLoader, cinemasLoader, filmLoader, filmsLoader } from "./loaders.js";
+import { cinemaLoader, cinemasLoader, contactLoader, filmLoader, filmsLoader } from "./loaders.js";
+import { CONTACT_PATH } from "./lib/useCampaignContact.js";
 import { NotFoundPage } from "./pages/NotFoundPage.jsx";
 
 // Pages load on first use, alongside their data: the first visit downloads only the router,
@@ -98,6 +99,8 @@ export function siteRoutes() {
             />
           ),
         },
+        // Data for the footer and the "how to book" panels, fetched without holding up any page.
+        { path: CONTACT_PATH, loader: contactLoader, shouldRevalidate: () => false, element: <NotFoundPage /> },
         { path: "*", element: <NotFoundPage /> },
       ],
     },

@@ -1,7 +1,7 @@
 import { screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { FILMS, page } from "./test/fixtures.js";
-import { deferred, mockApi } from "./test/mockApi.js";
+import { deferred, mockApi, pageRequests } from "./test/mockApi.js";
 import { renderAt } from "./test/render.jsx";
 
 describe("Site", () => {
@@ -12,7 +12,7 @@ describe("Site", () => {
     expect(screen.getByRole("heading", { level: 1, name: "Page not found" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Find a cinema" })).toHaveAttribute("href", "/cinemas");
     expect(document.title).toBe("Page not found · Xmas Films");
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(pageRequests(fetchMock)).toEqual([]);
   });
 
   it("has landmarks and main navigation on every page", () => {

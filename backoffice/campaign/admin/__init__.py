@@ -3,8 +3,10 @@
 from backoffice.campaign.admin import (  # noqa: F401
     access_codes,
     catalogue,
+    contact,
     data_exchange,
     reservations,
     screenings,
+    theme,
     tickets,
 )

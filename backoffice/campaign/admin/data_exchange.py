@@ -19,10 +19,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.text import capfirst
 from import_export.admin import ExportMixin, ImportMixin
 
 from backoffice.campaign.models import DataExchangeLog
-from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS
+from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
 
 
 class SpreadsheetExportMixin(ExportMixin):
@@ -65,6 +66,8 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_template_name = "admin/campaign/spreadsheet_import.html"
     import_formats = SPREADSHEET_FORMATS
+    # Files are read as bytes and decoded by resources.formats.read_spreadsheet, which sniffs them.
+    from_encoding = None
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)
@@ -90,6 +93,23 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
                 )
         return result
 
+    def add_data_read_fail_error_to_form(self, form, e) -> None:
+        # The library's message names the exception ("'BadZipFile' encountered..."); say what is wrong.
+        if isinstance(e, UnreadableFile):
+            message = str(e)
+        else:
+            message = "The file cannot be read as a spreadsheet. Upload a .csv (UTF-8) or .xlsx file."
+        form.add_error("import_file", message)
+
+    def add_success_message(self, result, request) -> None:
+        # The preview's words ("unchanged or empty"), not the library's "skipped"; nothing is deleted.
+        totals = result.totals
+        messages.success(
+            request,
+            f"Import finished: {totals['new']} new, {totals['update']} updated, {totals['skip']} unchanged or empty "
+            f"({self.model._meta.verbose_name_plural}).",
+        )
+
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():
             messages.error(
@@ -102,12 +122,24 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
         return super().process_result(result, request)
 
 
+def data_label(content_type: ContentType) -> str:
+    """ "Screenings" rather than the content type's "Christmas film campaign | screening"."""
+    model = content_type.model_class()
+    return capfirst(model._meta.verbose_name_plural) if model else content_type.model
+
+
+class DataFilter(admin.RelatedOnlyFieldListFilter):
+    def field_choices(self, field, request, model_admin):
+        choices = super().field_choices(field, request, model_admin)
+        return [(pk, data_label(ContentType.objects.get_for_id(pk))) for pk, _ in choices]
+
+
 @admin.register(DataExchangeLog)
 class DataExchangeLogAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "action",
-        "content_type",
+        "data",
         "file_format",
         "rows",
         "new_rows",
@@ -116,10 +148,14 @@ class DataExchangeLogAdmin(admin.ModelAdmin):
         "user",
         "file_name",
     ]
-    list_filter = ["action", "content_type", "file_format"]
+    list_filter = ["action", ("content_type", DataFilter), "file_format"]
     list_select_related = ["content_type", "user"]
     search_fields = ["file_name", "user__username"]
     date_hierarchy = "created_at"
+
+    @admin.display(description="data", ordering="content_type")
+    def data(self, log: DataExchangeLog) -> str:
+        return data_label(log.content_type)
 
     def has_add_permission(self, request) -> bool:
         return False  # written by imports and exports only

@@ -22,6 +22,7 @@ class TicketsHeldInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
+    template = "admin/edit_inline/tabular_linked.html"  # each code once, as the link to its ticket
     verbose_name_plural = "tickets held"
 
     def get_queryset(self, request):

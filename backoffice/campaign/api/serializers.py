@@ -9,7 +9,7 @@ from functools import cached_property
 from django.db.models import F, QuerySet
 from rest_framework import serializers
 
-from backoffice.campaign.models import Cinema, Film
+from backoffice.campaign.models import CampaignContact, Cinema, Film
 from backoffice.campaign.querysets import ScreeningQuerySet
 
 
@@ -43,6 +43,15 @@ class FilmSerializer(serializers.ModelSerializer):
             "screenings_sold_out",
             "run_ended",
         ]
+        read_only_fields = fields
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    """How the public books: campaign staff's own contact, never a customer's."""
+
+    class Meta:
+        model = CampaignContact
+        fields = ["phone", "email", "opening_hours", "text"]
         read_only_fields = fields
 
 

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from backoffice.campaign.api.cache import api_cache_invalidate
-from backoffice.campaign.models import Cinema, Film, Reservation, Screening
+from backoffice.campaign.models import CampaignContact, Cinema, Film, Reservation, Screening
 
 
 def _invalidate_after_commit(sender, using: str, **kwargs) -> None:
@@ -13,6 +13,6 @@ def _invalidate_after_commit(sender, using: str, **kwargs) -> None:
     transaction.on_commit(api_cache_invalidate, using=using)
 
 
-for _model in (Film, Cinema, Screening, Reservation):
+for _model in (Film, Cinema, Screening, Reservation, CampaignContact):
     for _signal in (post_save, post_delete):
         _signal.connect(_invalidate_after_commit, sender=_model, dispatch_uid=f"api-cache-{_model.__name__}")

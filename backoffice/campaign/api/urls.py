@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from backoffice.campaign.api.views import CinemaViewSet, FilmViewSet, ScreeningViewSet
+from backoffice.campaign.api.views import CinemaViewSet, ContactView, FilmViewSet, ScreeningViewSet
 
 app_name = "api"
 
@@ -17,5 +17,6 @@ router.register("screenings", ScreeningViewSet, basename="screening")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("contact/", ContactView.as_view(), name="contact"),
     path("", include(router.urls)),
 ]

@@ -1,4 +1,5 @@
-"""The public, read-only API: live films, cinemas and upcoming screenings, each by slug.
+"""The public, read-only API: live films, cinemas and upcoming screenings, each by slug, and the
+campaign's contact for booking.
 
 Every list costs two SQL queries (the page and its count) whatever the number of rows.
 Responses are cached server-side and marked publicly cacheable by ``cache.ApiCacheMiddleware``.
@@ -10,16 +11,17 @@ import re
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import generics, viewsets
 from rest_framework.exceptions import ValidationError
 
 from backoffice.campaign.api.serializers import (
     CinemaSerializer,
+    ContactSerializer,
     FilmSerializer,
     ScreeningSerializer,
     screening_rows,
 )
-from backoffice.campaign.models import LONDON, Cinema, Film, Screening
+from backoffice.campaign.models import LONDON, CampaignContact, Cinema, Film, Screening
 
 # fromisoformat alone would also take week dates and the compact form (2026-W52-4, 20261224).
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -81,6 +83,15 @@ class ScreeningViewSet(PublicViewSet):
             end = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time.min, tzinfo=LONDON)
             screenings = screenings.filter(starts_at__gte=start, starts_at__lt=end)
         return screenings
+
+
+class ContactView(generics.RetrieveAPIView):
+    """How to book: campaign staff's phone, email, opening hours and a note (empty until staff fill them in)."""
+
+    serializer_class = ContactSerializer
+
+    def get_object(self) -> CampaignContact:
+        return CampaignContact.load()
 
 
 def _parse_day(value: str) -> dt.date:

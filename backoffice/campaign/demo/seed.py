@@ -14,7 +14,16 @@ from django.utils import timezone
 
 from backoffice.campaign.codes import ALPHABET, GROUP_LENGTH, GROUPS
 from backoffice.campaign.demo.catalogue import CINEMAS, FILMS
-from backoffice.campaign.models import LONDON, AccessCode, Cinema, Film, Reservation, Screening, Ticket
+from backoffice.campaign.models import (
+    LONDON,
+    AccessCode,
+    CampaignContact,
+    Cinema,
+    Film,
+    Reservation,
+    Screening,
+    Ticket,
+)
 
 SHOW_TIMES = [(10, 30), (13, 0), (15, 30), (18, 0), (20, 30)]
 FILMS_PER_CINEMA = 3
@@ -131,6 +140,19 @@ def seed_reservations(screenings: list[Screening]) -> None:
 
 
 @transaction.atomic
+def seed_contact() -> None:
+    # get_or_create: a contact staff have edited is theirs, never overwritten by a second run.
+    CampaignContact.objects.get_or_create(
+        pk=CampaignContact.SINGLETON_ID,
+        defaults={
+            "phone": "0800 123 4567",
+            "email": "bookings@xmasfilms.example",
+            "opening_hours": "Monday to Friday, 9am to 5pm",
+            "text": "Have your access code ready when you call.",
+        },
+    )
+
+
 def demo_campaign_seed(*, today: dt.date | None = None) -> SeedSummary:
     year = campaign_year(today or timezone.localdate())
     films = seed_films()
@@ -138,6 +160,7 @@ def demo_campaign_seed(*, today: dt.date | None = None) -> SeedSummary:
     screenings = seed_screenings(films, cinemas, year)
     seed_tickets(films, screenings)
     seed_reservations(screenings)
+    seed_contact()
     return SeedSummary(
         films=Film.objects.count(),
         cinemas=Cinema.objects.count(),

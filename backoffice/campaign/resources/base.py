@@ -16,7 +16,9 @@ from backoffice.campaign.resources.widgets import (
 class SpreadsheetResource(resources.ModelResource):
     """A model as staff see it in a spreadsheet.
 
-    - Column headers are matched without regard to case or surrounding spaces.
+    - Column headers are matched without regard to case or surrounding spaces; the preview names
+      the columns the import does not know, which it ignores. Export-only columns (``readonly``)
+      are known, and ignored on import.
     - A file missing a column the import cannot do without is refused as a whole, with one
       message naming the columns, instead of one error per row.
     - Rows that are entirely empty (spreadsheets leave them behind) are skipped.
@@ -53,13 +55,19 @@ class SpreadsheetResource(resources.ModelResource):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._import_fields = None
+        self.ignored_columns: list[str] = []
 
     def before_import(self, dataset, **kwargs) -> None:
         for field in self.fields.values():
             if isinstance(field.widget, NaturalKeyWidget):
                 field.widget.reset()
         if dataset.headers:
-            dataset.headers = [cell_text(header).lower() for header in dataset.headers]
+            dataset.headers = [cell_text(header) for header in dataset.headers]
+        known = {field.column_name for field in self.get_export_fields()}
+        # A misspelt column (release_date for release_year) would otherwise vanish without a word.
+        self.ignored_columns = [h for h in dataset.headers or () if h and h.lower() not in known]
+        if dataset.headers:
+            dataset.headers = [header.lower() for header in dataset.headers]
         headers = set(dataset.headers or ())
         missing = [
             " or ".join(column) if isinstance(column, tuple) else column
@@ -74,6 +82,12 @@ class SpreadsheetResource(resources.ModelResource):
                 f"The file has no {', '.join(missing)} column. Its columns are: {found}. "
                 f"Expected: {', '.join(f.column_name for f in self.get_import_fields())}."
             )
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        super().after_import(dataset, result, **kwargs)
+        # For the preview: what the file had that this import does not read, and what it reads.
+        result.ignored_columns = self.ignored_columns
+        result.import_columns = [field.column_name for field in self.get_import_fields()]
 
     def get_import_fields(self):
         # Export-only columns (readonly) are neither imported nor shown as importable. Asked for

@@ -6,10 +6,18 @@ comes back as the word "None". These formats keep that setting as the switch but
 pretix and OWASP advise: a text cell that a spreadsheet would run as a formula (it starts with
 ``= + - @``, a tab or a carriage return, and is not a plain number) gets a leading apostrophe.
 Import removes that apostrophe again, so an exported file imports back to the same values.
+
+On import the file's content decides how it is read, whichever format staff picked: an XLSX
+workbook is a zip archive, anything else is read as CSV text in UTF-8 (a byte order mark is
+dropped). A file that cannot be read is refused with ``UnreadableFile``, whose message says what
+is wrong in words a staff member can act on, never a library's exception name.
 """
 
+import csv
+import io
 import re
 
+import tablib
 from import_export.formats import base_formats
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -44,18 +52,77 @@ def _map_cells(dataset, convert) -> None:
             dataset[index] = cells
 
 
+ZIP_START = b"PK\x03\x04"
+OLD_EXCEL_START = b"\xd0\xcf\x11\xe0"
+
+
+class UnreadableFile(ValueError):
+    """A file that is not a spreadsheet this import can read; the message is for staff."""
+
+
+def read_spreadsheet(data: bytes | str) -> tablib.Dataset:
+    """The rows of an uploaded CSV or XLSX file, its first row as the headers."""
+    if isinstance(data, str):
+        return _read_csv(data)
+    if data.startswith(ZIP_START):
+        try:
+            return base_formats.XLSX().create_dataset(data)
+        except Exception:  # openpyxl and zipfile fail in many ways on a damaged file; all mean the same
+            raise UnreadableFile(
+                "The file looks like an XLSX workbook but cannot be opened (it may be damaged or incomplete). "
+                "Save it again from your spreadsheet and upload it again."
+            ) from None
+    if data.startswith(OLD_EXCEL_START):
+        raise UnreadableFile(
+            "The file is an old Excel .xls workbook. Save it as .xlsx or as CSV UTF-8 and upload it again."
+        )
+    if b"\x00" in data:
+        raise UnreadableFile("The file is neither CSV text nor an XLSX workbook. Upload a .csv (UTF-8) or .xlsx file.")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        # Guessing another encoding could turn "Noël" into "NoÃ«l" without a word; ask for UTF-8.
+        line = data.count(b"\n", 0, e.start) + 1
+        raise UnreadableFile(
+            f"The file is not UTF-8 text: line {line} has a character that cannot be read. "
+            'Save it from your spreadsheet as "CSV UTF-8", or as XLSX, and upload it again.'
+        ) from None
+    return _read_csv(text)
+
+
+def _read_csv(text: str) -> tablib.Dataset:
+    records = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    records = [(number, cells) for number, cells in enumerate(records, start=1) if cells]
+    if not records:
+        return tablib.Dataset()
+    _, headers = records[0]
+    rows = []
+    for number, cells in records[1:]:
+        # Empty cells past the last column are what a spreadsheet leaves of a deleted column.
+        while len(cells) > len(headers) and not cells[-1].strip():
+            cells.pop()
+        if len(cells) != len(headers):
+            raise UnreadableFile(
+                f"Row {number} has {len(cells)} cells but the header row has {len(headers)} columns. "
+                "Check for a stray comma or a shifted cell on that row."
+            )
+        rows.append(cells)
+    return tablib.Dataset(*rows, headers=headers)
+
+
 class _EscapingFormat:
     def _escape_formulae(self, dataset) -> None:
         _map_cells(dataset, escape_formula)
 
     def create_dataset(self, in_stream, **kwargs):
-        dataset = super().create_dataset(in_stream, **kwargs)
+        dataset = read_spreadsheet(in_stream)
         _map_cells(dataset, unescape_formula)
         return dataset
 
 
 class CSV(_EscapingFormat, base_formats.CSV):
-    pass
+    def get_read_mode(self) -> str:
+        return "rb"  # bytes, so read_spreadsheet can tell XLSX from CSV and report bad encodings
 
 
 class XLSX(_EscapingFormat, base_formats.XLSX):

@@ -1,10 +1,16 @@
 """The screening schedule in spreadsheets: one row per film, cinema and London start time."""
 
+from django.utils import timezone
 from import_export.fields import Field
 
 from backoffice.campaign.models import Cinema, Film, Screening
 from backoffice.campaign.resources.base import SpreadsheetResource
-from backoffice.campaign.resources.widgets import LondonDateTimeWidget, NaturalKeyWidget
+from backoffice.campaign.resources.widgets import (
+    LondonDateTimeWidget,
+    NaturalKeyWidget,
+    WholeNumberWidget,
+    YesNoWidget,
+)
 from backoffice.campaign.services.reservations import screening_update
 
 
@@ -18,6 +24,12 @@ class ScreeningResource(SpreadsheetResource):
     film = Field(attribute="film", column_name="film", widget=NaturalKeyWidget(Film))
     cinema = Field(attribute="cinema", column_name="cinema", widget=NaturalKeyWidget(Cinema))
     starts_at = Field(attribute="starts_at", column_name="start", widget=LondonDateTimeWidget())
+    # A sold-out report for staff, from with_sold_out(); export only, ignored on import.
+    seats_reserved = Field(
+        attribute="seats_reserved", column_name="reserved", readonly=True, widget=WholeNumberWidget()
+    )
+    seats_left = Field(attribute="seats_left", column_name="seats_left", readonly=True, widget=WholeNumberWidget())
+    sold_out = Field(attribute="sold_out", column_name="sold_out", readonly=True, widget=YesNoWidget())
 
     required_columns = ["film", "cinema", "start"]
     # The slug is derived from film, cinema and start on save; the (film, cinema, start)
@@ -27,7 +39,7 @@ class ScreeningResource(SpreadsheetResource):
     class Meta:
         model = Screening
         name = "Screenings"
-        fields = ["film", "cinema", "starts_at", "capacity"]
+        fields = ["film", "cinema", "starts_at", "capacity", "seats_reserved", "seats_left", "sold_out"]
         import_id_fields = ["film", "cinema", "starts_at"]
         clean_model_instances = True
         skip_unchanged = True
@@ -41,6 +53,17 @@ class ScreeningResource(SpreadsheetResource):
             # reports the bad cell in its column instead of failing the row as a whole.
             return None
 
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True) -> None:
+        # Only new and changed rows get here (unchanged ones are skipped first), so a past
+        # schedule can still be exported and imported back. A past start would never be shown.
+        errors = dict(import_validation_errors or {})
+        if "starts_at" not in errors and instance.starts_at and instance.starts_at < timezone.now():
+            errors["starts_at"] = [
+                f"{instance.local_start:%Y-%m-%d %H:%M} is in the past: such a screening is never shown "
+                "or booked. Correct the date or remove the row."
+            ]
+        super().validate_instance(instance, errors, validate_unique)
+
     def do_instance_save(self, instance, is_create: bool) -> None:
         if is_create:
             super().do_instance_save(instance, is_create)
@@ -51,4 +74,4 @@ class ScreeningResource(SpreadsheetResource):
             screening_update(screening=instance, fields=["capacity"])
 
     def filter_export(self, queryset, **kwargs):
-        return queryset.select_related("film", "cinema")
+        return queryset.select_related("film", "cinema").with_sold_out()

@@ -9,6 +9,7 @@ import tablib
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from backoffice.campaign.factories import (
     CinemaFactory,
@@ -112,18 +113,18 @@ def test_films_import_from_xlsx(admin_client):
 
 def test_screenings_import_and_update_by_film_cinema_and_start(admin_client):
     elf, york = FilmFactory(name="Elf"), CinemaFactory(name="York - Vangarde")
-    existing = ScreeningFactory(film=elf, cinema=york, starts_at=dt.datetime(2026, 12, 1, 18, 0, tzinfo=LONDON))
+    existing = ScreeningFactory(film=elf, cinema=york, starts_at=dt.datetime(2030, 12, 1, 18, 0, tzinfo=LONDON))
     content = csv_file(
         ["film", "cinema", "start", "capacity"],
-        ["Elf", "york-vangarde", "2026-12-01 18:00", "30"],
-        ["elf", "York - Vangarde", "2026-12-02 20:15", "25"],
+        ["Elf", "york-vangarde", "2030-12-01 18:00", "30"],
+        ["elf", "York - Vangarde", "2030-12-02 20:15", "25"],
     )
     preview = import_file(admin_client, "screening", content)
     assert b"1 new, 1 updated, 0 unchanged or empty" in preview.content
     confirm(admin_client, "screening", preview)
     existing.refresh_from_db()
     assert existing.capacity == 30
-    assert Screening.objects.get(starts_at=dt.datetime(2026, 12, 2, 20, 15, tzinfo=LONDON)).capacity == 25
+    assert Screening.objects.get(starts_at=dt.datetime(2030, 12, 2, 20, 15, tzinfo=LONDON)).capacity == 25
 
 
 def test_tickets_import_after_confirm(admin_client):
@@ -155,10 +156,10 @@ BAD_FILES = {
     "screening": (
         csv_file(
             ["film", "cinema", "start", "capacity"],
-            ["elf", "york-vangarde", "2026-12-01 18:00", "30"],
-            ["Elf 2", "york-vangarde", "2026-12-01 18:00", "30"],
+            ["elf", "york-vangarde", "2030-12-01 18:00", "30"],
+            ["Elf 2", "york-vangarde", "2030-12-01 18:00", "30"],
             ["elf", "york-vangarde", "tomorrow", "30"],
-            ["elf", "york-vangarde", "2026-12-03 18:00", "-1"],
+            ["elf", "york-vangarde", "2030-12-03 18:00", "-1"],
         ),
         [
             "Row 3, film: No film has the slug or name &quot;Elf 2&quot;.",
@@ -207,7 +208,7 @@ def test_a_file_missing_a_column_gets_one_clear_error_and_no_traceback(admin_cli
 def test_a_file_that_is_not_a_spreadsheet_is_refused(admin_client):
     preview = upload(admin_client, "ticket", b"\x00\x01 not a workbook", name="x.xlsx", file_format=XLSX_FORMAT)
     assert preview.status_code == 200
-    assert "Ensure you have chosen the correct format for the file." in preview.content.decode()
+    assert "The file is neither CSV text nor an XLSX workbook." in preview.content.decode()
 
 
 def test_a_row_that_goes_bad_between_preview_and_confirm_stops_the_whole_file(admin_client):
@@ -246,15 +247,25 @@ def test_screening_export_names_film_and_cinema_by_slug(admin_client, file_forma
     ScreeningFactory(
         film=FilmFactory(name="Elf"),
         cinema=CinemaFactory(name="York"),
-        starts_at=dt.datetime(2026, 12, 19, 18, 30, tzinfo=LONDON),
+        starts_at=dt.datetime(2030, 12, 19, 18, 30, tzinfo=LONDON),
         capacity=40,
     )
     response = export(admin_client, "screening", file_format=file_format)
     if file_format == XLSX_FORMAT:
-        rows, capacity = XLSX().create_dataset(response.content).dict, 40  # a number cell
+        rows, number = XLSX().create_dataset(response.content).dict, int  # number cells
     else:
-        rows, capacity = list(csv.DictReader(io.StringIO(response.content.decode()))), "40"
-    assert rows == [{"film": "elf", "cinema": "york", "start": "2026-12-19 18:30", "capacity": capacity}]
+        rows, number = list(csv.DictReader(io.StringIO(response.content.decode()))), str
+    assert rows == [
+        {
+            "film": "elf",
+            "cinema": "york",
+            "start": "2030-12-19 18:30",
+            "capacity": number(40),
+            "reserved": number(0),
+            "seats_left": number(40),
+            "sold_out": "no",
+        }
+    ]
 
 
 def test_reservation_export_follows_the_changelist_filter(admin_client, admin_user):
@@ -329,3 +340,144 @@ def test_the_log_is_read_only(admin_client):
     assert change.status_code == 403
     log.refresh_from_db()
     assert log.rows == 1
+
+
+# -- last season's files, as staff really send them ---------------------------------------------
+
+
+def test_screenings_that_start_in_the_past_are_refused_by_row(admin_client):
+    elf, york = FilmFactory(name="Elf"), CinemaFactory(name="York - Vangarde")
+    yesterday = (timezone.localtime() - dt.timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
+    ScreeningFactory(film=elf, cinema=york, starts_at=yesterday, capacity=10)
+    tomorrow = yesterday + dt.timedelta(days=2)
+    content = csv_file(
+        ["film", "cinema", "start", "capacity"],
+        ["elf", "york-vangarde", f"{yesterday:%Y-%m-%d %H:%M}", "10"],  # unchanged: left alone
+        ["elf", "york-vangarde", "2023-12-19 18:30", "40"],  # new, in the past
+        ["elf", "york-vangarde", f"{yesterday:%Y-%m-%d %H:%M}", "12"],  # changed, in the past
+        ["elf", "york-vangarde", f"{tomorrow:%Y-%m-%d %H:%M}", "40"],
+    )
+    before = list(Screening.objects.values())
+
+    preview = upload(admin_client, "screening", content)
+    html = preview.content.decode()
+    assert preview.context.get("confirm_form") is None
+    assert "Row 3, start: 2023-12-19 18:30 is in the past" in html
+    assert f"Row 4, start: {yesterday:%Y-%m-%d %H:%M} is in the past" in html
+    assert "Row 2," not in html
+    assert "Row 5," not in html
+    assert list(Screening.objects.values()) == before
+
+
+def test_the_preview_names_the_columns_it_ignores(admin_client):
+    content = csv_file(["name", "release_date", "certificate", "Notes"], ["Elf", "2003", "PG", "x"])
+    preview = import_file(admin_client, "film", content)
+    html = preview.content.decode()
+    assert "Ignored columns, not imported: release_date, Notes." in html
+    assert "This import reads: name, slug, release_year," in html
+
+
+def test_a_film_file_without_a_name_or_slug_column_is_refused(admin_client):
+    preview = upload(admin_client, "film", csv_file(["title", "release_year"], ["Elf", "2003"]))
+    assert preview.context.get("confirm_form") is None
+    assert "The file has no slug or name column. Its columns are: title, release_year." in preview.content.decode()
+    assert not Film.objects.exists()
+
+
+FILMS_CSV = csv_file(["name", "release_year", "live"], ["Elf", "2003", "yes"], ["Klaus", "2019", "no"])
+FILMS_XLSX = xlsx_file(["name", "release_year", "live"], ["Elf", "2003", "yes"], ["Klaus", "2019", "no"])
+
+
+@pytest.mark.parametrize(
+    ("content", "chosen"), [(FILMS_CSV, XLSX_FORMAT), (FILMS_XLSX, CSV_FORMAT)], ids=["csv-as-xlsx", "xlsx-as-csv"]
+)
+def test_the_format_is_read_from_the_file_whatever_was_chosen(admin_client, content, chosen):
+    preview = import_file(admin_client, "film", content, file_format=chosen)
+    assert b"2 new, 0 updated, 0 unchanged or empty" in preview.content
+    confirm(admin_client, "film", preview)
+    assert list(Film.objects.values_list("name", "release_date", "live")) == [
+        ("Elf", "2003", True),
+        ("Klaus", "2019", False),
+    ]
+
+
+def test_a_csv_with_a_byte_order_mark_reads_its_first_column(admin_client):
+    content = "\ufeffname,release_year\r\nNoël,2003\r\n".encode()
+    confirm(admin_client, "film", import_file(admin_client, "film", content))
+    assert list(Film.objects.values_list("name", "release_date")) == [("Noël", "2003")]
+
+
+UNREADABLE_FILES = {
+    "latin-1": (
+        "name,release_year\nElf,2003\nCafé Noël,2010\n".encode("latin-1"),
+        "The file is not UTF-8 text: line 3 has a character that cannot be read. "
+        "Save it from your spreadsheet as &quot;CSV UTF-8&quot;, or as XLSX, and upload it again.",
+    ),
+    "ragged": (
+        csv_file(["name", "release_year"], ["Elf", "2003"], ["Klaus", "2019", "extra", "cells"], ["Wonka", "2023"]),
+        "Row 3 has 4 cells but the header row has 2 columns. Check for a stray comma or a shifted cell on that row.",
+    ),
+    "binary": (
+        b"\x00\x01 not a workbook",
+        "The file is neither CSV text nor an XLSX workbook. Upload a .csv (UTF-8) or .xlsx file.",
+    ),
+    "broken-xlsx": (
+        FILMS_XLSX[:200],
+        "The file looks like an XLSX workbook but cannot be opened (it may be damaged or incomplete). "
+        "Save it again from your spreadsheet and upload it again.",
+    ),
+}
+
+
+@pytest.mark.parametrize("chosen", [CSV_FORMAT, XLSX_FORMAT])
+@pytest.mark.parametrize("kind", UNREADABLE_FILES)
+def test_an_unreadable_file_is_refused_in_plain_words(admin_client, kind, chosen):
+    content, message = UNREADABLE_FILES[kind]
+    preview = upload(admin_client, "film", content, file_format=chosen)
+    html = preview.content.decode()
+    assert preview.status_code == 200
+    assert preview.context.get("confirm_form") is None
+    assert message in html
+    for library_word in ("encountered", "Error", "BadZipFile", "InvalidDimensions", "Traceback"):
+        assert library_word not in html.replace("errornote", "").replace("errorlist", "")
+    assert not Film.objects.exists()
+
+
+def test_the_success_message_uses_the_preview_word_for_unchanged_rows(admin_client):
+    FilmFactory(name="Elf", slug="elf", release_date="2003", live=True)
+    content = csv_file(["name", "release_year", "live"], ["Elf", "2003", "yes"], ["Klaus", "2019", "no"])
+    preview = import_file(admin_client, "film", content)
+    assert b"1 new, 0 updated, 1 unchanged or empty" in preview.content
+    done = confirm(admin_client, "film", preview)
+    html = done.content.decode()
+    assert "Import finished: 1 new, 0 updated, 1 unchanged or empty (films)." in html
+    assert "skipped" not in html
+
+
+def test_the_screening_export_reports_seats_reserved_left_and_sold_out(admin_client):
+    elf, york = FilmFactory(name="Elf"), CinemaFactory(name="York")
+    full = ScreeningFactory(
+        film=elf, cinema=york, starts_at=dt.datetime(2030, 12, 19, 18, 30, tzinfo=LONDON), capacity=4
+    )
+    ReservationFactory(screening=full, quantity=4)
+    open_ = ScreeningFactory(
+        film=elf, cinema=york, starts_at=dt.datetime(2030, 12, 20, 18, 30, tzinfo=LONDON), capacity=9
+    )
+    ReservationFactory(screening=open_, quantity=2)
+    ScreeningFactory(film=elf, cinema=york, starts_at=dt.datetime(2030, 12, 21, 18, 30, tzinfo=LONDON), capacity=5)
+
+    exported = export(admin_client, "screening")
+    rows = [
+        (row["start"], row["capacity"], row["reserved"], row["seats_left"], row["sold_out"])
+        for row in csv.DictReader(io.StringIO(exported.content.decode()))
+    ]
+    assert rows == [
+        ("2030-12-19 18:30", "4", "4", "0", "yes"),
+        ("2030-12-20 18:30", "9", "2", "7", "no"),
+        ("2030-12-21 18:30", "5", "0", "5", "no"),
+    ]
+
+    # The report columns are ignored on import: the same file changes nothing.
+    preview = import_file(admin_client, "screening", exported.content)
+    assert b"0 new, 0 updated, 3 unchanged or empty" in preview.content
+    assert b"Ignored columns" not in preview.content

@@ -335,13 +335,19 @@ def test_no_personal_data_anywhere(client):
         f"/api/cinemas/{cinema.slug}/",
         "/api/screenings/",
         f"/api/screenings/{screening.slug}/",
+        "/api/contact/",
         "/api/schema/",
     ]
     secrets = ["Scrooge", "counting-house", code.value, reservation.reservation_id, "192.0.2.7", "email", "access_code"]
+    # The campaign's own booking address is the one email the API may show.
+    staff_contact = {"/api/contact/", "/api/schema/"}
     for url in urls:
         text = client.get(url, HTTP_ACCEPT="application/json").content.decode()
         for secret in secrets:
-            assert secret not in text, (url, secret)
+            if not (secret == "email" and url in staff_contact):
+                assert secret not in text, (url, secret)
+    schemas = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["components"]["schemas"]
+    assert {name for name, schema in schemas.items() if "email" in schema.get("properties", {})} == {"Contact"}
 
 
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])

@@ -58,20 +58,20 @@ def york():
 def test_rows_create_screenings_at_london_times(elf, york):
     result = import_rows(
         schedule(
-            ["elf", "york-vangarde", "2026-12-19 18:30", "40"],  # by slug, winter (GMT)
-            ["ELF", "york - vangarde", "2026-07-01 18:30", "12"],  # by name in any case, summer (BST)
+            ["elf", "york-vangarde", "2030-12-19 18:30", "40"],  # by slug, winter (GMT)
+            ["ELF", "york - vangarde", "2030-07-01 18:30", "12"],  # by name in any case, summer (BST)
         )
     )
     assert result.totals["new"] == 2, errors(result)
     assert snapshot() == [
-        ("elf", "york-vangarde", dt.datetime(2026, 7, 1, 17, 30, tzinfo=dt.UTC), 12),
-        ("elf", "york-vangarde", dt.datetime(2026, 12, 19, 18, 30, tzinfo=dt.UTC), 40),
+        ("elf", "york-vangarde", dt.datetime(2030, 7, 1, 17, 30, tzinfo=dt.UTC), 12),
+        ("elf", "york-vangarde", dt.datetime(2030, 12, 19, 18, 30, tzinfo=dt.UTC), 40),
     ]
 
 
 def test_a_row_for_a_known_film_cinema_and_start_updates_its_capacity(elf, york):
-    screening = ScreeningFactory(film=elf, cinema=york, starts_at=dt.datetime(2026, 12, 19, 18, 30, tzinfo=LONDON))
-    result = import_rows(schedule(["Elf", "york-vangarde", "2026-12-19 18:30", "55"]))
+    screening = ScreeningFactory(film=elf, cinema=york, starts_at=dt.datetime(2030, 12, 19, 18, 30, tzinfo=LONDON))
+    result = import_rows(schedule(["Elf", "york-vangarde", "2030-12-19 18:30", "55"]))
     assert result.totals["update"] == 1
     screening.refresh_from_db()
     assert screening.capacity == 55
@@ -80,11 +80,11 @@ def test_a_row_for_a_known_film_cinema_and_start_updates_its_capacity(elf, york)
 
 def test_capacity_cannot_go_below_the_seats_reserved(elf, york):
     screening = ScreeningFactory(
-        film=elf, cinema=york, starts_at=dt.datetime(2026, 12, 19, 18, 30, tzinfo=LONDON), capacity=10
+        film=elf, cinema=york, starts_at=dt.datetime(2030, 12, 19, 18, 30, tzinfo=LONDON), capacity=10
     )
     ReservationFactory(screening=screening, quantity=4)
     ReservationFactory(screening=screening, quantity=2)
-    result = import_rows(schedule(["elf", "york-vangarde", "2026-12-19 18:30", "5"]))
+    result = import_rows(schedule(["elf", "york-vangarde", "2030-12-19 18:30", "5"]))
     assert errors(result) == {
         1: {
             "capacity": [
@@ -95,24 +95,24 @@ def test_capacity_cannot_go_below_the_seats_reserved(elf, york):
     }
     screening.refresh_from_db()
     assert screening.capacity == 10
-    result = import_rows(schedule(["elf", "york-vangarde", "2026-12-19 18:30", "6"]))
+    result = import_rows(schedule(["elf", "york-vangarde", "2030-12-19 18:30", "6"]))
     screening.refresh_from_db()
     assert screening.capacity == 6
 
 
 def test_bad_rows_are_reported_cell_by_cell_and_nothing_is_written(elf, york):
-    ScreeningFactory(film=elf, cinema=york, starts_at=dt.datetime(2026, 12, 1, 18, 0, tzinfo=LONDON), capacity=9)
+    ScreeningFactory(film=elf, cinema=york, starts_at=dt.datetime(2030, 12, 1, 18, 0, tzinfo=LONDON), capacity=9)
     before = snapshot()
     result = import_rows(
         schedule(
-            ["elf", "york-vangarde", "2026-12-19 18:30", "40"],
-            ["Elff", "york-vangarde", "2026-12-19 18:30", "40"],
-            ["elf", "Leeds", "2026-12-19 18:30", "40"],
+            ["elf", "york-vangarde", "2030-12-19 18:30", "40"],
+            ["Elff", "york-vangarde", "2030-12-19 18:30", "40"],
+            ["elf", "Leeds", "2030-12-19 18:30", "40"],
             ["elf", "york-vangarde", "19th December", "40"],
-            ["elf", "york-vangarde", "2026-12-20 18:30", "-4"],
-            ["elf", "york-vangarde", "2026-03-29 01:30", "40"],
-            ["elf", "york-vangarde", "2026-12-01 18:00", "many"],
-            ["", "york-vangarde", "2026-12-21 18:30", "40"],
+            ["elf", "york-vangarde", "2030-12-20 18:30", "-4"],
+            ["elf", "york-vangarde", "2030-03-31 01:30", "40"],
+            ["elf", "york-vangarde", "2030-12-01 18:00", "many"],
+            ["", "york-vangarde", "2030-12-21 18:30", "40"],
         )
     )
     assert errors(result) == {
@@ -120,7 +120,7 @@ def test_bad_rows_are_reported_cell_by_cell_and_nothing_is_written(elf, york):
         3: {"cinema": ['No cinema has the slug or name "Leeds".']},
         4: {"start": [f'"19th December" {NOT_A_START}']},
         5: {"capacity": ["Ensure this value is greater than or equal to 0."]},
-        6: {"start": ["2026-03-29 01:30 does not exist in London (the clocks go forward then)."]},
+        6: {"start": ["2030-03-31 01:30 does not exist in London (the clocks go forward then)."]},
         7: {"capacity": ['"many" is not a whole number.']},
         8: {"film": ["Enter the film (its slug or name)."]},
     }
@@ -141,7 +141,7 @@ def test_export_then_import_gives_the_same_rows(file_format, settings):
     films, cinemas = FilmFactory.create_batch(2), CinemaFactory.create_batch(2)
     for i in range(6):
         ScreeningFactory(film=films[i % 2], cinema=cinemas[i % 2], capacity=10 + i)
-    ScreeningFactory(film=films[0], cinema=cinemas[0], starts_at=dt.datetime(2026, 7, 1, 18, 30, tzinfo=LONDON))
+    ScreeningFactory(film=films[0], cinema=cinemas[0], starts_at=dt.datetime(2030, 7, 1, 18, 30, tzinfo=LONDON))
     before = snapshot()
     exported = file_format.export_data(ScreeningResource().export(force_native_type=file_format.is_binary()))
     if not file_format.is_binary():
@@ -160,7 +160,7 @@ def test_export_then_import_gives_the_same_rows(file_format, settings):
 @pytest.mark.django_db(transaction=True)
 def test_an_import_waits_for_a_booking_in_progress_and_counts_its_seats(elf, york):
     screening = ScreeningFactory(
-        film=elf, cinema=york, starts_at=dt.datetime(2026, 12, 19, 18, 30, tzinfo=LONDON), capacity=10
+        film=elf, cinema=york, starts_at=dt.datetime(2030, 12, 19, 18, 30, tzinfo=LONDON), capacity=10
     )
     TicketFactory.create_batch(8, film=elf)
     ReservationFactory(screening=screening, quantity=4)
@@ -169,7 +169,7 @@ def test_an_import_waits_for_a_booking_in_progress_and_counts_its_seats(elf, yor
 
     def import_lowering_capacity_to_6() -> None:
         try:
-            results.append(import_rows(schedule(["elf", "york-vangarde", "2026-12-19 18:30", "6"])))
+            results.append(import_rows(schedule(["elf", "york-vangarde", "2030-12-19 18:30", "6"])))
         finally:
             connection.close()
 

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q, Sum
 
 from backoffice.campaign.demo.seed import campaign_year, demo_campaign_seed
-from backoffice.campaign.models import AccessCode, Cinema, Film, Reservation, Screening, Ticket
+from backoffice.campaign.models import AccessCode, CampaignContact, Cinema, Film, Reservation, Screening, Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,13 @@ def test_seed_keeps_to_the_booking_rules():
     assert not active.exclude(screening__in=Screening.objects.bookable()).exists(), "booked after the cut-off"
     emails = [email.lower() for email in active.values_list("email", flat=True)]
     assert len(emails) == len(set(emails)), "two active reservations share an email"
+
+
+def test_seed_gives_the_campaign_a_contact_and_keeps_staff_edits():
+    demo_campaign_seed()
+    contact = CampaignContact.load()
+    assert all([contact.phone, contact.email, contact.opening_hours]), contact
+    contact.phone = "0800 000 0000"
+    contact.save(update_fields=["phone"])
+    demo_campaign_seed()
+    assert list(CampaignContact.objects.values_list("phone", flat=True)) == ["0800 000 0000"]

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "react";
 import { Link, NavLink, Outlet, useLocation, useNavigation } from "react-router";
+import { FooterContact } from "./CampaignContact.jsx";
 
 function StarIcon() {
   return (
@@ -69,6 +70,7 @@ export function Layout() {
       <footer className="site-footer">
         <div className="container">
           <p>Free Christmas film tickets, while seats last. All times are UK time.</p>
+          <FooterContact />
         </div>
       </footer>
     </>

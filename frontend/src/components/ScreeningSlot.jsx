@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { formatDay, formatTime, seatsLeftHint } from "../lib/format.js";
+import { BookingContact } from "./CampaignContact.jsx";
 
 /**
  * One screening's time as a button: available ones can be picked (one at a time, see
@@ -61,7 +62,8 @@ export function Selection({ screening }) {
             {formatTime(screening.starts_at)}.
           </strong>{" "}
           There is no booking on this site: ask campaign staff, quoting this screening:{" "}
-          <code>{screening.slug}</code>
+          <code>{screening.slug}</code>.
+          <BookingContact />
         </p>
       )}
     </div>

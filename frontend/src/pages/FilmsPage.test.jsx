@@ -1,7 +1,7 @@
 import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { FILMS, film, page } from "../test/fixtures.js";
-import { deferred, mockApi, serverError } from "../test/mockApi.js";
+import { deferred, mockApi, pageRequests, serverError } from "../test/mockApi.js";
 import { renderAt } from "../test/render.jsx";
 
 const cardFor = (name) => screen.getByRole("heading", { level: 2, name }).closest("article");
@@ -77,7 +77,7 @@ describe("Films page", () => {
 
     expect(await screen.findByRole("heading", { name: "Elf" })).toBeInTheDocument();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
-    expect(fetchMock).toHaveBeenCalledTimes(2);
+    expect(pageRequests(fetchMock)).toHaveLength(2);
   });
 
   it("opens a film's page from its card", async () => {

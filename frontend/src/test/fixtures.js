@@ -130,3 +130,14 @@ export function screening(overrides = {}) {
 export function page(results, { next = null, previous = null, count = results.length } = {}) {
   return { count, next, previous, results };
 }
+
+/** The campaign contact, as /api/contact/ answers it. */
+export function contact(overrides = {}) {
+  return {
+    phone: "0800 123 4567",
+    email: "bookings@xmasfilms.example",
+    opening_hours: "Monday to Friday, 9am to 5pm",
+    text: "Have your access code ready when you call.",
+    ...overrides,
+  };
+}

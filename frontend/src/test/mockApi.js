@@ -48,6 +48,11 @@ export function deferred() {
   return { promise, resolve };
 }
 
+/** The paths (with query) fetch was called with, but for the campaign contact every page reads. */
+export function pageRequests(fetchMock) {
+  return requestedPaths(fetchMock).filter((path) => path !== "/api/contact/");
+}
+
 /** The paths (with query) fetch was called with. */
 export function requestedPaths(fetchMock) {
   return fetchMock.mock.calls.map(([input]) => {
