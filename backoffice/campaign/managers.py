@@ -4,6 +4,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import connections, models
 
+from backoffice.campaign.querysets import TicketQuerySet
+
 if TYPE_CHECKING:
     from backoffice.campaign.models import Reservation
 
@@ -31,7 +33,7 @@ class ReservationManager(models.Manager):
         return reservation_update(reservation=reservation, fields=changes.keys())
 
 
-class TicketManager(models.Manager):
+class TicketManager(models.Manager.from_queryset(TicketQuerySet)):
     def link_free(self, *, film_id: int, reservation_id: int, count: int) -> int:
         """Link up to ``count`` free tickets of the film to the reservation; return how many.
 
@@ -46,10 +48,12 @@ class TicketManager(models.Manager):
         quote = connection.ops.quote_name
         table, pk = quote(opts.db_table), quote(opts.pk.column)
         film, reservation = quote(opts.get_field("film").column), quote(opts.get_field("reservation").column)
+        issued = quote(opts.get_field("issued_at").column)
         skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+        # "Free" as querysets.TICKET_FREE says it (the partial index ticket_free_by_film holds these rows).
         sql = (
             f"UPDATE {table} SET {reservation} = %s WHERE {pk} IN ("  # noqa: S608 - quoted names from _meta
-            f"SELECT {pk} FROM {table} WHERE {film} = %s AND {reservation} IS NULL"
+            f"SELECT {pk} FROM {table} WHERE {film} = %s AND {reservation} IS NULL AND {issued} IS NULL"
             f" ORDER BY {pk} LIMIT %s{skip_locked})"
         )
         with connection.cursor() as cursor:

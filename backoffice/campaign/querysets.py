@@ -85,3 +85,19 @@ def _count(screenings: ScreeningQuerySet) -> Coalesce:
     """Number of rows of a subquery correlated on the film (0 when there are none)."""
     counted = screenings.values("film").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# A ticket is free when no reservation holds it and its code never went out in an email: a
+# released ticket whose code a customer has seen is void, and is never allocated again.
+TICKET_FREE = Q(reservation__isnull=True, issued_at__isnull=True)
+
+
+class TicketQuerySet(models.QuerySet):
+    def free(self) -> "TicketQuerySet":
+        return self.filter(TICKET_FREE)
+
+    def held(self) -> "TicketQuerySet":
+        return self.filter(reservation__isnull=False)
+
+    def void(self) -> "TicketQuerySet":
+        return self.filter(reservation__isnull=True, issued_at__isnull=False)
