@@ -5,7 +5,7 @@ Content-ID, and an .ics calendar file; a door list has the list as text, HTML an
 are drawn from the ticket codes (segno) each time a message is built, so none are stored.
 """
 
-import csv
+import base64
 import datetime as dt
 import io
 from email import encoders
@@ -22,8 +22,11 @@ from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 from django.template.loader import render_to_string
 from django.utils import timezone
 from icalendar import Calendar, Event
+from tablib import Dataset
 
 from backoffice.campaign.models import Email
+from backoffice.campaign.resources.door_lists import COLUMNS as DOOR_LIST_COLUMNS
+from backoffice.campaign.resources.formats import CSV
 
 LONDON = ZoneInfo("Europe/London")
 # A film without a running time is put in calendars for this long.
@@ -92,16 +95,23 @@ def _attachment(data: bytes, subtype: str, filename: str, **params: str) -> MIME
     return part
 
 
-def message_context(kind: str, payload: dict, *, message_id: str = "<preview@localhost>") -> dict:
-    """Template context for a message: the payload plus what is derived from it (times, QR images)."""
+def message_context(
+    kind: str, payload: dict, *, message_id: str = "<preview@localhost>", preview: bool = False
+) -> dict:
+    """Template context for a message: the payload plus what is derived from it (times, QR images).
+
+    ``preview``: images as data URIs, for showing the HTML in a browser (the admin) rather than a mail client.
+    """
     starts_at = dt.datetime.fromisoformat(payload["starts_at"]).astimezone(LONDON)
     when = f"{starts_at:%A %-d %B %Y at %H:%M}"
     codes = payload.get("codes", []) if kind in WITH_TICKETS else []
     token = message_id.strip("<>").split("@")[0]
-    tickets = [
-        {"code": code, "cid": f"ticket-{number}.{token}@{settings.EMAIL_MESSAGE_ID_DOMAIN}", "png": qr_png(code)}
-        for number, code in enumerate(codes, 1)
-    ]
+    tickets = []
+    for number, code in enumerate(codes, 1):
+        png = qr_png(code)
+        cid = f"ticket-{number}.{token}@{settings.EMAIL_MESSAGE_ID_DOMAIN}"
+        src = f"data:image/png;base64,{base64.b64encode(png).decode()}" if preview else f"cid:{cid}"
+        tickets.append({"code": code, "cid": cid, "png": png, "src": src})
     return {
         **payload,
         "kind": kind,
@@ -158,14 +168,42 @@ def calendar_file(kind: str, payload: dict) -> bytes:
 
 
 def door_list_csv(payload: dict) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["reference", "name", "seats", "ticket codes"])
+    """The door list as CSV, formulas escaped as in every other export (a name may start with "=")."""
+    dataset = Dataset(headers=DOOR_LIST_COLUMNS)
     for row in payload["rows"]:
-        writer.writerow([row["reference"], _cell(row["name"]), row["seats"], " ".join(row["codes"])])
-    return out.getvalue()
+        dataset.append([row["reference"], row["name"], row["seats"], " ".join(row["codes"])])
+    return CSV().export_data(dataset)
 
 
-def _cell(value: str) -> str:
-    # A name typed as "=cmd..." must not run as a formula in the cinema's spreadsheet.
-    return f"'{value}" if value[:1] in {"=", "+", "-", "@", "\t", "\r"} else value
+#: What the admin's template previews show: invented, but shaped like a real booking.
+SAMPLE_BOOKING = {
+    "film": "Elf",
+    "certificate": "PG",
+    "running_time": 97,
+    "cinema": "York - Vangarde",
+    "address": "Vangarde Shopping Park\nYork YO32 9AE",
+    "lat": 53.9897,
+    "lng": -1.0556,
+    "starts_at": "2026-12-19T14:30:00+00:00",
+    "reference": "K7QF3MZP",
+    "name": "Mary Holly",
+    "seats": 2,
+    "codes": ["VUE-0001-4821", "VUE-0001-4822"],
+}
+SAMPLE_DOOR_LIST = {
+    **{key: SAMPLE_BOOKING[key] for key in ("film", "certificate", "running_time", "cinema", "address", "lat", "lng")},
+    "starts_at": SAMPLE_BOOKING["starts_at"],
+    "rows": [
+        {"reference": "K7QF3MZP", "name": "Mary Holly", "seats": 2, "codes": ["VUE-0001-4821", "VUE-0001-4822"]},
+        {"reference": "B2XW9TNC", "name": "Nick Frost", "seats": 1, "codes": ["VUE-0001-4823"]},
+    ],
+}
+
+
+def sample_payload(kind: str) -> dict:
+    return SAMPLE_DOOR_LIST if kind == Email.Kind.DOOR_LIST else SAMPLE_BOOKING
+
+
+def preview_html(kind: str, payload: dict) -> str:
+    template = "door_list" if kind == Email.Kind.DOOR_LIST else "customer"
+    return render_to_string(f"campaign/emails/{template}.html", message_context(kind, payload, preview=True))

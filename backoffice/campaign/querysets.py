@@ -59,6 +59,14 @@ class FilmQuerySet(models.QuerySet):
     def live(self) -> "FilmQuerySet":
         return self.filter(live=True)
 
+    def with_ticket_stock(self) -> "FilmQuerySet":
+        """Annotate ``tickets_free``, ``tickets_held`` and ``tickets_void`` (see TICKET_FREE)."""
+        return self.annotate(
+            tickets_free=_ticket_count(TICKET_FREE),
+            tickets_held=_ticket_count(Q(reservation__isnull=False)),
+            tickets_void=_ticket_count(Q(reservation__isnull=True, issued_at__isnull=False)),
+        )
+
     def with_sold_out(self) -> "FilmQuerySet":
         """Annotate ``screenings_total`` and ``screenings_sold_out`` (upcoming screenings only)
         and ``sold_out``: every upcoming screening is sold out.
@@ -79,6 +87,14 @@ class FilmQuerySet(models.QuerySet):
                 Q(Exists(upcoming)) & ~Q(Exists(upcoming.available())), output_field=BooleanField()
             ),
         )
+
+
+def _ticket_count(condition: Q) -> Coalesce:
+    """Tickets of the film in the outer query that meet ``condition`` (0 when there are none)."""
+    from backoffice.campaign.models import Ticket  # models import this module
+
+    counted = Ticket.objects.filter(condition, film=OuterRef("pk")).order_by().values("film").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
 
 
 def _count(screenings: ScreeningQuerySet) -> Coalesce:

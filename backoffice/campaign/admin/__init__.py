@@ -6,6 +6,7 @@ from backoffice.campaign.admin import (  # noqa: F401
     access_codes,
     catalogue,
     data_exchange,
+    emails,
     reservations,
     screenings,
     tickets,

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
+from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
@@ -52,7 +53,8 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
     ]
     readonly_fields = ["reservation_id", "created_at", "seats_left"]
     date_hierarchy = "created_at"
-    inlines = [TicketsHeldInline]
+    inlines = [TicketsHeldInline, ReservationEmailsInline]
+    actions = [resend_confirmation]
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # a new reservation holds no tickets yet
