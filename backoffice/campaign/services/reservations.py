@@ -31,6 +31,7 @@ from django.db.models.functions import Coalesce
 
 from backoffice.campaign.codes import reservation_reference
 from backoffice.campaign.models import MAX_SEATS_PER_RESERVATION, AccessCode, Reservation, Screening
+from backoffice.campaign.services.emails import reservation_emails_queue
 
 M = TypeVar("M", Screening, AccessCode)
 
@@ -132,6 +133,7 @@ def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> 
         if fields:
             reservation.save(update_fields=fields)
         reservation.allocate_tickets()
+        reservation_emails_queue(reservation=reservation, before=current)
     return reservation
 
 
@@ -178,6 +180,7 @@ def _book_new(reservation: Reservation) -> Reservation:
             _check_code_uses(access_code, used=code_uses)
             reservation.save(force_insert=True)
             reservation.allocate_tickets(held=())  # a row saved a moment ago holds no tickets
+            reservation_emails_queue(reservation=reservation, before=None)
     except BaseException:
         # The row was rolled back: let the instance say so, so it can be fixed and saved again.
         reservation.pk = None
