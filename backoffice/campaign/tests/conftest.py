@@ -24,19 +24,24 @@ def eager_tasks() -> Iterator[None]:
 def publishing_to(broker_url: str) -> Iterator[None]:
     """Make this process publish tasks to ``broker_url`` for the length of the block."""
     conf = celery_app.conf
-    before = conf.broker_url, conf.task_always_eager
-    conf.broker_url, conf.task_always_eager = broker_url, False
+    before = conf.broker_url, conf.task_always_eager, os.environ.get("CELERY_BROKER_URL")
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+    os.environ["CELERY_BROKER_URL"] = broker_url
+    conf["broker_url"], conf.task_always_eager = broker_url, False
     _drop_broker_connections()
     try:
         yield
     finally:
         _drop_broker_connections()
-        conf.broker_url, conf.task_always_eager = before
+        conf["broker_url"], conf.task_always_eager = before[:2]
+        if before[2] is None:
+            del os.environ["CELERY_BROKER_URL"]
+        else:
+            os.environ["CELERY_BROKER_URL"] = before[2]
 
 
 def _drop_broker_connections() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    # Dropped, not closed: objects made earlier (the control mailbox) may still hold the old pool.
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
