@@ -27,6 +27,11 @@ class ReservationEmailsInline(admin.TabularInline):
     can_delete = False
     verbose_name_plural = "emails"
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Shown, never posted: leaving it out of a save keeps the reservation form's POST (and a
+        # refused save shown again) exactly what it was without the outbox.
+        return request.method in {"GET", "HEAD"} and super().has_view_permission(request, obj)
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
