@@ -11,6 +11,7 @@ how long building one message takes (render time per email), measured in this pr
 
 import datetime as dt
 import os
+import secrets
 import statistics
 import sys
 import time
@@ -88,7 +89,9 @@ def run(url: str, broker: str, mailbox, smtp_port: int, worker_class) -> int:
             email_send.apply_async((pk,), producer=producer)
     connections.close_all()
 
-    worker = worker_class(broker_url=broker, database_url=url, smtp_port=smtp_port, CONN_MAX_AGE="600")
+    # Production settings (DEBUG off: no query log, no template debugging), as a deployed worker runs.
+    production = {"DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "localhost"}
+    worker = worker_class(broker_url=broker, database_url=url, smtp_port=smtp_port, **production)
     worker.start()
     try:
         mailbox.wait_for(1, timeout=60)
