@@ -13,15 +13,13 @@ See docs/emails.md.
 import datetime as dt
 import logging
 import smtplib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 
@@ -97,10 +95,9 @@ def email_deliver(pk: int) -> bool:
     """Send one queued message if it is due and nobody else is sending it; True if it went out now."""
     now = timezone.now()
     lease = dt.timedelta(seconds=settings.EMAIL_SEND_LEASE_SECONDS)
-    with _commit_without_flush():
-        claimed = Email.objects.filter(pk=pk, status=Email.Status.QUEUED, next_attempt_at__lte=now).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + lease
-        )
+    claimed = Email.objects.filter(pk=pk, status=Email.Status.QUEUED, next_attempt_at__lte=now).update(
+        attempts=F("attempts") + 1, next_attempt_at=now + lease
+    )
     if not claimed:
         return False
     email = Email.objects.get(pk=pk)
@@ -111,25 +108,8 @@ def email_deliver(pk: int) -> bool:
     except Exception as error:
         _record_failure(email, error)
         return False
-    with _commit_without_flush():
-        Email.objects.filter(pk=pk).update(status=Email.Status.SENT, sent_at=timezone.now(), last_error="")
+    Email.objects.filter(pk=pk).update(status=Email.Status.SENT, sent_at=timezone.now(), last_error="")
     return True
-
-
-@contextmanager
-def _commit_without_flush() -> Iterator[None]:
-    """A transaction whose commit does not wait for the disk (PostgreSQL's synchronous_commit off).
-
-    Waiting for the write-ahead log to reach the disk twice per message would cost more than
-    building and sending it. What a database crash could lose here is a claim or a "sent" mark
-    of the last moment: the message is then sent again, which at-least-once delivery allows.
-    """
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                # set_config(..., true) is SET LOCAL: it ends with the transaction.
-                cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
-        yield
 
 
 def emails_sweep() -> int:
