@@ -52,10 +52,13 @@ run: install frontend
 test: install lint test-postgres test-sqlite test-frontend test-browser test-run
 	@echo "make test: every suite passed"
 
-lint: install
+lint: install $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DEBUG=1 DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+ifneq ($(HAS_FRONTEND),)
+	cd frontend && npm run lint --silent
+endif
 
 # PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set, otherwise throwaway servers.
 WITH_SERVERS := $(BIN)/python scripts/with_postgres.py $(BIN)/python scripts/with_redis.py

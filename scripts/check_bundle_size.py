@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 
 DIST = Path(__file__).resolve().parent.parent / "frontend" / "dist"
-BUDGET_KB = 100.0
+# React 19 and React Router's data router (loaders, error elements) are about 98 KB of it; the
+# pages load on first use, so the rest is the layout, the routes and the API client.
+BUDGET_KB = 105.0
 INITIAL_JS = re.compile(r'<(?:script[^>]*\ssrc|link[^>]*rel="modulepreload"[^>]*\shref)="/([^"]+\.js)"')
 
 

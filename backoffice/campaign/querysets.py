@@ -68,8 +68,9 @@ class FilmQuerySet(models.QuerySet):
         )
 
     def with_sold_out(self) -> "FilmQuerySet":
-        """Annotate ``screenings_total`` and ``screenings_sold_out`` (upcoming screenings only)
-        and ``sold_out``: every upcoming screening is sold out.
+        """Annotate ``screenings_total`` and ``screenings_sold_out`` (upcoming screenings only),
+        ``sold_out``: every upcoming screening is sold out, and ``run_ended``: it had screenings
+        and none is still to come.
 
         A film with no upcoming screenings is *not* sold out: there is nothing left to book, but
         nothing was booked out either, and ``screenings_total == 0`` already says so. Calling it
@@ -78,6 +79,7 @@ class FilmQuerySet(models.QuerySet):
         from backoffice.campaign.models import Screening  # models import this module
 
         upcoming = Screening.objects.upcoming().filter(film=OuterRef("pk")).order_by()
+        scheduled = Screening.objects.filter(film=OuterRef("pk")).order_by()
         return self.annotate(
             screenings_total=_count(upcoming),
             screenings_sold_out=_count(upcoming.sold_out()),
@@ -86,6 +88,8 @@ class FilmQuerySet(models.QuerySet):
             sold_out=ExpressionWrapper(
                 Q(Exists(upcoming)) & ~Q(Exists(upcoming.available())), output_field=BooleanField()
             ),
+            # Screened, and nothing left to come: the site says the run is over, not "coming soon".
+            run_ended=ExpressionWrapper(Q(Exists(scheduled)) & ~Q(Exists(upcoming)), output_field=BooleanField()),
         )
 
 

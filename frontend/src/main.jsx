@@ -1,10 +1,13 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { App } from "./App.jsx";
+import { createBrowserRouter, RouterProvider } from "react-router";
+import { siteRoutes } from "./routes.jsx";
 import "./styles.css";
+
+const router = createBrowserRouter(siteRoutes());
 
 createRoot(document.getElementById("root")).render(
   <StrictMode>
-    <App />
+    <RouterProvider router={router} />
   </StrictMode>,
 );

@@ -14,11 +14,12 @@ from backoffice.campaign.querysets import ScreeningQuerySet
 
 
 class FilmSerializer(serializers.ModelSerializer):
-    """A live film; the three counts come from ``Film.objects.with_sold_out()``."""
+    """A live film; the counts and flags come from ``Film.objects.with_sold_out()``."""
 
     sold_out = serializers.BooleanField(read_only=True, help_text="Every upcoming screening is sold out.")
     screenings_total = serializers.IntegerField(read_only=True, help_text="Upcoming screenings.")
     screenings_sold_out = serializers.IntegerField(read_only=True, help_text="Upcoming screenings that are sold out.")
+    run_ended = serializers.BooleanField(read_only=True, help_text="It had screenings and none is still to come.")
     # Absolute URLs (the request is in the serializer context), or null when there is no image.
     image_1 = serializers.ImageField(read_only=True, allow_null=True)
     image_2 = serializers.ImageField(read_only=True, allow_null=True)
@@ -40,6 +41,7 @@ class FilmSerializer(serializers.ModelSerializer):
             "sold_out",
             "screenings_total",
             "screenings_sold_out",
+            "run_ended",
         ]
         read_only_fields = fields
 

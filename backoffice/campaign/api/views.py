@@ -10,7 +10,7 @@ import re
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import filters, viewsets
+from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 
 from backoffice.campaign.api.serializers import (
@@ -39,12 +39,10 @@ class FilmViewSet(PublicViewSet):
 
 
 class CinemaViewSet(PublicViewSet):
-    """Cinemas, by name. ``?search=`` matches words in the name or address, in any case."""
+    """Cinemas, by name. The public site fetches them all once and searches them itself."""
 
     serializer_class = CinemaSerializer
     queryset = Cinema.objects.order_by("name", "pk")
-    filter_backends = [filters.SearchFilter]
-    search_fields = ["name", "address"]
 
 
 @extend_schema_view(

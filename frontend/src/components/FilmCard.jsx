@@ -5,6 +5,7 @@ import { Poster } from "./Poster.jsx";
 
 function Availability({ film }) {
   if (film.sold_out) return <span className="badge badge--sold-out">Sold out</span>;
+  if (film.run_ended) return <span className="film-card__note">Its run has ended</span>;
   if (!film.screenings_total) return <span className="film-card__note">Screenings coming soon</span>;
   return <span className="film-card__note">{pluralise(film.screenings_total, "upcoming screening")}</span>;
 }

@@ -25,6 +25,14 @@ describe("FilmCard", () => {
     expect(within(card).getByText("4 upcoming screenings")).toBeInTheDocument();
   });
 
+  it("lets a long genre wrap at its slashes", () => {
+    const card = renderCard(film({ genre: "Family/Adventure/Fantasy" }));
+    const genre = within(card).getByText((_, element) => element.textContent === "Family/Adventure/Fantasy", {
+      selector: "span",
+    });
+    expect(genre.querySelectorAll("wbr")).toHaveLength(2);
+  });
+
   it("marks a sold-out film", () => {
     const card = renderCard(film({ sold_out: true, screenings_sold_out: 4 }));
     expect(within(card).getByText("Sold out")).toBeInTheDocument();
@@ -33,6 +41,17 @@ describe("FilmCard", () => {
   it("has no sold-out badge while seats remain", () => {
     const card = renderCard(film());
     expect(within(card).queryByText("Sold out")).not.toBeInTheDocument();
+  });
+
+  it("says screenings are coming soon for a film that has none yet", () => {
+    const card = renderCard(film({ screenings_total: 0, screenings_sold_out: 0 }));
+    expect(within(card).getByText("Screenings coming soon")).toBeInTheDocument();
+  });
+
+  it("says the run has ended when every screening is past", () => {
+    const card = renderCard(film({ screenings_total: 0, screenings_sold_out: 0, run_ended: true }));
+    expect(within(card).getByText("Its run has ended")).toBeInTheDocument();
+    expect(within(card).queryByText("Screenings coming soon")).not.toBeInTheDocument();
   });
 
   it("draws a placeholder poster when the film has no image", () => {

@@ -1,3 +1,4 @@
+import { Fragment } from "react";
 import { formatRunningTime, runningTimeDuration } from "../lib/format.js";
 
 export function Certificate({ value }) {
@@ -16,6 +17,25 @@ export function RunningTime({ minutes }) {
   return <time dateTime={runningTimeDuration(minutes)}>{text}</time>;
 }
 
+/** "Family/Adventure/Fantasy", free to wrap after each slash (a slash alone never breaks a line). */
+export function Genre({ value }) {
+  const parts = value.split("/");
+  return (
+    <span>
+      {parts.map((part, index) => (
+        <Fragment key={index}>
+          {part}
+          {index < parts.length - 1 && (
+            <>
+              /<wbr />
+            </>
+          )}
+        </Fragment>
+      ))}
+    </span>
+  );
+}
+
 /** Certificate, running time, genre and year as a compact list. */
 export function FilmMeta({ film }) {
   const items = [
@@ -26,7 +46,7 @@ export function FilmMeta({ film }) {
         <RunningTime minutes={film.running_time} />
       </>
     ),
-    film.genre && <span>{film.genre}</span>,
+    film.genre && <Genre value={film.genre} />,
     film.release_date && (
       <>
         <span className="visually-hidden">Released: </span>

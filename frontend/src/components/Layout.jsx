@@ -1,5 +1,5 @@
 import { useEffect, useRef } from "react";
-import { Link, NavLink, useLocation } from "react-router";
+import { Link, NavLink, Outlet, useLocation, useNavigation } from "react-router";
 
 function StarIcon() {
   return (
@@ -11,8 +11,10 @@ function StarIcon() {
 
 const navClass = ({ isActive }) => (isActive ? "site-nav__link is-active" : "site-nav__link");
 
-export function Layout({ children }) {
+export function Layout() {
   const { pathname } = useLocation();
+  // While the next page's data loads, the current page stays, marked busy.
+  const loading = useNavigation().state === "loading";
   const mainRef = useRef(null);
   const previousPath = useRef(pathname);
 
@@ -55,8 +57,14 @@ export function Layout({ children }) {
           </nav>
         </div>
       </header>
-      <main id="main" ref={mainRef} tabIndex={-1} className="container site-main">
-        {children}
+      <main
+        id="main"
+        ref={mainRef}
+        tabIndex={-1}
+        className={loading ? "container site-main site-main--loading" : "container site-main"}
+        aria-busy={loading}
+      >
+        <Outlet />
       </main>
       <footer className="site-footer">
         <div className="container">

@@ -19,6 +19,13 @@ const dayHeadingFormat = new Intl.DateTimeFormat("en-GB", {
   month: "long",
 });
 
+const shortDayFormat = new Intl.DateTimeFormat("en-GB", {
+  timeZone: TIME_ZONE,
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+});
+
 const timeFormat = new Intl.DateTimeFormat("en-GB", {
   timeZone: TIME_ZONE,
   hour: "2-digit",
@@ -37,6 +44,11 @@ export function londonDayKey(iso) {
 /** "Saturday 12 December" */
 export function formatDay(iso) {
   return dayHeadingFormat.format(new Date(iso));
+}
+
+/** "Sat 12 Dec" */
+export function formatShortDay(iso) {
+  return shortDayFormat.format(new Date(iso)).replace(",", "");
 }
 
 /** "18:30" */

@@ -53,3 +53,9 @@ export function matchesSearch(cinema, query) {
   const haystack = `${cinema.name} ${cinema.address ?? ""}`.toLocaleLowerCase("en-GB");
   return words.every((word) => haystack.includes(word));
 }
+
+/** The cinemas matching a search, nearest first from `origin` when there is one, else by name. */
+export function findCinemas(cinemas, query, origin = null) {
+  const matching = cinemas.filter((cinema) => matchesSearch(cinema, query));
+  return origin ? sortByDistance(matching, origin) : sortByName(matching);
+}

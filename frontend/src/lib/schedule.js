@@ -1,9 +1,4 @@
-import { formatDay, londonDayKey } from "./format.js";
-
-const GROUPINGS = {
-  cinema: { key: (s) => s.cinema, label: (s) => s.cinema_name, path: (s) => `/cinemas/${s.cinema}` },
-  film: { key: (s) => s.film, label: (s) => s.film_name, path: (s) => `/films/${s.film}` },
-};
+import { formatDay, formatShortDay, londonDayKey } from "./format.js";
 
 function groupInOrder(items, keyOf) {
   const groups = new Map();
@@ -15,25 +10,32 @@ function groupInOrder(items, keyOf) {
   return [...groups.entries()];
 }
 
-/**
- * Screenings grouped by cinema or film (by name), then by London calendar day,
- * earliest first: [{key, label, path, days: [{key, label, screenings}]}].
- */
-export function groupSchedule(screenings, by) {
-  const grouping = GROUPINGS[by];
-  const sorted = [...screenings].sort(
-    (a, b) =>
-      grouping.label(a).localeCompare(grouping.label(b), "en-GB") ||
-      Date.parse(a.starts_at) - Date.parse(b.starts_at),
-  );
-  return groupInOrder(sorted, grouping.key).map(([key, items]) => ({
+const byStart = (a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at);
+
+/** Screenings by London calendar day, days and times earliest first: [{key, label, screenings}]. */
+export function groupByDay(screenings) {
+  return groupInOrder([...screenings].sort(byStart), (s) => londonDayKey(s.starts_at)).map(([key, items]) => ({
     key,
-    label: grouping.label(items[0]),
-    path: grouping.path(items[0]),
-    days: groupInOrder(items, (s) => londonDayKey(s.starts_at)).map(([day, dayItems]) => ({
-      key: day,
-      label: formatDay(dayItems[0].starts_at),
-      screenings: dayItems,
-    })),
+    label: formatDay(items[0].starts_at),
+    screenings: items,
   }));
+}
+
+/**
+ * A film's screenings as one row per cinema: [{cinema, days: [{key, label, screenings}]}], in
+ * name order, days and times earliest first. `cinemas` (the full list) supplies each cinema's
+ * address and position; a cinema missing from it keeps the name the screening gives.
+ */
+export function cinemaRows(screenings, cinemas) {
+  const known = new Map(cinemas.map((cinema) => [cinema.slug, cinema]));
+  return groupInOrder([...screenings].sort(byStart), (s) => s.cinema)
+    .map(([slug, items]) => ({
+      cinema: known.get(slug) ?? { slug, name: items[0].cinema_name, address: "", lat: null, lng: null },
+      days: groupInOrder(items, (s) => londonDayKey(s.starts_at)).map(([key, dayItems]) => ({
+        key,
+        label: formatShortDay(dayItems[0].starts_at),
+        screenings: dayItems,
+      })),
+    }))
+    .sort((a, b) => a.cinema.name.localeCompare(b.cinema.name, "en-GB"));
 }

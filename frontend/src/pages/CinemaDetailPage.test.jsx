@@ -25,7 +25,7 @@ function mockAberdeen(screenings = SCREENINGS) {
 const item = (slug) => document.querySelector(`[data-testid="screening"][data-slug="${slug}"]`);
 
 describe("Cinema page", () => {
-  it("shows the cinema's address and what's on, grouped by film then UK day", async () => {
+  it("shows the cinema's address and what's on by UK day, in time order, each time naming its film", async () => {
     const fetchMock = mockAberdeen();
     renderAt("/cinemas/aberdeen-queens-links");
 
@@ -33,17 +33,35 @@ describe("Cinema page", () => {
     expect(screen.getByText(ABERDEEN.address)).toBeInTheDocument();
     expect(requestedPaths(fetchMock)).toContain("/api/screenings/?cinema=aberdeen-queens-links&page_size=1000");
 
-    const films = screen.getAllByRole("heading", { level: 3 }).map((h) => h.textContent);
-    expect(films).toEqual(["Elf", "The Polar Express"]);
-
-    const elfSection = screen.getByRole("heading", { level: 3, name: "Elf" }).closest("section");
-    expect(within(elfSection).getByRole("link", { name: "Elf" })).toHaveAttribute("href", "/films/elf");
-    const days = within(elfSection).getAllByRole("heading", { level: 4 }).map((h) => h.textContent);
+    const days = screen.getAllByRole("heading", { level: 3 }).map((h) => h.textContent);
     expect(days).toEqual(["Saturday 12 December", "Sunday 13 December"]);
-    const saturday = within(elfSection).getByRole("heading", { name: "Saturday 12 December" }).parentElement;
-    expect(within(saturday).getAllByTestId("screening").map((li) => li.querySelector("time").textContent)).toEqual([
-      "18:30",
-      "23:30",
+
+    const saturday = screen.getByRole("heading", { level: 3, name: "Saturday 12 December" }).closest("section");
+    const slots = within(saturday).getAllByTestId("screening");
+    expect(slots.map((li) => li.querySelector("time").textContent)).toEqual(["13:00", "18:30", "23:30"]);
+    expect(slots.map((li) => within(li).getByRole("link").textContent)).toEqual(["The Polar Express", "Elf", "Elf"]);
+    expect(within(item("elf-sat")).getByRole("link", { name: "Elf" })).toHaveAttribute("href", "/films/elf");
+  });
+
+  it("orders by date then time, not by film: 8 December comes before 16 December", async () => {
+    mockAberdeen([
+      screening({ ...elf, slug: "elf-16", starts_at: "2026-12-16T18:00:00Z" }),
+      screening({ ...polar, slug: "polar-8-late", starts_at: "2026-12-08T19:00:00Z" }),
+      screening({ ...elf, slug: "elf-8", starts_at: "2026-12-08T14:00:00Z" }),
+      screening({ ...polar, slug: "polar-16", starts_at: "2026-12-16T10:00:00Z" }),
+    ]);
+    renderAt("/cinemas/aberdeen-queens-links");
+    await screen.findByRole("heading", { level: 1, name: "Aberdeen - Queens Links" });
+
+    expect(screen.getAllByRole("heading", { level: 3 }).map((h) => h.textContent)).toEqual([
+      "Tuesday 8 December",
+      "Wednesday 16 December",
+    ]);
+    expect(screen.getAllByTestId("screening").map((li) => li.dataset.slug)).toEqual([
+      "elf-8",
+      "polar-8-late",
+      "polar-16",
+      "elf-16",
     ]);
   });
 

@@ -7,10 +7,10 @@ import { renderAt } from "../test/render.jsx";
 const names = () => screen.getAllByTestId("cinema").map((li) => within(li).getByRole("heading").textContent);
 
 async function renderCinemas(path = "/cinemas") {
-  mockApi({ "/api/cinemas/": page(CINEMAS) });
+  const fetchMock = mockApi({ "/api/cinemas/": page(CINEMAS) });
   const rendered = renderAt(path);
   await screen.findAllByTestId("cinema");
-  return rendered;
+  return { fetchMock, ...rendered };
 }
 
 // Near the Omni Centre in Edinburgh.
@@ -39,6 +39,16 @@ describe("Cinemas page", () => {
 
     expect(names()).toEqual(["London - Leicester Square"]);
     expect(screen.getByText("1 cinema matching “LEICESTER”")).toBeInTheDocument();
+  });
+
+  it("keeps the search in the address and filters without fetching the cinemas again", async () => {
+    const { user, router, fetchMock } = await renderCinemas();
+
+    await user.type(screen.getByRole("searchbox", { name: "Cinema name or town" }), "omni centre");
+
+    expect(names()).toEqual(["Edinburgh - Omni Centre"]);
+    expect(router.state.location.search).toBe("?q=omni+centre");
+    expect(fetchMock).toHaveBeenCalledTimes(1);
   });
 
   it("searches by town in the address", async () => {

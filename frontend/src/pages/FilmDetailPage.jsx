@@ -1,13 +1,16 @@
-import { Link, useParams } from "react-router";
-import { api } from "../api.js";
-import { Certificate, RunningTime } from "../components/FilmFacts.jsx";
+import { useMemo, useState } from "react";
+import { Link, useLoaderData } from "react-router";
+import { CinemaSearch } from "../components/CinemaSearch.jsx";
+import { CinemaTimetable } from "../components/CinemaTimetable.jsx";
+import { Certificate, Genre, RunningTime } from "../components/FilmFacts.jsx";
 import { Poster } from "../components/Poster.jsx";
-import { ScreeningSchedule } from "../components/ScreeningSchedule.jsx";
-import { EmptyState, ErrorState, Loading } from "../components/StatusViews.jsx";
+import { EmptyState } from "../components/StatusViews.jsx";
 import { pluralise } from "../lib/format.js";
+import { findCinemas } from "../lib/geo.js";
+import { cinemaRows } from "../lib/schedule.js";
 import { useDocumentTitle } from "../lib/useDocumentTitle.js";
-import { useApi } from "../useApi.js";
-import { NotFoundPage } from "./NotFoundPage.jsx";
+import { useNearMe } from "../lib/useNearMe.js";
+import { useSearchQuery } from "../lib/useSearchQuery.js";
 
 function Description({ text }) {
   const paragraphs = (text ?? "").split(/\n\s*\n/).map((p) => p.trim()).filter(Boolean);
@@ -22,12 +25,14 @@ function Facts({ film }) {
   const rows = [
     ["Certificate", film.certificate && <Certificate value={film.certificate} />],
     ["Running time", film.running_time && <RunningTime minutes={film.running_time} />],
-    ["Genre", film.genre],
+    ["Genre", film.genre && <Genre value={film.genre} />],
     ["Released", film.release_date],
     ["Showing from", film.showing_from],
     [
       "Screenings",
-      `${pluralise(film.screenings_total ?? 0, "upcoming screening")}, ${film.screenings_sold_out ?? 0} sold out`,
+      film.run_ended
+        ? "Run ended"
+        : `${pluralise(film.screenings_total ?? 0, "upcoming screening")}, ${film.screenings_sold_out ?? 0} sold out`,
     ],
   ].filter(([, value]) => value);
   return (
@@ -42,40 +47,59 @@ function Facts({ film }) {
   );
 }
 
-export function FilmDetailPage() {
-  const { slug } = useParams();
-  const { status, data, error, retry } = useApi(
-    (signal) => Promise.all([api.film(slug, { signal }), api.screenings({ film: slug }, { signal })]),
-    [slug],
-  );
-  const [film, screenings] = data ?? [];
-  const notFound = status === "error" && error?.status === 404;
-  useDocumentTitle(film?.name ?? (notFound ? "Film not found" : "Film"));
+// Enough rows to find a nearby cinema at a glance; a phone need not draw all 98 at once.
+const FIRST_ROWS = 20;
 
-  if (notFound) {
-    return (
-      <NotFoundPage
-        title="Film not found"
-        message="We couldn't find that film. It may no longer be showing in this campaign."
-      />
-    );
-  }
-  if (status === "loading") {
-    return (
-      <>
-        <h1 className="visually-hidden">Film details</h1>
-        <Loading label="Loading film…" />
-      </>
-    );
-  }
-  if (status === "error") {
-    return (
-      <>
-        <h1>Film details</h1>
-        <ErrorState what="this film" error={error} onRetry={retry} />
-      </>
-    );
-  }
+/** Where the film shows: search by name or town, or nearest first, then a row per cinema. */
+function FilmScreenings({ film, screenings, cinemas }) {
+  const [query, setQuery] = useSearchQuery();
+  const nearMe = useNearMe();
+  const { origin } = nearMe.geo;
+  const [showAll, setShowAll] = useState(false);
+
+  const rows = useMemo(() => cinemaRows(screenings, cinemas), [screenings, cinemas]);
+  const entries = useMemo(() => {
+    const daysOf = new Map(rows.map((row) => [row.cinema.slug, row.days]));
+    return findCinemas(
+      rows.map((row) => row.cinema),
+      query,
+      origin,
+    ).map(({ cinema, distance }) => ({ cinema, distance, days: daysOf.get(cinema.slug) }));
+  }, [rows, query, origin]);
+  const shown = showAll ? entries : entries.slice(0, FIRST_ROWS);
+
+  return (
+    <>
+      <p className="section-note">
+        {film.sold_out
+          ? "Every screening of this film is sold out."
+          : "Times are UK time. Find a cinema, then pick a screening to see how to book it."}
+      </p>
+      <CinemaSearch query={query} onQueryChange={setQuery} nearMe={nearMe} />
+      <p className="results-count" aria-live="polite">
+        {query
+          ? `${pluralise(entries.length, "cinema")} matching “${query}”`
+          : `${pluralise(entries.length, "cinema")} showing this film`}
+      </p>
+      {entries.length === 0 ? (
+        <EmptyState>No cinema showing this film matches “{query}”. Try another name or town.</EmptyState>
+      ) : (
+        <CinemaTimetable rows={shown} showDistance={Boolean(origin)} />
+      )}
+      {shown.length < entries.length && (
+        <p className="timetable__more">
+          <button type="button" className="button button--secondary" onClick={() => setShowAll(true)}>
+            Show all {pluralise(entries.length, "cinema")}
+          </button>
+        </p>
+      )}
+    </>
+  );
+}
+
+export function FilmDetailPage() {
+  const [film, screenings, cinemas] = useLoaderData();
+  useDocumentTitle(film.name);
 
   return (
     <article className="film">
@@ -98,16 +122,14 @@ export function FilmDetailPage() {
       <section className="film__screenings" aria-labelledby="screenings-title">
         <h2 id="screenings-title">Screenings</h2>
         {screenings.length === 0 ? (
-          <EmptyState>There are no upcoming screenings of this film yet.</EmptyState>
+          <EmptyState>
+            {film.run_ended
+              ? "This film's run has ended: there are no more screenings."
+              : "There are no upcoming screenings of this film yet."}
+          </EmptyState>
         ) : (
-          <>
-            <p className="section-note">
-              {film.sold_out
-                ? "Every screening of this film is sold out."
-                : "Times are UK time. Pick a screening to see how to book it."}
-            </p>
-            <ScreeningSchedule screenings={screenings} groupBy="cinema" />
-          </>
+          // Keyed by film: moving to another film starts from its own address, with no search.
+          <FilmScreenings key={film.slug} film={film} screenings={screenings} cinemas={cinemas} />
         )}
       </section>
     </article>

@@ -1,7 +1,7 @@
 import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { film, page, screening } from "../test/fixtures.js";
-import { mockApi, notFound, requestedPaths, serverError } from "../test/mockApi.js";
+import { CINEMAS, film, manyCinemas, page, screening } from "../test/fixtures.js";
+import { mockApi, mockGeolocation, notFound, requestedPaths, serverError } from "../test/mockApi.js";
 import { renderAt } from "../test/render.jsx";
 
 const ELF = film({ running_time: 105, description: "Buddy goes to New York.\n\nHe finds his father." });
@@ -21,15 +21,35 @@ const SCREENINGS = [
   screening({ ...london, slug: "elf-lon-sat", starts_at: "2026-12-12T10:00:00Z", seats_left: 10 }),
 ];
 
-function mockElf(screenings = SCREENINGS) {
+function mockElf(screenings = SCREENINGS, cinemas = CINEMAS) {
   return mockApi({
     "/api/films/elf/": ELF,
     "/api/screenings/": (url) => page(screenings.filter((s) => s.film === url.searchParams.get("film"))),
+    "/api/cinemas/": page(cinemas),
   });
 }
 
 const item = (slug) => document.querySelector(`[data-testid="screening"][data-slug="${slug}"]`);
-const sectionFor = (cinemaName) => screen.getByRole("heading", { level: 3, name: cinemaName }).closest("section");
+const rowFor = (cinemaName) =>
+  screen.getByRole("heading", { level: 3, name: cinemaName }).closest('[data-testid="cinema"]');
+const rowNames = () => screen.getAllByTestId("cinema").map((row) => within(row).getByRole("heading", { level: 3 }).textContent);
+const searchbox = () => screen.getByRole("searchbox", { name: "Cinema name or town" });
+
+// Near the Omni Centre in Edinburgh.
+const IN_EDINBURGH = { coords: { latitude: 55.9533, longitude: -3.1883, accuracy: 50 } };
+
+/** 98 cinemas (last season's campaign), each showing Elf once or twice. */
+function campaignSized() {
+  const cinemas = manyCinemas(98);
+  const screenings = cinemas.flatMap((cinema, i) => {
+    const at = { cinema: cinema.slug, cinema_name: cinema.name };
+    const day = String(8 + (i % 10)).padStart(2, "0");
+    const first = screening({ ...at, slug: `elf-${cinema.slug}-1`, starts_at: `2026-12-${day}T14:00:00Z` });
+    if (i % 2) return [first];
+    return [first, screening({ ...at, slug: `elf-${cinema.slug}-2`, starts_at: `2026-12-${day}T18:30:00Z` })];
+  });
+  return { cinemas, screenings };
+}
 
 describe("Film detail page", () => {
   it("shows the film's description and facts", async () => {
@@ -45,29 +65,43 @@ describe("Film detail page", () => {
     expect(requestedPaths(fetchMock)).toContain("/api/screenings/?film=elf&page_size=1000");
   });
 
-  it("groups screenings by cinema, then by UK day, in time order", async () => {
+  it("lets a long genre wrap at its slashes instead of overflowing its box", async () => {
+    mockApi({
+      "/api/films/elf/": { ...ELF, genre: "Family/Adventure/Fantasy" },
+      "/api/screenings/": page([]),
+      "/api/cinemas/": page([]),
+    });
+    renderAt("/films/elf");
+
+    const genre = (await screen.findByText("Genre")).nextElementSibling;
+    expect(genre).toHaveTextContent("Family/Adventure/Fantasy");
+    // A slash is no line-break opportunity by itself: the whole genre is one unbreakable word.
+    expect(genre.querySelectorAll("wbr")).toHaveLength(2);
+  });
+
+  it("shows one row per cinema, its UK days and times across, in time order", async () => {
     mockElf();
     renderAt("/films/elf");
     await screen.findByRole("heading", { level: 1, name: "Elf" });
 
-    const cinemaHeadings = screen.getAllByRole("heading", { level: 3 }).map((h) => h.textContent);
-    expect(cinemaHeadings).toEqual(["Aberdeen - Queens Links", "Edinburgh - Omni Centre", "London - Leicester Square"]);
+    expect(rowNames()).toEqual(["Aberdeen - Queens Links", "Edinburgh - Omni Centre", "London - Leicester Square"]);
 
-    const abd = sectionFor("Aberdeen - Queens Links");
+    const abd = rowFor("Aberdeen - Queens Links");
+    expect(abd).toHaveTextContent("Queens Links Leisure Park, Links Road, Aberdeen AB24 5EN");
     const days = within(abd).getAllByRole("heading", { level: 4 }).map((h) => h.textContent);
-    expect(days).toEqual(["Saturday 12 December", "Sunday 13 December"]);
+    expect(days).toEqual(["Sat 12 Dec", "Sun 13 Dec"]);
 
-    const saturday = within(abd).getByRole("heading", { name: "Saturday 12 December" }).parentElement;
+    const saturday = within(abd).getByRole("heading", { name: "Sat 12 Dec" }).parentElement;
     const times = within(saturday).getAllByTestId("screening").map((li) => li.querySelector("time").textContent);
     expect(times).toEqual(["18:30", "23:15", "23:30"]);
 
-    const sunday = within(abd).getByRole("heading", { name: "Sunday 13 December" }).parentElement;
+    const sunday = within(abd).getByRole("heading", { name: "Sun 13 Dec" }).parentElement;
     expect(within(sunday).getByTestId("screening")).toHaveTextContent("14:00");
 
-    expect(within(sectionFor("Edinburgh - Omni Centre")).getByRole("heading", { level: 4 })).toHaveTextContent(
-      "Monday 14 December",
+    expect(within(rowFor("Edinburgh - Omni Centre")).getByRole("heading", { level: 4 })).toHaveTextContent(
+      "Mon 14 Dec",
     );
-    expect(within(sectionFor("London - Leicester Square")).getByTestId("screening")).toHaveTextContent("10:00");
+    expect(within(rowFor("London - Leicester Square")).getByTestId("screening")).toHaveTextContent("10:00");
     expect(within(abd).getByRole("link", { name: "Aberdeen - Queens Links" })).toHaveAttribute(
       "href",
       "/cinemas/aberdeen-queens-links",
@@ -108,7 +142,7 @@ describe("Film detail page", () => {
     const selection = screen.getByText(/ask campaign staff/).closest("[role=status]");
     expect(selection).toHaveTextContent("Elf at Aberdeen - Queens Links, Saturday 12 December at 18:30.");
     expect(selection).toHaveTextContent("elf-abd-1830");
-    expect(item("elf-abd-1830").closest(".schedule__day")).toContainElement(selection);
+    expect(rowFor("Aberdeen - Queens Links")).toContainElement(selection);
 
     // Choosing another screening moves the choice: one at a time.
     await user.click(within(item("elf-lon-sat")).getByRole("button"));
@@ -142,6 +176,130 @@ describe("Film detail page", () => {
     expect(screen.queryByTestId("screening")).not.toBeInTheDocument();
   });
 
+  it("finds a cinema by name or town, keeping the search in the address", async () => {
+    mockElf();
+    const { user, router } = renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    await user.type(searchbox(), "edinburgh");
+
+    expect(rowNames()).toEqual(["Edinburgh - Omni Centre"]);
+    expect(screen.getByText("1 cinema matching “edinburgh”")).toBeInTheDocument();
+    expect(router.state.location.search).toBe("?q=edinburgh");
+
+    await user.clear(searchbox());
+    await user.type(searchbox(), "narnia");
+    expect(screen.queryByTestId("cinema")).not.toBeInTheDocument();
+    expect(screen.getByText("No cinema showing this film matches “narnia”. Try another name or town.")).toBeInTheDocument();
+  });
+
+  it("starts another film's page without the previous film's search", async () => {
+    const polar = film({ slug: "the-polar-express", name: "The Polar Express" });
+    const polarAt = (cinema) => screening({ ...cinema, film: polar.slug, slug: `polar-${cinema.cinema}` });
+    mockApi({
+      "/api/films/elf/": ELF,
+      "/api/films/the-polar-express/": polar,
+      "/api/screenings/": (url) =>
+        page(url.searchParams.get("film") === "elf" ? SCREENINGS : [polarAt(aberdeen), polarAt(london)]),
+      "/api/cinemas/": page(CINEMAS),
+    });
+    const { router } = renderAt("/films/elf?q=edinburgh");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+    expect(rowNames()).toEqual(["Edinburgh - Omni Centre"]);
+
+    await router.navigate("/films/the-polar-express");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "The Polar Express" })).toBeInTheDocument();
+    expect(searchbox()).toHaveValue("");
+    expect(rowNames()).toEqual(["Aberdeen - Queens Links", "London - Leicester Square"]);
+  });
+
+  it("starts from a search in the address bar", async () => {
+    mockElf();
+    renderAt("/films/elf?q=leicester");
+
+    expect(await screen.findByRole("searchbox", { name: "Cinema name or town" })).toHaveValue("leicester");
+    expect(rowNames()).toEqual(["London - Leicester Square"]);
+  });
+
+  it("puts the nearest cinemas first with their distance on Near me", async () => {
+    mockGeolocation((success) => success(IN_EDINBURGH));
+    mockElf();
+    const { user } = renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    await user.click(screen.getByRole("button", { name: "Near me" }));
+
+    expect(rowNames()).toEqual(["Edinburgh - Omni Centre", "Aberdeen - Queens Links", "London - Leicester Square"]);
+    expect(rowFor("Edinburgh - Omni Centre")).toHaveTextContent(/0\.\d miles away/);
+    expect(rowFor("London - Leicester Square")).toHaveTextContent(/33\d\.\d miles away/);
+    expect(screen.getByText("Nearest cinemas first.")).toBeInTheDocument();
+
+    await user.click(screen.getByRole("button", { name: "Sort by name" }));
+    expect(rowNames()[0]).toBe("Aberdeen - Queens Links");
+    expect(screen.queryByText(/miles away/)).not.toBeInTheDocument();
+  });
+
+  it("explains when the visitor's location is not available", async () => {
+    mockGeolocation((success, failure) => failure({ code: 1, message: "User denied Geolocation" }));
+    mockElf();
+    const { user } = renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    await user.click(screen.getByRole("button", { name: "Near me" }));
+
+    expect(screen.getByRole("alert")).toHaveTextContent("You didn't allow this site to use your location");
+    expect(rowNames()).toHaveLength(3);
+  });
+
+  it("stays short with a campaign's 98 cinemas: the first 20, then all on request, search over all", async () => {
+    const { cinemas, screenings } = campaignSized();
+    mockElf(screenings, cinemas);
+    const { user } = renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    expect(screen.getByText("98 cinemas showing this film")).toBeInTheDocument();
+    expect(screen.getAllByTestId("cinema")).toHaveLength(20);
+    expect(screen.getAllByTestId("screening")).toHaveLength(30);
+
+    await user.type(searchbox(), "york");
+    expect(rowNames()).toEqual(["York - Vangarde"]);
+    expect(screen.queryByRole("button", { name: /Show all/ })).not.toBeInTheDocument();
+
+    await user.clear(searchbox());
+    await user.click(screen.getByRole("button", { name: "Show all 98 cinemas" }));
+    expect(screen.getAllByTestId("cinema")).toHaveLength(98);
+    expect(screen.getAllByTestId("screening")).toHaveLength(147);
+  });
+
+  it("shows the nearest 20 of 98 cinemas on Near me", async () => {
+    mockGeolocation((success) => success({ coords: { latitude: 53.96, longitude: -1.08, accuracy: 50 } }));
+    const { cinemas, screenings } = campaignSized();
+    mockElf(screenings, cinemas);
+    const { user } = renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    await user.click(screen.getByRole("button", { name: "Near me" }));
+
+    const rows = screen.getAllByTestId("cinema");
+    expect(rows).toHaveLength(20);
+    expect(rowNames()[0]).toBe("York - Vangarde");
+    expect(rows[0]).toHaveTextContent(/^.*[0-9]\.\d miles away/);
+  });
+
+  it("says the film's run has ended when every screening is past", async () => {
+    mockApi({
+      "/api/films/elf/": { ...ELF, screenings_total: 0, screenings_sold_out: 0, run_ended: true },
+      "/api/screenings/": page([]),
+      "/api/cinemas/": page([]),
+    });
+    renderAt("/films/elf");
+
+    expect(await screen.findByText("This film's run has ended: there are no more screenings.")).toBeInTheDocument();
+    expect(screen.queryByText(/no upcoming screenings of this film yet/)).not.toBeInTheDocument();
+    expect(screen.getByText("Screenings", { selector: "dt" }).nextElementSibling).toHaveTextContent("Run ended");
+  });
+
   it("shows a loading message first", async () => {
     mockElf();
     renderAt("/films/elf");
@@ -163,6 +321,7 @@ describe("Film detail page", () => {
     const fetchMock = mockApi({
       "/api/films/elf/": () => (++calls === 1 ? serverError() : ELF),
       "/api/screenings/": page(SCREENINGS),
+      "/api/cinemas/": page(CINEMAS),
     });
     const { user } = renderAt("/films/elf");
 

@@ -85,6 +85,7 @@ describe("Films page", () => {
       "/api/films/": page(FILMS),
       "/api/films/elf/": FILMS[0],
       "/api/screenings/": page([]),
+      "/api/cinemas/": page([]),
     });
     const { user } = renderAt("/");
 

@@ -16,6 +16,7 @@ export function film(overrides = {}) {
     sold_out: false,
     screenings_total: 4,
     screenings_sold_out: 1,
+    run_ended: false,
     ...overrides,
   };
 }
@@ -83,6 +84,32 @@ export const CINEMAS = [
     lng: null,
   },
 ];
+
+/**
+ * A campaign-sized list: `count` cinemas spread over Great Britain, named by town, with
+ * York - Vangarde among them (late in name order) for searches to find.
+ */
+export function manyCinemas(count = 98) {
+  return Array.from({ length: count }, (_, i) => {
+    if (i === count - 10) {
+      return {
+        slug: "york-vangarde",
+        name: "York - Vangarde",
+        address: "Vangarde Way, York YO32 9AE",
+        lat: 53.99,
+        lng: -1.07,
+      };
+    }
+    const n = String(i + 1).padStart(2, "0");
+    return {
+      slug: `town-${n}-high-street`,
+      name: `Town ${n} - High Street`,
+      address: `${i + 1} High Street, Town ${n} AB${n} 1CD`,
+      lat: 50.2 + (i % 10) * 0.75,
+      lng: -5 + Math.floor(i / 10) * 0.6,
+    };
+  });
+}
 
 export function screening(overrides = {}) {
   return {

@@ -1,7 +1,7 @@
 import { screen } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { FILMS, page } from "./test/fixtures.js";
-import { mockApi } from "./test/mockApi.js";
+import { deferred, mockApi } from "./test/mockApi.js";
 import { renderAt } from "./test/render.jsx";
 
 describe("Site", () => {
@@ -45,5 +45,25 @@ describe("Site", () => {
     renderAt("/films");
 
     expect(await screen.findAllByRole("article")).toHaveLength(3);
+  });
+
+  it("keeps the current page, marked busy, until the next page's data arrives", async () => {
+    const elf = deferred();
+    mockApi({
+      "/api/films/": page(FILMS),
+      "/api/films/elf/": () => elf.promise,
+      "/api/screenings/": page([]),
+      "/api/cinemas/": page([]),
+    });
+    const { user } = renderAt("/");
+    await screen.findAllByRole("article");
+
+    await user.click(screen.getByRole("link", { name: "Elf" }));
+
+    expect(screen.getByRole("main")).toHaveAttribute("aria-busy", "true");
+    expect(screen.getAllByRole("article")).toHaveLength(3);
+    elf.resolve(FILMS[0]);
+    expect(await screen.findByRole("heading", { level: 1, name: "Elf" })).toBeInTheDocument();
+    expect(screen.getByRole("main")).toHaveAttribute("aria-busy", "false");
   });
 });

@@ -1,0 +1,50 @@
+import { Link } from "react-router";
+import { formatMiles } from "../lib/geo.js";
+import { ScreeningSlot, Selection, useScreeningChoice } from "./ScreeningSlot.jsx";
+
+/**
+ * A film's screenings, one row per cinema: the cinema (name, address, distance when sorted by
+ * it), then its UK days, each with its times, across. Rows are {cinema, distance, days} in the
+ * order given. Cinema names are h3 and days h4: place it under a page's h2.
+ */
+export function CinemaTimetable({ rows, showDistance }) {
+  const { selected, toggle } = useScreeningChoice(rows.flatMap((row) => row.days.flatMap((day) => day.screenings)));
+
+  return (
+    <ul className="timetable">
+      {rows.map(({ cinema, distance, days }) => (
+        <li key={cinema.slug} className="timetable__row" data-testid="cinema">
+          <div className="timetable__cinema">
+            <h3 className="timetable__name">
+              <Link to={`/cinemas/${cinema.slug}`}>{cinema.name}</Link>
+            </h3>
+            {cinema.address && <p className="timetable__address">{cinema.address}</p>}
+            {showDistance && (
+              <p className="timetable__distance">
+                {distance === null ? "Distance unknown" : `${formatMiles(distance)} away`}
+              </p>
+            )}
+          </div>
+          <div className="timetable__days">
+            {days.map((day) => (
+              <div key={day.key} className="timetable__day">
+                <h4 className="timetable__day-label">{day.label}</h4>
+                <ul className="slots slots--compact">
+                  {day.screenings.map((screening) => (
+                    <ScreeningSlot
+                      key={screening.slug}
+                      screening={screening}
+                      selected={screening.slug === selected?.slug}
+                      onToggle={toggle}
+                    />
+                  ))}
+                </ul>
+              </div>
+            ))}
+          </div>
+          <Selection screening={selected?.cinema === cinema.slug ? selected : null} />
+        </li>
+      ))}
+    </ul>
+  );
+}

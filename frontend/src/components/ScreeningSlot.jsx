@@ -1,0 +1,69 @@
+import { useState } from "react";
+import { Link } from "react-router";
+import { formatDay, formatTime, seatsLeftHint } from "../lib/format.js";
+
+/**
+ * One screening's time as a button: available ones can be picked (one at a time, see
+ * useScreeningChoice), sold-out ones are marked and disabled. With `showFilm`, the film's name
+ * follows as a link, for lists that mix films.
+ */
+export function ScreeningSlot({ screening, selected, onToggle, showFilm = false }) {
+  const time = (
+    <time dateTime={screening.starts_at} className="slot__time">
+      {formatTime(screening.starts_at)}
+    </time>
+  );
+  const hint = seatsLeftHint(screening);
+  return (
+    <li
+      className="slot-item"
+      data-testid="screening"
+      data-slug={screening.slug}
+      data-sold-out={String(screening.sold_out)}
+    >
+      {screening.sold_out ? (
+        <button type="button" className="slot slot--sold-out" disabled>
+          {time}
+          <span className="slot__hint">Sold out</span>
+        </button>
+      ) : (
+        <button type="button" className="slot" aria-pressed={selected} onClick={() => onToggle(screening.slug)}>
+          {time}
+          {hint && <span className="slot__hint">{hint}</span>}
+        </button>
+      )}
+      {showFilm && (
+        <Link className="slot-item__film" to={`/films/${screening.film}`}>
+          {screening.film_name}
+        </Link>
+      )}
+    </li>
+  );
+}
+
+/** The one screening picked in a schedule, if it is still listed and available. */
+export function useScreeningChoice(screenings) {
+  const [selectedSlug, setSelectedSlug] = useState(null);
+  const selected = screenings.find((s) => s.slug === selectedSlug && !s.sold_out) ?? null;
+  const toggle = (slug) => setSelectedSlug((current) => (current === slug ? null : slug));
+  return { selected, toggle };
+}
+
+// Each part of a schedule has its own live region, present (empty) from the start so that
+// filling it is announced; the message shows right under the chosen time.
+export function Selection({ screening }) {
+  return (
+    <div className="selection" role="status">
+      {screening && (
+        <p>
+          <strong>
+            {screening.film_name} at {screening.cinema_name}, {formatDay(screening.starts_at)} at{" "}
+            {formatTime(screening.starts_at)}.
+          </strong>{" "}
+          There is no booking on this site: ask campaign staff, quoting this screening:{" "}
+          <code>{screening.slug}</code>
+        </p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,105 @@
+import { Navigate } from "react-router";
+import { Layout } from "./components/Layout.jsx";
+import { RouteError } from "./components/RouteError.jsx";
+import { PageLoading } from "./components/StatusViews.jsx";
+import { FilmsIntro } from "./components/FilmsIntro.jsx";
+import { cinemaLoader, cinemasLoader, filmLoader, filmsLoader } from "./loaders.js";
+import { NotFoundPage } from "./pages/NotFoundPage.jsx";
+
+// Pages load on first use, alongside their data: the first visit downloads only the router,
+// the layout and the page it shows.
+const page = {
+  films: async () => (await import("./pages/FilmsPage.jsx")).FilmsPage,
+  film: async () => (await import("./pages/FilmDetailPage.jsx")).FilmDetailPage,
+  cinemas: async () => (await import("./pages/CinemasPage.jsx")).CinemasPage,
+  cinema: async () => (await import("./pages/CinemaDetailPage.jsx")).CinemaDetailPage,
+};
+
+/**
+ * A search typed into a page lives in its address (?q=) so that it survives a reload; typing it
+ * only filters what the page already has, so it does not fetch the page's data again.
+ */
+function unlessOnlyTheSearchChanged({ currentUrl, nextUrl, defaultShouldRevalidate }) {
+  const sameData = currentUrl.pathname === nextUrl.pathname && currentUrl.search !== nextUrl.search;
+  return sameData ? false : defaultShouldRevalidate;
+}
+
+/**
+ * The site's routes. Each page's loader fetches what it shows before it renders; its
+ * hydrateFallbackElement shows while a first visit loads, and its errorElement shows an API
+ * 404 as the not-found page and any other failure with a Try again button.
+ *
+ * A function, so that every router gets its own route objects: a router marks the lazy parts
+ * of its routes as loaded on the objects themselves.
+ */
+export function siteRoutes() {
+  return [
+    {
+      element: <Layout />,
+      children: [
+        {
+          index: true,
+          loader: filmsLoader,
+          lazy: { Component: page.films },
+          hydrateFallbackElement: <PageLoading documentTitle="Films" heading={<FilmsIntro />} label="Loading films…" />,
+          errorElement: <RouteError documentTitle="Films" heading={<FilmsIntro />} what="the films" />,
+        },
+        { path: "films", element: <Navigate to="/" replace /> },
+        {
+          path: "films/:slug",
+          loader: filmLoader,
+          shouldRevalidate: unlessOnlyTheSearchChanged,
+          lazy: { Component: page.film },
+          hydrateFallbackElement: (
+            <PageLoading documentTitle="Film" heading={<h1 className="visually-hidden">Film details</h1>} label="Loading film…" />
+          ),
+          errorElement: (
+            <RouteError
+              documentTitle="Film"
+              heading={<h1>Film details</h1>}
+              what="this film"
+              notFound={{
+                title: "Film not found",
+                message: "We couldn't find that film. It may no longer be showing in this campaign.",
+              }}
+            />
+          ),
+        },
+        {
+          path: "cinemas",
+          loader: cinemasLoader,
+          shouldRevalidate: unlessOnlyTheSearchChanged,
+          lazy: { Component: page.cinemas },
+          hydrateFallbackElement: (
+            <PageLoading documentTitle="Cinemas" heading={<h1>Find a cinema</h1>} label="Loading cinemas…" />
+          ),
+          errorElement: <RouteError documentTitle="Cinemas" heading={<h1>Find a cinema</h1>} what="the cinemas" />,
+        },
+        {
+          path: "cinemas/:slug",
+          loader: cinemaLoader,
+          lazy: { Component: page.cinema },
+          hydrateFallbackElement: (
+            <PageLoading
+              documentTitle="Cinema"
+              heading={<h1 className="visually-hidden">Cinema details</h1>}
+              label="Loading cinema…"
+            />
+          ),
+          errorElement: (
+            <RouteError
+              documentTitle="Cinema"
+              heading={<h1>Cinema details</h1>}
+              what="this cinema"
+              notFound={{
+                title: "Cinema not found",
+                message: "We couldn't find that cinema. It may not be taking part in this campaign.",
+              }}
+            />
+          ),
+        },
+        { path: "*", element: <NotFoundPage /> },
+      ],
+    },
+  ];
+}
