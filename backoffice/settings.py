@@ -216,8 +216,9 @@ LOGGING = {
 
 # Background work on Celery with Redis as broker (docs/operations.md). Without a broker
 # (``make run``) tasks run in the request's own process once its transaction commits.
-CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or "memory://"
-CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == "memory://"
+_IN_PROCESS = "memory://localhost/"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or _IN_PROCESS
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == _IN_PROCESS
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged after it ran, and one whose worker died is delivered again: with the
 # outbox's claim (services/emails.py) a repeat costs at most one duplicate message per task in flight.
