@@ -3,6 +3,7 @@
 import datetime as dt
 import threading
 from email import message_from_bytes
+from functools import partial
 
 import pytest
 from django.core import mail
@@ -304,3 +305,54 @@ def test_the_door_list_goes_to_the_cinema_once_at_the_cut_off(elf, settings):
     csv_text = attachment.get_payload(decode=True).decode()
     assert "'=Holly" in csv_text  # a formula in a name is escaped
     assert " ".join(codes) in csv_text
+
+
+def assert_emailed_codes_stay_with_their_reservation() -> None:
+    """Invariant 6: a ticket whose code was emailed is held by that reservation or void."""
+    tickets = {t.code: t for t in Ticket.objects.all()}
+    for email in Email.objects.filter(kind__in=[Email.Kind.CONFIRMATION, Email.Kind.UPDATE, Email.Kind.REMINDER]):
+        for code in email.payload["codes"]:
+            ticket = tickets[code]
+            assert ticket.issued_at is not None
+            assert ticket.reservation_id in {None, email.reservation_id}, f"{code} went to a second reservation"
+
+
+def race(jobs: list) -> list[Exception]:
+    """Run each job on its own thread and database connection, released together; return the errors."""
+    barrier = threading.Barrier(len(jobs))
+    errors: list[Exception] = []
+
+    def run(job) -> None:
+        try:
+            barrier.wait(timeout=10)
+            job()
+        except Exception as error:  # reported to the caller: a thread's exception would vanish
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return errors
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_racing_bookings_changes_and_cancellations_never_hand_an_emailed_code_to_another_reservation(elf):
+    TicketFactory.create_batch(100, film=elf)  # 120 in all; a round holds 20 and voids 7
+    screening = ScreeningFactory(film=elf, capacity=80)
+    for round_ in range(3):
+        seeded = [book(screening, email=f"seed{n}.{round_}@example.com") for n in range(6)]
+        update = Reservation.objects.update_booking
+        jobs = [
+            *(partial(update, reservation, quantity=0) for reservation in seeded[:3]),
+            partial(update, seeded[3], quantity=1),
+            partial(update, seeded[4], quantity=3),
+            partial(update, seeded[5], quantity=4),
+            *(partial(book, screening, email=f"new{n}.{round_}@example.com") for n in range(6)),
+        ]
+        assert race(jobs) == []
+        assert_emailed_codes_stay_with_their_reservation()
