@@ -70,8 +70,12 @@ def email_message(email: Email) -> OutboxMessage:
     """The message an outbox row sends; the same every time it is built for that row."""
     context = message_context(email.kind, email.payload, message_id=email.message_id)
     template = "door_list" if email.kind == Email.Kind.DOOR_LIST else "customer"
+    # Boundaries named here, from the row's unique Message-ID: left unset, the generator draws
+    # random ones and compiles a regular expression for each to check it against the body.
+    token = email.message_id.strip("<>").split("@")[0]
     html = SafeMIMEMultipart(
         "related",
+        boundary=f"==related-{token}==",
         _subparts=[SafeMIMEText(render_to_string(f"campaign/emails/{template}.html", context), "html", "utf-8")],
     )
     for ticket in context["tickets"]:
@@ -80,7 +84,8 @@ def email_message(email: Email) -> OutboxMessage:
         image.add_header("Content-Disposition", "inline", filename=f"{ticket['code']}.png")
         html.attach(image)
     text = SafeMIMEText(render_to_string(f"campaign/emails/{template}.txt", context), "plain", "utf-8")
-    mime = SafeMIMEMultipart("mixed", _subparts=[SafeMIMEMultipart("alternative", _subparts=[text, html])])
+    alternative = SafeMIMEMultipart("alternative", boundary=f"==alternative-{token}==", _subparts=[text, html])
+    mime = SafeMIMEMultipart("mixed", boundary=f"==mixed-{token}==", _subparts=[alternative])
     if email.kind in WITH_TICKETS or email.kind == Email.Kind.CANCELLATION:
         method = "CANCEL" if email.kind == Email.Kind.CANCELLATION else "PUBLISH"
         mime.attach(_attachment(calendar_file(email.kind, email.payload), "calendar", "screening.ics", method=method))
