@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 HAS_FRONTEND := $(wildcard frontend/package.json)
 HAS_BROWSER_TESTS := $(wildcard tests/browser)
 
-.PHONY: help install run test lint test-postgres test-sqlite test-frontend test-browser test-run frontend chromium bench clean
+.PHONY: help install run test lint test-postgres test-sqlite test-frontend test-browser test-run frontend chromium redis-server bench clean
 
 help:
 	@echo "make run    set up everything and serve admin, API and site on http://127.0.0.1:8000 (SQLite, demo data)"
@@ -60,8 +60,11 @@ ifneq ($(HAS_FRONTEND),)
 	cd frontend && npm run lint --silent
 endif
 
-test-postgres: install
-	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m "not browser"
+# PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set, otherwise throwaway servers.
+WITH_SERVERS := $(BIN)/python scripts/with_postgres.py $(BIN)/python scripts/with_redis.py
+
+test-postgres: install redis-server
+	$(WITH_SERVERS) $(BIN)/pytest -m "not browser"
 
 test-sqlite: install
 	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 $(BIN)/pytest -m "not postgresql and not browser"
@@ -71,6 +74,10 @@ ifneq ($(HAS_FRONTEND),)
 	cd frontend && npm test --silent
 	$(BIN)/python scripts/check_bundle_size.py
 endif
+
+# The outbox tests run a real Celery worker on a throwaway Redis (scripts/with_redis.py).
+redis-server:
+	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -84,8 +91,8 @@ endif
 test-run: install frontend
 	$(BIN)/python scripts/smoke_run.py
 
-bench: install
-	$(BIN)/python scripts/with_postgres.py $(BIN)/python bench/run.py
+bench: install redis-server
+	$(WITH_SERVERS) $(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) data staticfiles test-artifacts frontend/node_modules frontend/dist

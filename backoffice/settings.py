@@ -237,3 +237,54 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "WARNING"},
     "loggers": {"backoffice": {"level": os.environ.get("LOG_LEVEL", "INFO")}},
 }
+
+# Background work on Celery with Redis as broker (docs/operations.md). Without a broker
+# (``make run``) tasks run in the request's own process once its transaction commits.
+_IN_PROCESS = "memory://localhost/"
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or _IN_PROCESS
+CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL == _IN_PROCESS
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged after it ran, and one whose worker died is delivered again: with the
+# outbox's claim (services/emails.py) a repeat costs at most one duplicate message per task in flight.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django support closes the database connection around every task unless told to reuse
+# it: a new PostgreSQL connection per email cost more than the email. Reused for this many tasks.
+CELERY_DB_REUSE_MAX = 1000
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing happens after a booking commits; a broker that is down or frozen must cost the
+# request seconds, not minutes. The beat sweeper publishes what could not be published.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE = {
+    "emails-sweep": {"task": "backoffice.campaign.tasks.emails_sweep", "schedule": 30.0},
+    "reminders-queue": {"task": "backoffice.campaign.tasks.reminders_queue", "schedule": 300.0},
+    "door-lists-queue": {"task": "backoffice.campaign.tasks.door_lists_queue", "schedule": 60.0},
+}
+
+# Email. With EMAIL_HOST set, messages go out over SMTP; otherwise they are written as files
+# under data/emails, where the admin can show them.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Xmas Films <tickets@xmasfilms.example>")
+EMAIL_FILE_PATH = DATA_DIR / "emails"
+# The right-hand side of each Message-ID the outbox writes.
+EMAIL_MESSAGE_ID_DOMAIN = DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend"
+)
+# The outbox (docs/emails.md): tries before a message is marked failed, the first retry delay
+# (doubling each time), how long a claimed send may take before another worker may try it, and
+# how long an unclaimed queued message waits before the sweeper publishes it again.
+EMAIL_MAX_ATTEMPTS = env_int("EMAIL_MAX_ATTEMPTS", 8)
+EMAIL_RETRY_SECONDS = env_int("EMAIL_RETRY_SECONDS", 60)
+EMAIL_SEND_LEASE_SECONDS = env_int("EMAIL_SEND_LEASE_SECONDS", 2 * EMAIL_TIMEOUT)
+EMAIL_SWEEP_GRACE_SECONDS = env_int("EMAIL_SWEEP_GRACE_SECONDS", 60)
+EMAIL_REMINDER_HOURS = env_int("EMAIL_REMINDER_HOURS", 24)
+# A film with fewer free tickets than this is flagged in the admin.
+TICKET_STOCK_LOW = env_int("TICKET_STOCK_LOW", 20)

@@ -4,6 +4,7 @@ Rules that span rows (seats left, code usages, ticket allocation) live in the ma
 querysets and services named on each model; a model carries the behaviour of one row.
 """
 
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
 from backoffice.campaign.managers import ReservationManager
-from backoffice.campaign.querysets import FilmQuerySet, ScreeningQuerySet, TicketQuerySet, booking_cutoff
+from backoffice.campaign.querysets import TICKET_FREE, FilmQuerySet, ScreeningQuerySet, TicketQuerySet, booking_cutoff
 from backoffice.campaign.slugs import unique_slug
 
 LONDON = ZoneInfo("Europe/London")
@@ -33,6 +34,9 @@ class Cinema(models.Model):
     )
     lng = models.FloatField(
         "longitude", null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    contact_email = models.EmailField(
+        blank=True, help_text="Receives each screening's door list when bookings close. Empty: none is sent."
     )
 
     class Meta:
@@ -366,7 +370,10 @@ class Ticket(models.Model):
     reservation = models.ForeignKey(
         Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
     )
-    image = models.ImageField("QR image", upload_to="tickets/", blank=True)
+    # The QR image is drawn from the code whenever an email carries it, so none is stored.
+    issued_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When its code first went to a customer in an email."
+    )
 
     objects = TicketQuerySet.as_manager()
 
@@ -375,14 +382,18 @@ class Ticket(models.Model):
         permissions = [("import_ticket", "Can import tickets"), ("export_ticket", "Can export tickets")]
         indexes = [
             # Allocation looks for free tickets of one film; the partial index holds only those.
-            # Its condition is TicketQuerySet.free(): change both together.
-            models.Index(
-                fields=["film", "id"], condition=models.Q(reservation__isnull=True), name="ticket_free_by_film"
-            ),
+            # Its condition is TICKET_FREE, the one definition of a free ticket (TicketQuerySet.free()).
+            models.Index(fields=["film", "id"], condition=TICKET_FREE, name="ticket_free_by_film"),
         ]
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def state(self) -> str:
+        if self.reservation_id is not None:
+            return "held"
+        return "void" if self.issued_at is not None else "free"
 
 
 class DataExchangeLog(models.Model):
@@ -452,3 +463,65 @@ class CampaignContact(models.Model):
     def load(cls) -> "CampaignContact":
         """The contact, or an empty one (not saved) before staff first fill it in."""
         return cls.objects.filter(pk=cls.SINGLETON_ID).first() or cls(pk=cls.SINGLETON_ID)
+
+
+def new_message_id() -> str:
+    """A Message-ID of its own for each outbox row: a repeat delivery of a row carries the same one."""
+    return f"<{uuid.uuid4().hex}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+
+
+class Email(models.Model):
+    """One message in the outbox: written in the transaction of the change that causes it.
+
+    The workers send it (services/emails.py); the row, not the broker, is the record of what
+    must still go out, so a worker crash, a broker outage or an SMTP failure loses nothing.
+    ``payload`` is what the message says, taken when it was queued: a later change to the
+    booking sends its own message rather than rewriting this one.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Confirmation"
+        UPDATE = "update", "Updated confirmation"
+        ADDRESS_CHANGED = "address_changed", "Note to the previous address"
+        CANCELLATION = "cancellation", "Cancellation"
+        REMINDER = "reminder", "Reminder"
+        DOOR_LIST = "door_list", "Door list"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=16, choices=Kind)
+    reservation = models.ForeignKey(
+        Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
+    )
+    screening = models.ForeignKey(Screening, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails")
+    to = models.EmailField()
+    payload = models.JSONField(default=dict, editable=False)
+    message_id = models.CharField("Message-ID", max_length=255, unique=True, default=new_message_id, editable=False)
+    status = models.CharField(max_length=6, choices=Status, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now, help_text="Not tried again before this time.")
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # Once per reservation and once per screening, even with two beat processes.
+            models.UniqueConstraint(
+                fields=["reservation"], condition=models.Q(kind="reminder"), name="email_one_reminder_per_reservation"
+            ),
+            models.UniqueConstraint(
+                fields=["screening"], condition=models.Q(kind="door_list"), name="email_one_door_list_per_screening"
+            ),
+        ]
+        indexes = [
+            # The sweeper's question: which queued messages are due?
+            models.Index(fields=["next_attempt_at"], condition=models.Q(status="queued"), name="email_queued_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to} ({self.get_status_display()})"

@@ -37,13 +37,6 @@ class ReservationQuerySet(models.QuerySet):
         return self.aggregate(seats=seats_reserved())["seats"]
 
 
-class TicketQuerySet(models.QuerySet):
-    def free(self) -> "TicketQuerySet":
-        """Tickets allocation may hand out. The one definition of "free", with the partial index
-        ``ticket_free_by_film`` (on Ticket), whose condition must say the same."""
-        return self.filter(reservation__isnull=True)
-
-
 def _reserved_seats() -> Coalesce:
     """Seats held by the reservations of the screening in the outer query."""
     from backoffice.campaign.models import Reservation  # models import this module
@@ -99,6 +92,14 @@ class FilmQuerySet(models.QuerySet):
     def live(self) -> "FilmQuerySet":
         return self.filter(live=True)
 
+    def with_ticket_stock(self) -> "FilmQuerySet":
+        """Annotate ``tickets_free``, ``tickets_held`` and ``tickets_void`` (see TICKET_FREE)."""
+        return self.annotate(
+            tickets_free=_ticket_count(TICKET_FREE),
+            tickets_held=_ticket_count(Q(reservation__isnull=False)),
+            tickets_void=_ticket_count(Q(reservation__isnull=True, issued_at__isnull=False)),
+        )
+
     def with_sold_out(self) -> "FilmQuerySet":
         """Annotate ``screenings_total`` and ``screenings_sold_out`` (upcoming screenings only),
         ``sold_out``: every upcoming screening is sold out, and ``run_ended``: it had screenings
@@ -125,7 +126,33 @@ class FilmQuerySet(models.QuerySet):
         )
 
 
+def _ticket_count(condition: Q) -> Coalesce:
+    """Tickets of the film in the outer query that meet ``condition`` (0 when there are none)."""
+    from backoffice.campaign.models import Ticket  # models import this module
+
+    counted = Ticket.objects.filter(condition, film=OuterRef("pk")).order_by().values("film").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
+
+
 def _count(screenings: ScreeningQuerySet) -> Coalesce:
     """Number of rows of a subquery correlated on the film (0 when there are none)."""
     counted = screenings.values("film").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# A ticket is free when no reservation holds it and its code never went out in an email: a
+# released ticket whose code a customer has seen is void, and is never allocated again.
+TICKET_FREE = Q(reservation__isnull=True, issued_at__isnull=True)
+
+
+class TicketQuerySet(models.QuerySet):
+    def free(self) -> "TicketQuerySet":
+        """Tickets allocation may hand out: the one definition of "free" (TICKET_FREE, also the
+        condition of the partial index ``ticket_free_by_film`` allocation reads)."""
+        return self.filter(TICKET_FREE)
+
+    def held(self) -> "TicketQuerySet":
+        return self.filter(reservation__isnull=False)
+
+    def void(self) -> "TicketQuerySet":
+        return self.filter(reservation__isnull=True, issued_at__isnull=False)

@@ -5,6 +5,7 @@ from backoffice.campaign.admin import (  # noqa: F401
     catalogue,
     contact,
     data_exchange,
+    emails,
     reservations,
     screenings,
     theme,

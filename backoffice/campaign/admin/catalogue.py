@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
@@ -8,17 +9,26 @@ from backoffice.campaign.resources.catalogue import CinemaResource, FilmResource
 @admin.register(Cinema)
 class CinemaAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [CinemaResource]
-    list_display = ["name", "address", "lat", "lng"]
+    list_display = ["name", "address", "lat", "lng", "contact_email"]
     search_fields = ["name", "address", "slug"]
     readonly_fields = ["slug"]
-    fields = ["name", "slug", "address", "lat", "lng"]
+    fields = ["name", "slug", "address", "lat", "lng", "contact_email"]
 
 
 @admin.register(Film)
 class FilmAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [FilmResource]
     # Chosen to fit a 1280 px screen with the side menu open; running times are on the change form.
-    list_display = ["name", "release_date", "certificate", "genre", "live", "screenings_sold_out"]
+    list_display = [
+        "name",
+        "certificate",
+        "live",
+        "screenings_sold_out",
+        "tickets_free",
+        "tickets_held",
+        "tickets_void",
+        "stock_low",
+    ]
     list_filter = ["live", "certificate", "genre"]
     list_editable = ["live"]
     search_fields = ["name", "slug", "genre"]
@@ -32,7 +42,24 @@ class FilmAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_sold_out()
+        return super().get_queryset(request).with_sold_out().with_ticket_stock()
+
+    @admin.display(description="Free tickets", ordering="tickets_free")
+    def tickets_free(self, film: Film) -> int:
+        return film.tickets_free
+
+    @admin.display(description="Held", ordering="tickets_held")
+    def tickets_held(self, film: Film) -> int:
+        return film.tickets_held
+
+    @admin.display(description="Void", ordering="tickets_void")
+    def tickets_void(self, film: Film) -> int:
+        return film.tickets_void
+
+    @admin.display(description="Running low", boolean=True, ordering="tickets_free")
+    def stock_low(self, film: Film) -> bool:
+        """Fewer free tickets than TICKET_STOCK_LOW: load more stock before bookings are refused."""
+        return film.tickets_free < settings.TICKET_STOCK_LOW
 
     class Media:
         css = {"all": ["campaign/admin.css"]}

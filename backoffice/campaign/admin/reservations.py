@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
+from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
@@ -73,7 +74,8 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
     ]
     readonly_fields = ["reservation_id", "created_at", "seats_left"]
     date_hierarchy = "created_at"
-    inlines = [TicketsHeldInline]
+    inlines = [TicketsHeldInline, ReservationEmailsInline]
+    actions = [resend_confirmation]
 
     class Media:
         css = {"all": ["campaign/admin/screening-picker.css"]}

@@ -77,7 +77,7 @@ class TicketResource(SpreadsheetResource):
         # are already settled for the whole file, so only the field rules are checked here.
         errors = dict(import_validation_errors or {})
         try:
-            instance.clean_fields(exclude=[*errors, "film", "reservation", "image"])
+            instance.clean_fields(exclude=[*errors, "film", "reservation"])
         except ValidationError as e:
             errors = e.update_error_dict(errors)
         self.raise_row_errors(errors)

@@ -36,6 +36,7 @@ from django.db.models.functions import Lower
 from backoffice.campaign.codes import reservation_reference
 from backoffice.campaign.models import AccessCode, Reservation, Screening
 from backoffice.campaign.querysets import seats_reserved
+from backoffice.campaign.services.emails import reservation_emails_queue
 from backoffice.campaign.services.locking import locked_write
 
 # Fields staff may change on an existing reservation; the rest are assigned once.
@@ -54,6 +55,9 @@ def reservation_booking(reservation: Reservation) -> Iterator[Reservation]:
     try:
         with locked_write():
             yield reservation
+            # Written and given its tickets: queue what the customer must hear, in the same
+            # transaction, against the row as it was when the update locked it.
+            reservation_emails_queue(reservation=reservation, before=None if adding else reservation._locked_before)
     except BaseException as error:
         if adding:
             reservation.pk = None
@@ -132,6 +136,7 @@ def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> 
             }
         )
 
+    reservation._locked_before = current  # for reservation_booking's emails
     for name in EDITABLE_FIELDS - fields:
         field = Reservation._meta.get_field(name)
         setattr(reservation, field.attname, getattr(current, field.attname))

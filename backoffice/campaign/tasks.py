@@ -1,0 +1,25 @@
+"""Celery tasks of the campaign: thin wrappers; the work is in services (docs/emails.md)."""
+
+from celery import shared_task
+
+from backoffice.campaign.services import emails
+
+
+@shared_task
+def email_send(pk: int) -> None:
+    emails.email_deliver(pk)
+
+
+@shared_task
+def emails_sweep() -> int:
+    return emails.emails_sweep()
+
+
+@shared_task
+def reminders_queue() -> int:
+    return emails.reminders_queue()
+
+
+@shared_task
+def door_lists_queue() -> int:
+    return emails.door_lists_queue()

@@ -1,0 +1,94 @@
+"""Fixtures for the outbox: tasks run in-process, or a real broker, SMTP server and Celery worker."""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from django.db import connection
+
+from backoffice.campaign.tests.servers import Worker, database_url, redis_server, smtp_server
+from backoffice.celery import app as celery_app
+
+
+@pytest.fixture
+def eager_tasks() -> Iterator[None]:
+    """Tasks published by this test run in this process (as under ``make run``), whatever the broker."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@contextmanager
+def publishing_to(broker_url: str) -> Iterator[None]:
+    """Make this process publish tasks to ``broker_url`` for the length of the block."""
+    conf = celery_app.conf
+    before = conf.broker_url, conf.task_always_eager, os.environ.get("CELERY_BROKER_URL")
+    # Celery reads CELERY_BROKER_URL from the environment before its own settings.
+    os.environ["CELERY_BROKER_URL"] = broker_url
+    conf["broker_url"], conf.task_always_eager = broker_url, False
+    _drop_broker_connections()
+    try:
+        yield
+    finally:
+        _drop_broker_connections()
+        conf["broker_url"], conf.task_always_eager = before[:2]
+        if before[2] is None:
+            del os.environ["CELERY_BROKER_URL"]
+        else:
+            os.environ["CELERY_BROKER_URL"] = before[2]
+
+
+def _drop_broker_connections() -> None:
+    # Dropped, not closed: objects made earlier (the control mailbox) may still hold the old pool.
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture(scope="session")
+def broker_url() -> Iterator[str]:
+    """The test run's Redis (REDIS_URL or CELERY_BROKER_URL), else a throwaway redis-server."""
+    url = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    with redis_server() as server:
+        yield server.url
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server in this process; yields its Mailbox and port."""
+    with smtp_server() as (mailbox, port):
+        yield mailbox, port
+
+
+@pytest.fixture
+def start_worker(transactional_db, smtp):
+    """Start real Celery workers (subprocesses) against a broker, this test's database and ``smtp``."""
+    _, smtp_port = smtp
+    workers: list[Worker] = []
+
+    def start(broker: str, *, running: bool = True) -> Worker:
+        worker = Worker(
+            broker_url=broker,
+            database_url=database_url(connection.settings_dict),
+            smtp_port=smtp_port,
+            # A send whose worker died may be tried again after 3 s (production: a minute).
+            EMAIL_SEND_LEASE_SECONDS="3",
+        )
+        workers.append(worker)
+        return worker.start() if running else worker
+
+    yield start
+    for worker in workers:
+        worker.close()
+
+
+@pytest.fixture
+def mail_worker(broker_url, start_worker) -> Iterator[Worker]:
+    """One worker on the run's broker, with this process publishing to it and the queue emptied first."""
+    with publishing_to(broker_url):
+        celery_app.control.purge()
+        yield start_worker(broker_url, running=False)

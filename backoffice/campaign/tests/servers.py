@@ -1,0 +1,210 @@
+"""Real servers for the tests of the outbox: a throwaway Redis, an in-process SMTP server, Celery workers.
+
+Also used by scripts/with_redis.py and the email benchmark, so all three start them the same way.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A private redis-server on a free loopback port, with no persistence; stop() and start() again
+    on the same port to play a broker outage."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError(
+                "redis-server is not installed: `make redis-server` (or apt-get install redis-server) installs it."
+            )
+        self.binary = binary
+        self.port = free_port()
+        self.folder = tempfile.mkdtemp(prefix="xmas-films-redis-")
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        self.process = subprocess.Popen(
+            [*args, "--dir", self.folder], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def delete(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def redis_server() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    try:
+        yield server
+    finally:
+        server.delete()
+
+
+class Mailbox:
+    """What an in-process SMTP server (aiosmtpd) received, in order."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._messages: list[bytes] = []
+        self.arrived = threading.Condition(self._lock)
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's handler hook
+        with self._lock:
+            self._messages.append(envelope.original_content or envelope.content)
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[Message]:
+        with self._lock:
+            raw = list(self._messages)
+        return [message_from_bytes(data) for data in raw]
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self._messages)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._messages.clear()
+
+    def wait_for(self, count: int, timeout: float) -> int:
+        """Wait until at least ``count`` messages arrived (or the timeout); return how many did."""
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while len(self._messages) < count and time.monotonic() < deadline:
+                self.arrived.wait(timeout=max(0.0, deadline - time.monotonic()))
+            return len(self._messages)
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    from aiosmtpd.controller import Controller
+
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+def database_url(settings_dict: dict) -> str:
+    """A DATABASE_URL for another process to reach the database these settings name."""
+    user = quote(settings_dict.get("USER") or "postgres", safe="")
+    password = settings_dict.get("PASSWORD")
+    credentials = f"{user}:{quote(password, safe='')}" if password else user
+    host = quote(settings_dict.get("HOST") or "localhost", safe="")
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}@{host}{port}/{quote(settings_dict['NAME'], safe='')}"
+
+
+# Workers here need no cluster chatter: no gossip, start-up sync or heartbeats between workers.
+QUIET = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+
+
+class Worker:
+    """``celery -A backoffice worker`` in a subprocess: one process (the solo pool), as in production
+    with ``--concurrency 1``. ``kill()`` sends SIGKILL, as an out-of-memory killer or a power cut would."""
+
+    def __init__(self, *, broker_url: str, database_url: str, smtp_port: int, **env: str) -> None:
+        self.env = {
+            **os.environ,
+            "DEBUG": "1",
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": broker_url,
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp_port),
+            "LOG_LEVEL": "WARNING",
+            **env,
+        }
+        self.process: subprocess.Popen | None = None
+        self.log = tempfile.NamedTemporaryFile(prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
+
+    def start(self, timeout: float = 60) -> "Worker":
+        celery = Path(sys.executable).with_name("celery")
+        self.process = subprocess.Popen(
+            [str(celery), "-A", "backoffice", "worker", "--pool", "solo", "--loglevel", "INFO", *QUIET],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the worker exited with {self.process.returncode}:\n{self.output()}")
+            if " ready." in self.output():
+                return self
+            time.sleep(0.1)
+        raise RuntimeError(f"the worker did not start in {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            # TERM is a warm shutdown: the task in hand finishes, the rest stay in the broker.
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self.process = None
+
+    def close(self) -> None:
+        self.stop()
+        self.log.close()
+        os.unlink(self.log.name)
