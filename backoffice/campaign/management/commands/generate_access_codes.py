@@ -1,11 +1,13 @@
 import errno
+import io
+import logging
 import os
 import signal
 import stat
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, redirect_stderr, suppress
 from pathlib import Path
 from typing import TextIO
 
@@ -68,7 +70,7 @@ class Command(BaseCommand):
         progress = Progress(self.stdout, enabled=options["verbosity"] >= 1)
         started = time.perf_counter()
         try:
-            with _stop_requests() as stop_requested:
+            with _stop_requests() as stop_requested, _driver_noise_logged():
 
                 def progress_or_stop(done: int, total: int) -> None:
                     progress(done, total)
@@ -111,6 +113,23 @@ class Command(BaseCommand):
                 f"({batch.created_count / seconds:,.0f} codes/s), batch {batch.pk}: {path}"
             )
         )
+
+
+@contextmanager
+def _driver_noise_logged() -> Iterator[None]:
+    """Keep the run's stderr to its one closing line.
+
+    When the server drops the connection in the middle of a COPY, psycopg2 prints the notice it
+    could not decode straight to stderr; the run's own error already says what happened, so that
+    text goes to the log instead.
+    """
+    stray = io.StringIO()
+    try:
+        with redirect_stderr(stray):
+            yield
+    finally:
+        if stray.getvalue().strip():
+            logging.getLogger(__name__).debug("Database driver output during the run: %s", stray.getvalue())
 
 
 @contextmanager
