@@ -36,7 +36,8 @@ class ScreeningAdmin(LockedSaveMixin, SpreadsheetImportExportMixin, admin.ModelA
 
     def get_queryset(self, request):
         # One subquery per row inside the page's single query; the columns below read its results.
-        return super().get_queryset(request).with_sold_out()
+        # Film and cinema come with each row: the picker (autocomplete) shows them in every label.
+        return super().get_queryset(request).select_related("film", "cinema").with_sold_out()
 
     @admin.display(description="Reserved", ordering="seats_reserved")
     def seats_reserved(self, screening: Screening) -> int:
