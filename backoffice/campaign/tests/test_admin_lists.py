@@ -133,3 +133,19 @@ def test_a_ticket_search_that_finds_nothing_says_so(admin_client, tickets):
     response = admin_client.get(TICKETS, {"q": "XF-9999"})
     assert shown(response) == []
     assert "0 results" in response.content.decode()
+
+
+def test_fixed_choices_show_their_counts_when_asked(admin_client):
+    ReservationFactory(quantity=0)
+    ReservationFactory.create_batch(2, quantity=2)
+    page = admin_client.get(RESERVATIONS, {"_facets": "True"}).content.decode()
+    assert "0 (cancelled) (1)" in page
+    assert "2 (2)" in page
+    assert "4 (0)" in page
+
+
+def test_codes_offer_no_counts_per_choice(admin_client):
+    AccessCodeFactory()
+    page = admin_client.get(CODES, {"_facets": "True"}).content.decode()
+    assert "Show counts" not in page
+    assert "1 (1)" not in page
