@@ -79,6 +79,7 @@ class AccessCodeAdmin(ExportActionMixin, admin.ModelAdmin):
     # Counting a million codes on every page view (and on the picker's first page) buys nothing.
     show_full_result_count = False
     paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER  # counts per choice would read every code for each filter
 
     def get_urls(self):
         generate = path(

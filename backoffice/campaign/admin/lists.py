@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.functional import cached_property
 
 
@@ -48,6 +48,14 @@ class FixedChoicesFilter(admin.SimpleListFilter):
         if value not in self.options:
             raise IncorrectLookupParameters(f"Unknown {self.title}: {value}")
         return queryset.filter(self.options[value][1])
+
+    def get_facet_counts(self, pk_attname, filtered_qs):
+        # Each choice counted by its own condition, in one pass over the rows. The default says
+        # "pk IN (the filtered rows)" per choice, which PostgreSQL cannot hash on a big table
+        # and answers by reading the subquery again for every row.
+        return {
+            f"{i}__c": Count(pk_attname, filter=condition) for i, (_, condition) in enumerate(self.options.values())
+        }
 
 
 class LargeTableChangeList(ChangeList):
