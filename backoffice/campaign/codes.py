@@ -35,6 +35,7 @@ _REJECTED_BYTES = bytes(range(_ACCEPT_BELOW, 256))
 random_bytes = secrets.token_bytes
 
 REFERENCE_LENGTH = 8
+REFERENCE_RE = re.compile(f"^[{ALPHABET}]{{{REFERENCE_LENGTH}}}$")
 
 
 def reservation_reference() -> str:

@@ -1,9 +1,12 @@
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
+from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
+from backoffice.campaign.codes import CODE_RE, REFERENCE_RE
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
 from backoffice.campaign.services.reservations import (
@@ -52,14 +55,23 @@ class ReservationForm(forms.ModelForm):
         return cleaned_data
 
 
+class QuantityFilter(FixedChoicesFilter):
+    title = "quantity"
+    parameter_name = "quantity"
+    options = {"0": ("0 (cancelled)", Q(quantity=0))} | {str(n): (str(n), Q(quantity=n)) for n in range(1, 5)}
+
+
 @admin.register(Reservation)
 class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin):
     form = ReservationForm
     resource_classes = [ReservationExportResource]
     list_display = ["reservation_id", "name", "email", "screening", "quantity", "access_code", "created_at"]
-    list_filter = ["screening__film", "screening__cinema", "quantity", "created_at"]
-    list_select_related = ["screening__film", "screening__cinema", "access_code"]
-    search_fields = ["=reservation_id", "name", "email", "=access_code__value", "screening__slug"]
+    list_filter = ["screening__film", "screening__cinema", QuantityFilter, "created_at"]
+    # Read for the page's rows only: joined, they would be read for every row a deep page skips.
+    list_select_related = []
+    list_prefetch_related = ["screening__film", "screening__cinema", "access_code"]
+    search_fields = ["name", "email"]  # and exact references and codes: get_search_results
+    search_help_text = "A reference or an access code finds its booking; other words search names and emails."
     autocomplete_fields = ["screening", "access_code"]
     fields = [
         "reservation_id",
@@ -74,11 +86,26 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
     ]
     readonly_fields = ["reservation_id", "created_at", "seats_left"]
     date_hierarchy = "created_at"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # counts per film, cinema, quantity and date: 100,000 rows each
     inlines = [TicketsHeldInline, ReservationEmailsInline]
     actions = [resend_confirmation]
 
     class Media:
         css = {"all": ["campaign/admin/screening-picker.css"]}
+
+    def get_changelist(self, request, **kwargs):
+        return LargeTableChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        # Codes and references are matched exactly, through their unique indexes: a pattern
+        # match would read every booking, and joining codes every one of a million codes.
+        term = search_term.strip().upper()
+        if CODE_RE.match(term):
+            return queryset.filter(access_code__value=term), False
+        if REFERENCE_RE.match(term):
+            return queryset.filter(reservation_id=term), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # a new reservation holds no tickets yet
