@@ -155,8 +155,12 @@ CACHES = {
         }
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xmas-films"}
-    )
+    ),
+    # The admin theme caches its colours here rather than in Redis, so the admin never needs Redis.
+    "admin_interface": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "admin-theme"},
 }
+# Sessions (admin logins) live in the database, never in the cache: Redis is optional.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 API_CACHE_SECONDS = 60
 
 # Bookings close this many minutes before a screening starts: cinemas need the door list.

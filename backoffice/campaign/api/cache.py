@@ -7,10 +7,15 @@ stored response becomes unreachable at once. Entries also expire after ``API_CAC
 whatever happens, which bounds staleness where invalidation cannot reach: writes that skip model
 signals (``update()``, ``bulk_create()``, raw SQL; their authors call ``api_cache_invalidate()``)
 and, with the per-process local-memory cache, the other server processes. See docs/api.md.
+
+The cache is optional. A cache error is logged and counted, never raised: the request is answered
+from the database, and the process leaves the cache alone for ``RETRY_SECONDS`` so that a frozen
+Redis costs one socket timeout now and then rather than one on every request.
 """
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable
 
@@ -22,7 +27,38 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 API_PREFIX = "/api/"
 GENERATION_KEY = "api:generation"
 
+# How long a process answers without the cache after a cache error before it tries again.
+RETRY_SECONDS = 5
+
 logger = logging.getLogger(__name__)
+
+
+class CacheHealth:
+    """This process's count of cache errors, and whether the cache is worth asking just now."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.errors = 0
+        self.retry_at = 0.0
+
+    def available(self) -> bool:
+        return time.monotonic() >= self.retry_at
+
+    def failed(self, doing: str) -> None:
+        with self._lock:
+            self.errors += 1
+            self.retry_at = time.monotonic() + RETRY_SECONDS
+            errors = self.errors
+        logger.warning(
+            "API cache unreachable while %s (%d errors in this process); answering from the database, next try in %s s",
+            doing,
+            errors,
+            RETRY_SECONDS,
+            exc_info=True,
+        )
+
+
+health = CacheHealth()
 
 
 def api_cache_invalidate() -> None:
@@ -31,16 +67,13 @@ def api_cache_invalidate() -> None:
     Never raises: it runs after a write has committed, and a committed write must not report
     failure because the cache is down. Cached answers then expire after ``API_CACHE_SECONDS``.
     """
+    # Tried even while reads skip the cache: a Redis that is back must not keep stale answers.
     try:
         # A fresh value rather than incr(): works on every backend, and a value that was evicted
         # and recreated can never coincide with one an old entry was stored under.
         cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
     except Exception:
-        logger.warning(
-            "API cache not invalidated: the cache is unreachable; cached answers expire within %s s",
-            settings.API_CACHE_SECONDS,
-            exc_info=True,
-        )
+        health.failed(f"invalidating (cached answers expire within {settings.API_CACHE_SECONDS} s)")
 
 
 def _generation() -> int:
@@ -77,8 +110,7 @@ class ApiCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in {"GET", "HEAD"} or not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        key = _response_key(request)
-        entry = cache.get(key)
+        key, entry = _lookup(request)
         if entry is not None:
             stored_at, headers, content = entry
             response = HttpResponse(content, headers=headers)
@@ -89,7 +121,28 @@ class ApiCacheMiddleware:
         if response.status_code < 500:
             patch_cache_control(response, public=True, max_age=settings.API_CACHE_SECONDS)
             patch_vary_headers(response, ["Accept"])
-        if request.method == "GET" and response.status_code == 200 and not response.streaming and not response.cookies:
+        if (
+            key is not None
+            and request.method == "GET"
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+        ):
             entry = (time.time(), dict(response.items()), response.content)
-            cache.set(key, entry, timeout=settings.API_CACHE_SECONDS)
+            try:
+                cache.set(key, entry, timeout=settings.API_CACHE_SECONDS)
+            except Exception:
+                health.failed("storing a response")
         return response
+
+
+def _lookup(request: HttpRequest) -> tuple[str | None, tuple | None]:
+    """The request's cache key and stored entry; no key when the cache is unavailable."""
+    if not health.available():
+        return None, None
+    try:
+        key = _response_key(request)
+        return key, cache.get(key)
+    except Exception:
+        health.failed("reading")
+        return None, None
