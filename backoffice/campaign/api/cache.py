@@ -1,6 +1,9 @@
 """Server-side cache of public API responses, and how a change to the data invalidates it.
 
-Each successful GET under ``/api/`` is stored under its full URL plus a *generation* number.
+Each successful GET under ``/api/`` is stored under its path, the query parameters its endpoint
+knows (sorted) and its media type, plus a *generation* number. Nothing else a client sends can make
+a new entry: a request with unknown parameters is answered from the entry without them (and never
+stored), and a media type other than JSON is never cached.
 Saving or deleting a film, cinema, screening or reservation replaces the generation (after the
 transaction commits, so no request can cache the old rows under the new number), and every
 stored response becomes unreachable at once. Entries also expire after ``API_CACHE_SECONDS``
@@ -22,10 +25,18 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import urlencode
 
 API_PREFIX = "/api/"
 GENERATION_KEY = "api:generation"
+# Long enough to outlive every entry stored under it; when it goes, those entries are simply stale.
+GENERATION_SECONDS = 24 * 60 * 60
+# Accept values answered from the cache, each with the one form it is keyed under. The default
+# (no Accept, or */*) and JSON are what the site and API clients send; anything else (browsable
+# pages, YAML, junk) reaches the view every time, so it cannot add entries.
+CACHED_ACCEPT = {"": "*/*", "*/*": "*/*", "application/json": "application/json"}
 
 # How long a process answers without the cache after a cache error before it tries again.
 RETRY_SECONDS = 5
@@ -71,7 +82,7 @@ def api_cache_invalidate() -> None:
     try:
         # A fresh value rather than incr(): works on every backend, and a value that was evicted
         # and recreated can never coincide with one an old entry was stored under.
-        cache.set(GENERATION_KEY, time.time_ns(), timeout=None)
+        cache.set(GENERATION_KEY, time.time_ns(), timeout=GENERATION_SECONDS)
     except Exception:
         health.failed(f"invalidating (cached answers expire within {settings.API_CACHE_SECONDS} s)")
 
@@ -79,16 +90,29 @@ def api_cache_invalidate() -> None:
 def _generation() -> int:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=GENERATION_SECONDS)
         generation = cache.get(GENERATION_KEY)
     return generation
 
 
-def _response_key(request: HttpRequest) -> str:
-    # Accept picks the format (the schema as YAML or JSON, the browsable pages with DEBUG), so it
-    # is part of the key; responses say so with Vary: Accept.
-    accept = request.headers.get("Accept", "")
-    url = request.build_absolute_uri()
+def known_params(request: HttpRequest) -> frozenset[str]:
+    """The query parameters the endpoint answers to: ``format`` everywhere, page and filters on lists."""
+    try:
+        view = resolve(request.path_info).func
+    except Resolver404:
+        return frozenset()
+    known = {"format"}  # DRF picks the renderer by it on every view
+    if getattr(view, "actions", {}).get("get") == "list":
+        pagination = view.cls.pagination_class
+        known |= {pagination.page_query_param, pagination.page_size_query_param, *view.cls.filter_params}
+    return frozenset(known)
+
+
+def _response_key(request: HttpRequest, known: frozenset[str], accept: str) -> str:
+    # Accept picks the format, so it is part of the key; responses say so with Vary: Accept.
+    # The host stays in the key because answers carry absolute URLs (next pages, images).
+    query = urlencode(sorted((name, request.GET.getlist(name)) for name in known & request.GET.keys()), doseq=True)
+    url = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.sha256(f"{_generation()}|{accept}|{url}".encode()).hexdigest()
     return f"api:response:{digest}"
 
@@ -101,7 +125,8 @@ class ApiCacheMiddleware:
     request handling and the database, for about a quarter of the CPU. A stored
     response is replayed with every header it had (content type, length, frame options...)
     plus ``Age``, the seconds it has spent here, which browsers and proxies count against
-    ``max-age``. Only complete 200 answers to GET that set no cookie are stored.
+    ``max-age``. Only complete 200 answers to GET that set no cookie, asked for with no unknown
+    parameters, are stored.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -110,7 +135,8 @@ class ApiCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method not in {"GET", "HEAD"} or not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        key, entry = _lookup(request)
+        known = known_params(request)
+        key, entry = _lookup(request, known)
         if entry is not None:
             stored_at, headers, content = entry
             response = HttpResponse(content, headers=headers)
@@ -123,6 +149,7 @@ class ApiCacheMiddleware:
             patch_vary_headers(response, ["Accept"])
         if (
             key is not None
+            and request.GET.keys() <= known
             and request.method == "GET"
             and response.status_code == 200
             and not response.streaming
@@ -136,12 +163,13 @@ class ApiCacheMiddleware:
         return response
 
 
-def _lookup(request: HttpRequest) -> tuple[str | None, tuple | None]:
-    """The request's cache key and stored entry; no key when the cache is unavailable."""
-    if not health.available():
+def _lookup(request: HttpRequest, known: frozenset[str]) -> tuple[str | None, tuple | None]:
+    """The request's cache key and stored entry; no key for a media type not cached or a cache that is down."""
+    accept = CACHED_ACCEPT.get(request.headers.get("Accept", "").strip())
+    if accept is None or not health.available():
         return None, None
     try:
-        key = _response_key(request)
+        key = _response_key(request, known, accept)
         return key, cache.get(key)
     except Exception:
         health.failed("reading")

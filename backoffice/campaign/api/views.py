@@ -29,6 +29,8 @@ FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
+    # Query parameters a list filters on, besides its page: the API cache keys on these and no others.
+    filter_params: tuple[str, ...] = ()
 
 
 class FilmViewSet(PublicViewSet):
@@ -62,6 +64,7 @@ class ScreeningViewSet(PublicViewSet):
     """Upcoming screenings of live films, by cinema name then start, with seats left and sold-out status."""
 
     serializer_class = ScreeningSerializer
+    filter_params = ("film", "cinema", "date")
 
     def get_queryset(self) -> QuerySet:
         screenings = Screening.objects.public()
