@@ -88,7 +88,9 @@ def test_detail_pages_know_no_parameters(client, django_assert_num_queries):
         client.get(f"/api/films/{film.slug}/?page=2&film=x", HTTP_ACCEPT=JSON)
 
 
-@pytest.mark.parametrize("accept", ["text/html", "text/plain, application/json", "application/json; indent=4", "*/*;q=0.5"])
+@pytest.mark.parametrize(
+    "accept", ["text/html", "text/plain, application/json", "application/json; indent=4", "*/*;q=0.5"]
+)
 def test_only_json_is_cached(client, django_assert_num_queries, accept):
     FilmFactory(name="Elf")
     client.get("/api/films/", HTTP_ACCEPT=accept)
