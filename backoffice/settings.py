@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a view's database error first and answers 503 (docs/operations.md).
+    "backoffice.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -103,6 +105,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
+# Web requests give up on a statement after this many seconds and answer 503 (0: no limit).
+# Set by wsgi.py and asgi.py only (backoffice/db.py): commands and background jobs may need longer.
+WEB_STATEMENT_TIMEOUT = env_int("WEB_STATEMENT_TIMEOUT", 5)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
