@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
@@ -35,4 +36,23 @@ class DatabaseUnavailableMiddleware:
         else:
             response = HttpResponse(UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Hold every response, cached API answers and errors included, to ``CONTENT_SECURITY_POLICY``.
+
+    Pages under ``CSP_INLINE_STYLE_PATHS`` (the admin's templates and Swagger UI carry inline
+    styles) may also use inline styles; scripts everywhere come from our own origin only.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = settings.CONTENT_SECURITY_POLICY
+        if request.path.startswith(tuple(settings.CSP_INLINE_STYLE_PATHS)):
+            policy = f"{policy}; style-src 'self' 'unsafe-inline'"
+        response.setdefault("Content-Security-Policy", policy)
         return response

@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
@@ -96,15 +96,18 @@ def _generation() -> int:
 
 
 def known_params(request: HttpRequest) -> frozenset[str]:
-    """The query parameters the endpoint answers to: ``format`` everywhere, page and filters on lists."""
+    """The query parameters the endpoint answers to: ``format`` everywhere, and its view's ``query_params``.
+
+    A viewset's ``query_params`` are its list's; its detail pages answer to none.
+    """
     try:
         view = resolve(request.path_info).func
     except Resolver404:
         return frozenset()
     known = {"format"}  # DRF picks the renderer by it on every view
-    if getattr(view, "actions", {}).get("get") == "list":
-        pagination = view.cls.pagination_class
-        known |= {pagination.page_query_param, pagination.page_size_query_param, *view.cls.filter_params}
+    actions = getattr(view, "actions", None)  # a viewset's: {"get": "list"} or {"get": "retrieve"}
+    if actions is None or actions.get("get") == "list":
+        known.update(getattr(view.cls, "query_params", ()))
     return frozenset(known)
 
 
@@ -121,20 +124,26 @@ class ApiCacheMiddleware:
     """Serve repeated API GETs from the cache and mark API answers as publicly cacheable.
 
     Sits near the top of ``MIDDLEWARE`` (after the security and static-file middleware), so a
-    hit skips URL resolution, the session, CSRF, auth and message middleware, the framework's
-    request handling and the database, for about a quarter of the CPU. A stored
-    response is replayed with every header it had (content type, length, frame options...)
-    plus ``Age``, the seconds it has spent here, which browsers and proxies count against
-    ``max-age``. Only complete 200 answers to GET that set no cookie, asked for with no unknown
-    parameters, are stored.
+    hit skips the session, CSRF, auth and message middleware, the framework's request handling
+    and the database (it resolves the URL only to learn which parameters the endpoint knows).
+    A stored response is replayed with every header it had (content type, length, frame
+    options...) plus ``Age``, the seconds it has spent here, which browsers and proxies count
+    against ``max-age``. Only complete 200 answers to GET that set no cookie, asked for with no
+    unknown parameters, are stored. It is also where the API refuses every method but GET and
+    HEAD, OPTIONS included.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method not in {"GET", "HEAD"} or not request.path.startswith(API_PREFIX):
+        if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
+        if request.method not in {"GET", "HEAD"}:
+            # The API is read-only: OPTIONS too is refused, before any view offers its metadata.
+            response = JsonResponse({"detail": f'Method "{request.method}" not allowed.'}, status=405)
+            response["Allow"] = "GET, HEAD"
+            return response
         known = known_params(request)
         key, entry = _lookup(request, known)
         if entry is not None:

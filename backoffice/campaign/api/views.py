@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 
+from backoffice.campaign.api.pagination import PublicPagination
 from backoffice.campaign.api.serializers import (
     CinemaSerializer,
     FilmSerializer,
@@ -29,8 +30,8 @@ FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
-    # Query parameters a list filters on, besides its page: the API cache keys on these and no others.
-    filter_params: tuple[str, ...] = ()
+    # The query parameters a list answers to: the API cache keys on these and no others.
+    query_params: tuple[str, ...] = (PublicPagination.page_query_param, PublicPagination.page_size_query_param)
 
 
 class FilmViewSet(PublicViewSet):
@@ -64,7 +65,7 @@ class ScreeningViewSet(PublicViewSet):
     """Upcoming screenings of live films, by cinema name then start, with seats left and sold-out status."""
 
     serializer_class = ScreeningSerializer
-    filter_params = ("film", "cinema", "date")
+    query_params = (*PublicViewSet.query_params, "film", "cinema", "date")
 
     def get_queryset(self) -> QuerySet:
         screenings = Screening.objects.public()

@@ -50,3 +50,12 @@ def test_admin_and_api_responses_carry_a_content_security_policy(client, url):
 
 def test_the_admin_index_carries_a_content_security_policy(admin_client):
     assert "default-src 'self'" in admin_client.get(reverse("admin:index"))["Content-Security-Policy"]
+
+
+def test_the_api_docs_run_no_inline_script(client):
+    page = client.get("/api/docs/")
+    assert page.status_code == 200
+    assert b"<script>" not in page.content
+    script = client.get("/api/docs/", {"script": ""})
+    assert script["Content-Type"].startswith("application/javascript")
+    assert b"SwaggerUIBundle" in script.content
