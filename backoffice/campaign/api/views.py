@@ -7,6 +7,7 @@ Responses are cached server-side and marked publicly cacheable by ``cache.ApiCac
 import datetime as dt
 import re
 
+from django.core.validators import slug_re
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -75,10 +76,10 @@ class ScreeningViewSet(PublicViewSet):
 
     def _filtered(self, screenings):
         params = self.request.query_params
-        if film := params.get("film"):
-            screenings = screenings.filter(film__slug=film)
-        if cinema := params.get("cinema"):
-            screenings = screenings.filter(cinema__slug=cinema)
+        for name in ("film", "cinema"):
+            if slug := params.get(name):
+                # A value no slug can be (a NUL, which PostgreSQL refuses outright) matches nothing.
+                screenings = screenings.filter(**{f"{name}__slug": slug}) if slug_re.match(slug) else screenings.none()
         if (day := params.get("date")) is not None:
             start = dt.datetime.combine(_parse_day(day), dt.time.min, tzinfo=LONDON)
             # The next midnight in London, which is not always 24 hours later (clock changes).
