@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 HAS_FRONTEND := $(wildcard frontend/package.json)
 HAS_BROWSER_TESTS := $(wildcard tests/browser)
 
-.PHONY: help install run test lint test-postgres test-sqlite test-frontend test-browser test-run frontend chromium bench clean
+.PHONY: help install run test lint test-postgres test-sqlite test-frontend test-browser test-run frontend chromium redis-server bench clean
 
 help:
 	@echo "make run    set up everything and serve admin, API and site on http://127.0.0.1:8000 (SQLite, demo data)"
@@ -60,10 +60,10 @@ ifneq ($(HAS_FRONTEND),)
 	cd frontend && npm run lint --silent
 endif
 
-test-postgres: install
+test-postgres: install redis-server
 	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m "not browser"
 
-test-sqlite: install
+test-sqlite: install redis-server
 	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 $(BIN)/pytest -m "not postgresql and not browser"
 
 test-frontend: install $(if $(HAS_FRONTEND),frontend)
@@ -71,6 +71,10 @@ ifneq ($(HAS_FRONTEND),)
 	cd frontend && npm test --silent
 	$(BIN)/python scripts/check_bundle_size.py
 endif
+
+# The cache fault tests start their own throwaway redis-server (stopped and frozen on purpose).
+redis-server:
+	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
