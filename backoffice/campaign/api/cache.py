@@ -107,7 +107,7 @@ def known_params(request: HttpRequest) -> frozenset[str]:
     known = {"format"}  # DRF picks the renderer by it on every view
     actions = getattr(view, "actions", None)  # a viewset's: {"get": "list"} or {"get": "retrieve"}
     if actions is None or actions.get("get") == "list":
-        known.update(getattr(view.cls, "query_params", ()))
+        known.update(getattr(getattr(view, "cls", None), "query_params", ()))
     return frozenset(known)
 
 
