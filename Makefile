@@ -66,7 +66,7 @@ WITH_SERVERS := $(BIN)/python scripts/with_postgres.py $(BIN)/python scripts/wit
 test-postgres: install redis-server
 	$(WITH_SERVERS) $(BIN)/pytest -m "not browser"
 
-test-sqlite: install
+test-sqlite: install redis-server
 	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 $(BIN)/pytest -m "not postgresql and not browser"
 
 test-frontend: install $(if $(HAS_FRONTEND),frontend)
@@ -75,7 +75,8 @@ ifneq ($(HAS_FRONTEND),)
 	$(BIN)/python scripts/check_bundle_size.py
 endif
 
-# The outbox tests run a real Celery worker on a throwaway Redis (scripts/with_redis.py).
+# The outbox tests run a real Celery worker on a throwaway Redis (scripts/with_redis.py); the
+# cache fault tests start their own redis-server and stop or freeze it on purpose.
 redis-server:
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "backoffice.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so a cached API answer skips everything below (docs/api.md).
     "backoffice.campaign.api.cache.ApiCacheMiddleware",
@@ -65,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it sees a view's database error first and answers 503 (docs/operations.md).
+    "backoffice.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -119,6 +122,10 @@ else:
 # ends the run with an error, the batch marked failed, instead of hanging it.
 ACCESS_CODES_STATEMENT_TIMEOUT = env_int("ACCESS_CODES_STATEMENT_TIMEOUT", 60)
 
+# Web requests give up on a statement after this many seconds and answer 503 (0: no limit).
+# Set by wsgi.py and asgi.py only (backoffice/db.py): commands and background jobs may need longer.
+WEB_STATEMENT_TIMEOUT = env_int("WEB_STATEMENT_TIMEOUT", 5)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -170,8 +177,12 @@ CACHES = {
         }
         if os.environ.get("REDIS_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xmas-films"}
-    )
+    ),
+    # The admin theme caches its colours here rather than in Redis, so the admin never needs Redis.
+    "admin_interface": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "admin-theme"},
 }
+# Sessions (admin logins) live in the database, never in the cache: Redis is optional.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 API_CACHE_SECONDS = 60
 
 # Bookings close this many minutes before a screening starts: cinemas need the door list.
@@ -185,12 +196,24 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # DENY, so the themed admin opens related objects in popup windows rather than in iframe modals.
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Every response (backoffice/middleware.py). Nothing runs inline scripts; film images may come
+# from a media host, hence https: for images only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+CSP_INLINE_STYLE_PATHS = ["/admin/", "/api/docs/"]
+# A refused ?next= on the admin login (another site, say) lands on the admin, not /accounts/profile/.
+LOGIN_REDIRECT_URL = "admin:index"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading binds every subdomain to HTTPS in browsers for months: a deliberate choice.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # the check that asks for preload
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 

@@ -29,11 +29,6 @@ def public_site(request: HttpRequest) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     response = HttpResponse(html)
-    # The built app has no inline scripts or styles, so it can be held to its own origin.
-    # Film images may be served from a media host, hence https: for images only.
-    response["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' https: data:; object-src 'none'; base-uri 'self'; "
-        "form-action 'self'; frame-ancestors 'none'"
-    )
+    # The Content-Security-Policy comes from ContentSecurityPolicyMiddleware, as on every page.
     response["Permissions-Policy"] = "geolocation=(self), camera=(), microphone=()"
     return response

@@ -8,12 +8,14 @@ Responses are cached server-side and marked publicly cacheable by ``cache.ApiCac
 import datetime as dt
 import re
 
+from django.core.validators import slug_re
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, viewsets
 from rest_framework.exceptions import ValidationError
 
+from backoffice.campaign.api.pagination import PublicPagination
 from backoffice.campaign.api.serializers import (
     CinemaSerializer,
     ContactSerializer,
@@ -31,6 +33,8 @@ FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(9998, 12, 31)
 
 class PublicViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
+    # The query parameters a list answers to: the API cache keys on these and no others.
+    query_params: tuple[str, ...] = (PublicPagination.page_query_param, PublicPagination.page_size_query_param)
 
 
 class FilmViewSet(PublicViewSet):
@@ -64,6 +68,7 @@ class ScreeningViewSet(PublicViewSet):
     """Upcoming screenings of live films, by cinema name then start, with seats left and sold-out status."""
 
     serializer_class = ScreeningSerializer
+    query_params = (*PublicViewSet.query_params, "film", "cinema", "date")
 
     def get_queryset(self) -> QuerySet:
         screenings = Screening.objects.public()
@@ -73,10 +78,10 @@ class ScreeningViewSet(PublicViewSet):
 
     def _filtered(self, screenings):
         params = self.request.query_params
-        if film := params.get("film"):
-            screenings = screenings.filter(film__slug=film)
-        if cinema := params.get("cinema"):
-            screenings = screenings.filter(cinema__slug=cinema)
+        for name in ("film", "cinema"):
+            if slug := params.get(name):
+                # A value no slug can be (a NUL, which PostgreSQL refuses outright) matches nothing.
+                screenings = screenings.filter(**{f"{name}__slug": slug}) if slug_re.match(slug) else screenings.none()
         if (day := params.get("date")) is not None:
             start = dt.datetime.combine(_parse_day(day), dt.time.min, tzinfo=LONDON)
             # The next midnight in London, which is not always 24 hours later (clock changes).

@@ -299,6 +299,17 @@ def test_a_date_at_the_end_of_the_calendar_is_a_clear_400(client, edge):
     assert body == {"date": [f"Give a date between 1900-01-01 and 9998-12-31 (got '{edge}')."]}
 
 
+@pytest.mark.parametrize("params", [{"film": "\x00"}, {"cinema": "bath\x00"}, {"film": "elf", "cinema": "%\x00"}])
+def test_a_filter_no_slug_can_match_gives_an_empty_list(client, params):
+    ScreeningFactory(film=FilmFactory(name="Elf"), cinema=CinemaFactory(name="Bath"))
+    assert results(client, "/api/screenings/", **params) == []
+
+
+@pytest.mark.parametrize("url", ["/api/films/%00/", "/api/cinemas/bath%00/", "/api/screenings/%00x/"])
+def test_a_slug_no_row_can_have_is_404(client, url):
+    assert client.get(url, HTTP_ACCEPT="application/json").status_code == 404
+
+
 def test_screening_serializer_gives_what_drf_field_by_field_would():
     ScreeningFactory(capacity=2, starts_at=next_year(7, 1, 18, 30))
     ReservationFactory(screening=ScreeningFactory(capacity=2, starts_at=next_year(12, 1, 18, 30)), quantity=2)

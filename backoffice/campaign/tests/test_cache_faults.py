@@ -1,67 +1,49 @@
-"""A booking that committed never reports failure because the cache is down (Redis stopped or frozen)."""
+"""The cache is optional: with Redis stopped or frozen (SIGSTOP) the site answers from the database.
+
+Each test runs its own redis-server (tests/redis_server.py), so stopping or freezing it touches
+nothing else. A request may lose at most the short socket timeouts the settings give Redis.
+"""
 
 import logging
-import socket
-import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-from django.test import override_settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 
-from backoffice.campaign.factories import AccessCodeFactory, ScreeningFactory, TicketFactory
+from backoffice.campaign.api.cache import health
+from backoffice.campaign.factories import AccessCodeFactory, FilmFactory, ScreeningFactory, TicketFactory
 from backoffice.campaign.models import Reservation
+from backoffice.campaign.tests.redis_server import RedisServer, redis_server
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the cache is cleared on a real commit
 
-# As production configures Redis (backoffice/settings.py): a cache that does not answer costs
-# a booking at most this long.
-REDIS_OPTIONS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
-
-
-def redis_at(port: int):
-    return override_settings(
-        CACHES={
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": f"redis://127.0.0.1:{port}/11",
-                "OPTIONS": REDIS_OPTIONS,
-            }
-        }
-    )
-
 
 @pytest.fixture
-def stopped_redis() -> int:
-    """A loopback port nothing listens on: connections are refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def redis() -> Iterator[RedisServer]:
+    with redis_server() as server, server.as_cache():
+        yield server
+    health.retry_at = 0.0  # the next test starts with a cache worth asking
 
 
-@pytest.fixture
-def frozen_redis() -> Iterator[int]:
-    """A loopback socket that accepts connections and never answers.
-
-    It gives up after a few seconds, so a client without timeouts fails this test instead of
-    hanging it.
-    """
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)  # the kernel completes the handshake; nobody ever reads or replies
-    timer = threading.Timer(3, server.close)
-    timer.start()
-    yield server.getsockname()[1]
-    timer.cancel()
-    server.close()
+def break_redis(server: RedisServer, how: str) -> None:
+    if how == "stopped":
+        server.stop()
+    else:
+        server.freeze()
 
 
-@pytest.mark.parametrize("redis", ["stopped_redis", "frozen_redis"])
-def test_a_booking_returns_normally_when_the_cache_is_down(request, redis, caplog):
+FAULTS = ["stopped", "frozen"]
+
+
+@pytest.mark.parametrize("how", FAULTS)
+def test_a_booking_returns_normally(redis, how, caplog):
     screening = ScreeningFactory(capacity=4)
     TicketFactory.create_batch(2, film=screening.film)
     code = AccessCodeFactory()
-    with redis_at(request.getfixturevalue(redis)), caplog.at_level(logging.WARNING):
+    break_redis(redis, how)
+    with caplog.at_level(logging.WARNING):
         started = time.monotonic()
         reservation = Reservation.objects.create(
             screening=screening, access_code=code, quantity=2, name="Mary Holly", email="mary@example.com"
@@ -71,3 +53,46 @@ def test_a_booking_returns_normally_when_the_cache_is_down(request, redis, caplo
     assert reservation.tickets.count() == 2
     assert elapsed < 1, f"the booking took {elapsed:.2f} s"
     assert "API cache" in caplog.text
+
+
+@pytest.mark.parametrize("how", FAULTS)
+def test_the_api_answers_from_the_database(client, redis, how, caplog):
+    FilmFactory(name="Elf")
+    assert client.get("/api/films/", HTTP_ACCEPT="application/json").status_code == 200  # cached while up
+    FilmFactory(name="Muppets")
+    errors = health.errors
+    break_redis(redis, how)
+    with caplog.at_level(logging.WARNING, logger="backoffice.campaign.api.cache"):
+        films = client.get("/api/films/", HTTP_ACCEPT="application/json")
+        cinemas = client.get("/api/cinemas/", HTTP_ACCEPT="application/json")
+    assert films.status_code == 200
+    assert [f["name"] for f in films.json()["results"]] == ["Elf", "Muppets"]
+    assert cinemas.status_code == 200
+    assert "API cache unreachable" in caplog.text
+    assert health.errors > errors
+
+
+@pytest.mark.parametrize("how", FAULTS)
+def test_admin_login_works(client, redis, how):
+    get_user_model().objects.create_superuser("holly", "holly@example.com", "mistletoe-and-wine")
+    break_redis(redis, how)
+    assert client.get(reverse("admin:login")).status_code == 200
+    response = client.post(reverse("admin:login"), {"username": "holly", "password": "mistletoe-and-wine"})
+    assert response.status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_requests_stay_fast_while_redis_is_frozen(client, redis):
+    screening = ScreeningFactory()
+    urls = ["/api/films/", "/api/cinemas/", "/api/screenings/", f"/api/screenings/{screening.slug}/"]
+    for url in urls:
+        client.get(url, HTTP_ACCEPT="application/json")
+    redis.freeze()
+    timings = []
+    for i in range(40):
+        started = time.monotonic()
+        response = client.get(urls[i % len(urls)], HTTP_ACCEPT="application/json")
+        timings.append(time.monotonic() - started)
+        assert response.status_code == 200
+    p99 = sorted(timings)[int(len(timings) * 0.99) - 1]
+    assert p99 < 1, f"p99 {p99:.2f} s while Redis is frozen"

@@ -112,3 +112,28 @@ def test_redis_cache_gives_up_within_a_quarter_second():
     options = json.loads(result.stdout)
     assert 0 < options.get("socket_connect_timeout", 0) <= 0.25
     assert 0 < options.get("socket_timeout", 0) <= 0.25
+
+
+def hsts(**env: str) -> str:
+    result = run_django("print(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_PRELOAD)", **PRODUCTION, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_hsts_preload_is_a_deliberate_choice():
+    assert hsts() == "31536000 False"
+    assert hsts(SECURE_HSTS_PRELOAD="1") == "31536000 True"
+
+
+def test_check_deploy_is_clean_with_hsts_preload_on():
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION, "SECURE_HSTS_PRELOAD": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout

@@ -1,7 +1,7 @@
 import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { FILMS, film, page } from "../test/fixtures.js";
-import { deferred, mockApi, pageRequests, serverError } from "../test/mockApi.js";
+import { deferred, mockApi, pageRequests, reply, serverError } from "../test/mockApi.js";
 import { renderAt } from "../test/render.jsx";
 
 const cardFor = (name) => screen.getByRole("heading", { level: 2, name }).closest("article");
@@ -78,6 +78,18 @@ describe("Films page", () => {
     expect(await screen.findByRole("heading", { name: "Elf" })).toBeInTheDocument();
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
     expect(pageRequests(fetchMock)).toHaveLength(2);
+  });
+
+  it("shows the error state when the database is not answering (503)", async () => {
+    mockApi({
+      "/api/films/": () =>
+        reply(503, { detail: "The database is not answering just now; please try again in a minute." }),
+    });
+    renderAt("/");
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("Sorry, we couldn't load the films.");
+    expect(within(alert).getByRole("button", { name: "Try again" })).toBeInTheDocument();
   });
 
   it("opens a film's page from its card", async () => {

@@ -1,0 +1,107 @@
+"""What the API cache keys on: the parameters each endpoint knows and JSON, so junk cannot fill Redis."""
+
+import random
+import string
+from collections.abc import Iterator
+
+import pytest
+from django.core.cache import cache
+
+from backoffice.campaign.api.cache import health
+from backoffice.campaign.factories import CinemaFactory, FilmFactory, ScreeningFactory
+from backoffice.campaign.tests.redis_server import RedisServer, redis_server
+
+pytestmark = pytest.mark.django_db
+
+JSON = "application/json"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    with redis_server() as server, server.as_cache():
+        yield server
+    health.retry_at = 0.0
+
+
+def junk(rng: random.Random) -> str:
+    return "".join(rng.choices(string.ascii_letters + string.digits, k=rng.randint(1, 12)))
+
+
+def test_junk_parameters_and_accept_values_add_at_most_five_entries(client, redis):
+    FilmFactory()
+    ScreeningFactory()
+    rng = random.Random(16)
+    for i in range(1000):
+        url = rng.choice(["/api/films/", "/api/cinemas/", "/api/screenings/"])
+        if i % 2:
+            response = client.get(url, {junk(rng): junk(rng)}, HTTP_ACCEPT=JSON)
+        else:
+            response = client.get(url, HTTP_ACCEPT=f"application/{junk(rng)}, */*;q=0.1")
+        assert response.status_code == 200
+    assert redis.command("DBSIZE") <= 5
+
+
+def test_every_entry_expires(client, redis):
+    FilmFactory()
+    client.get("/api/films/", HTTP_ACCEPT=JSON)
+    client.get("/api/films/", {"page_size": 5}, HTTP_ACCEPT=JSON)
+    keys = redis.command("KEYS", "*")
+    assert len(keys) >= 3
+    assert all(redis.command("TTL", key) > 0 for key in keys), {key: redis.command("TTL", key) for key in keys}
+
+
+def test_known_parameters_in_any_order_share_an_entry(client, django_assert_num_queries):
+    screening = ScreeningFactory(film=FilmFactory(name="Elf"), cinema=CinemaFactory(name="Bath"))
+    first = client.get("/api/screenings/?film=elf&cinema=bath&page_size=5", HTTP_ACCEPT=JSON)
+    with django_assert_num_queries(0):
+        again = client.get("/api/screenings/?page_size=5&cinema=bath&film=elf", HTTP_ACCEPT=JSON)
+    assert [s["slug"] for s in again.json()["results"]] == [screening.slug]
+    assert again.content == first.content
+
+
+def test_unknown_parameters_are_answered_from_the_entry_without_them(client, django_assert_num_queries):
+    FilmFactory(name="Elf")
+    plain = client.get("/api/films/", HTTP_ACCEPT=JSON)
+    with django_assert_num_queries(0):
+        tracked = client.get("/api/films/?utm_source=mail&fbclid=x", HTTP_ACCEPT=JSON)
+    assert tracked.content == plain.content
+
+
+def test_a_request_with_unknown_parameters_is_not_stored(client, django_assert_num_queries):
+    FilmFactory(name="Elf")
+    client.get("/api/films/?utm_source=mail", HTTP_ACCEPT=JSON)
+    with django_assert_num_queries(2):  # the page and its count: nothing was stored for /api/films/
+        client.get("/api/films/", HTTP_ACCEPT=JSON)
+
+
+def test_detail_pages_know_no_parameters(client, django_assert_num_queries):
+    film = FilmFactory(name="Elf")
+    client.get(f"/api/films/{film.slug}/", HTTP_ACCEPT=JSON)
+    with django_assert_num_queries(0):
+        client.get(f"/api/films/{film.slug}/?page=2&film=x", HTTP_ACCEPT=JSON)
+
+
+@pytest.mark.parametrize(
+    "accept", ["text/html", "text/plain, application/json", "application/json; indent=4", "*/*;q=0.5"]
+)
+def test_only_json_is_cached(client, django_assert_num_queries, accept):
+    FilmFactory(name="Elf")
+    client.get("/api/films/", HTTP_ACCEPT=accept)
+    with django_assert_num_queries(2):
+        client.get("/api/films/", HTTP_ACCEPT=accept)
+
+
+@pytest.mark.parametrize("accept", [None, "*/*", JSON])
+def test_json_and_any_are_cached(client, django_assert_num_queries, accept):
+    FilmFactory(name="Elf")
+    headers = {"HTTP_ACCEPT": accept} if accept else {}
+    client.get("/api/films/", **headers)
+    with django_assert_num_queries(0):
+        client.get("/api/films/", **headers)
