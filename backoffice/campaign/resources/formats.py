@@ -6,11 +6,15 @@ comes back as the word "None". These formats keep that setting as the switch but
 pretix and OWASP advise: a text cell that a spreadsheet would run as a formula (it starts with
 ``= + - @``, a tab or a carriage return, and is not a plain number) gets a leading apostrophe.
 Import removes that apostrophe again, so an exported file imports back to the same values.
+
+XLSX cannot hold most control characters (``\x0b`` in one name would fail the whole export), so
+the XLSX format replaces each of them with U+FFFD on the way out; CSV keeps them.
 """
 
 import re
 
 from import_export.formats import base_formats
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
@@ -33,6 +37,12 @@ def escape_formula(value):
 def unescape_formula(value):
     if isinstance(value, str) and value.startswith(ESCAPE) and _needs_escape(value[1:]):
         return value[1:]
+    return value
+
+
+def replace_illegal_characters(value):
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
     return value
 
 
@@ -59,7 +69,9 @@ class CSV(_EscapingFormat, base_formats.CSV):
 
 
 class XLSX(_EscapingFormat, base_formats.XLSX):
-    pass
+    def export_data(self, dataset, **kwargs):
+        _map_cells(dataset, replace_illegal_characters)
+        return super().export_data(dataset, **kwargs)
 
 
 SPREADSHEET_FORMATS = [CSV, XLSX]
