@@ -7,8 +7,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from import_export.admin import ExportActionMixin, ExportMixin
+from import_export.admin import ExportActionMixin
 
+from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, Film
 from backoffice.campaign.resources.access_codes import AccessCodeBatchResource, AccessCodeCsv, AccessCodeResource
 from backoffice.campaign.services.access_codes import (
@@ -60,7 +61,7 @@ def csv_download(batch: AccessCodeBatch) -> StreamingHttpResponse:
 
 
 @admin.register(AccessCode)
-class AccessCodeAdmin(ExportActionMixin, admin.ModelAdmin):
+class AccessCodeAdmin(SpreadsheetExportMixin, ExportActionMixin, admin.ModelAdmin):
     resource_classes = [AccessCodeResource]
     change_list_template = "admin/campaign/accesscode/change_list.html"
     list_display = ["value", "max_usages", "valid_for", "batch", "created_at"]
@@ -126,7 +127,7 @@ class AccessCodeAdmin(ExportActionMixin, admin.ModelAdmin):
 
 
 @admin.register(AccessCodeBatch)
-class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
+class AccessCodeBatchAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
     resource_classes = [AccessCodeBatchResource]
     list_display = [
         "pk",

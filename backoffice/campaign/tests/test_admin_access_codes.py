@@ -8,12 +8,12 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
-from import_export.formats.base_formats import CSV
 
 from backoffice.campaign.admin.access_codes import ADMIN_MAX_COUNT
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
 from backoffice.campaign.resources.access_codes import AccessCodeCsv
+from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.services.access_codes import access_codes_generate
 from backoffice.campaign.tests.codes_support import batch_values, code_batches_fail_after, csv_records, csv_values
 
