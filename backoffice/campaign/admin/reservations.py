@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import Reservation, Ticket
@@ -51,7 +52,7 @@ class ReservationForm(forms.ModelForm):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin):
     form = ReservationForm
     resource_classes = [ReservationExportResource]
     list_display = ["reservation_id", "name", "email", "screening", "quantity", "access_code", "created_at"]
