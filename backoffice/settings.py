@@ -228,6 +228,10 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Rows read per query when exporting (the library's default of 100 means many round trips).
 IMPORT_EXPORT_CHUNK_SIZE = 2000
+# An import runs inside the request; bigger files are refused before they are parsed.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000)
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env_int("IMPORT_MAX_XLSX_UNPACKED_BYTES", 25 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -21,6 +21,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ExportMixin, ImportMixin
 
+from backoffice.campaign.admin.import_limits import LimitedImportForm
 from backoffice.campaign.models import DataExchangeLog
 from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS
 
@@ -65,6 +66,7 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_template_name = "admin/campaign/spreadsheet_import.html"
     import_formats = SPREADSHEET_FORMATS
+    import_form_class = LimitedImportForm  # size, rows and unpacked XLSX size (admin/import_limits.py)
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)
