@@ -6,6 +6,7 @@ without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``. ``make run`` and the test s
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "colorfield",
     "backoffice.admin_site.CampaignAdminConfig",  # django.contrib.admin with the campaign's site
     "django.contrib.auth",
+    "axes",  # login throttling: docs/operations.md, "Staff login"
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -65,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -127,6 +130,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Staff login: ten failures lock that username from that client address for 15 minutes, so an
+# attacker cannot lock a named colleague out from elsewhere. The address comes from
+# backoffice.login_security, which trusts X-Forwarded-For only behind TRUSTED_PROXY_COUNT proxies.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock ends when it says it does
+AXES_RESET_ON_SUCCESS = True
+# Each failure is logged (WARNING) with the username and address tried; passwords never are.
+AXES_SENSITIVE_PARAMETERS = []
+AXES_CLIENT_IP_CALLABLE = "backoffice.login_security.client_ip"
+AXES_LOCKOUT_CALLABLE = "backoffice.login_security.login_locked_out"
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "en-gb"
 # English only: with a single language the themed admin's language chooser stays hidden and

@@ -1,7 +1,11 @@
 """Staff login is throttled: ten failures lock that username from that address for a while."""
 
+from datetime import timedelta
+
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -81,8 +85,6 @@ def test_every_failure_is_logged(client, user, caplog):
 
 
 def test_a_superuser_unlocks_from_the_admin(client, user, admin_client):
-    from axes.models import AccessAttempt
-
     fail(client, 10)
     attempt = AccessAttempt.objects.get(username="holly")
     changelist = reverse("admin:axes_accessattempt_changelist")
@@ -91,4 +93,10 @@ def test_a_superuser_unlocks_from_the_admin(client, user, admin_client):
         changelist, {"action": "delete_selected", "_selected_action": [attempt.pk], "post": "yes"}
     )
     assert response.status_code == 302
+    assert log_in(client, PASSWORD).status_code == 302
+
+
+def test_a_lock_ends_after_the_cool_off(client, user):
+    fail(client, 10)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=15, seconds=1))
     assert log_in(client, PASSWORD).status_code == 302
