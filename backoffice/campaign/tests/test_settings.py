@@ -112,3 +112,11 @@ def test_redis_cache_gives_up_within_a_quarter_second():
     options = json.loads(result.stdout)
     assert 0 < options.get("socket_connect_timeout", 0) <= 0.25
     assert 0 < options.get("socket_timeout", 0) <= 0.25
+
+
+def test_the_second_factor_cannot_be_turned_off_in_production():
+    result = run_django("print(settings.OTP_REQUIRED)", **PRODUCTION, OTP_REQUIRED="0")
+    assert result.returncode != 0
+    assert "OTP_REQUIRED can be turned off only with DEBUG=1" in result.stderr
+    assert run_django("print(settings.OTP_REQUIRED)", **PRODUCTION).stdout.strip() == "True"
+    assert run_django("print(settings.OTP_REQUIRED)", DEBUG="1", OTP_REQUIRED="0").stdout.strip() == "False"
