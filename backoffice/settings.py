@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "backoffice.admin_site.CampaignAdminConfig",  # django.contrib.admin with the campaign's site
     "django.contrib.auth",
     "axes",  # login throttling: docs/operations.md, "Staff login"
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -65,6 +68,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -145,6 +149,12 @@ AXES_SENSITIVE_PARAMETERS = []
 AXES_CLIENT_IP_CALLABLE = "backoffice.login_security.client_ip"
 AXES_LOCKOUT_CALLABLE = "backoffice.login_security.login_locked_out"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Staff who hold secrets need a TOTP token too (backoffice/second_factor.py). Off only for
+# local demo runs (make run), never in production.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", default=True)
+if not OTP_REQUIRED and not DEBUG:
+    raise ImproperlyConfigured("OTP_REQUIRED can be turned off only with DEBUG=1 (local demo runs).")
+OTP_TOTP_ISSUER = "Xmas Films back office"
 
 LANGUAGE_CODE = "en-gb"
 # English only: with a single language the themed admin's language chooser stays hidden and

@@ -8,6 +8,7 @@ from django.urls import reverse
 from backoffice.campaign.factories import ReservationFactory, TicketFactory
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog
 from backoffice.campaign.services.access_codes import access_codes_generate
+from backoffice.campaign.tests.otp_support import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ CHANGELIST = reverse("admin:campaign_reservation_changelist")
 def staff(django_user_model, client, *codenames: str):
     user = django_user_model.objects.create_user("staff", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaign", codename__in=codenames))
-    client.force_login(user)
+    verified_login(client, user)
     return user
 
 

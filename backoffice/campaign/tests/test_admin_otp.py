@@ -56,6 +56,11 @@ def token(device: TOTPDevice) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+def unthrottle(device) -> None:
+    # After a wrong code the device itself refuses every code for a second, then two, ...
+    type(device).objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+
+
 def log_in(client, user, otp_token: str | None = None):
     data = {"username": user.username, "password": PASSWORD, "next": INDEX}
     if otp_token is not None:
@@ -99,6 +104,7 @@ def test_with_a_device_the_login_asks_for_its_token(client, django_user_model):
     page = log_in(client, user, "000000" if token(device) != "000000" else "111111").content.decode()
     assert "That code is not valid. Enter the current code from your authenticator app, or a recovery code." in page
     assert "_auth_user_id" not in client.session
+    unthrottle(device)
     assert log_in(client, user, token(device)).status_code == 302
     assert all(reaches(client, url) for url in ADMIN_PAGES)
 
@@ -127,6 +133,7 @@ def test_enrolment_with_a_qr_code_then_recovery_codes(client, django_user_model)
     assert "That code is not valid" in wrong.content.decode()
     assert not reaches(client, INDEX)
 
+    unthrottle(device)
     done = client.post(SETUP, {"otp_token": token(device)})
     assert done.status_code == 200
     codes = re.findall(r'<li class="recovery-code"><code>([a-z0-9]+)</code></li>', done.content.decode())
@@ -157,3 +164,24 @@ def test_the_requirement_can_be_turned_off_for_local_demo_runs(client, django_us
     user = staff_user(django_user_model, *EVERYTHING)
     log_in(client, user)
     assert all(reaches(client, url) for url in ADMIN_PAGES)
+
+
+def test_wrong_codes_count_towards_the_login_lockout(client, django_user_model, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    wrong = "000000" if token(device) != "000000" else "111111"
+    assert [log_in(client, user, wrong).status_code for _ in range(3)] == [200, 200, 429]
+    unthrottle(device)
+    assert log_in(client, user, token(device)).status_code == 429
+
+
+def test_a_superuser_can_remove_a_lost_device(admin_client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    changelist = reverse("admin:otp_totp_totpdevice_changelist")
+    response = admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [device.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=user).exists()
