@@ -38,9 +38,10 @@ ifneq ($(HAS_FRONTEND),)
 endif
 
 # make run is the zero-setup path: SQLite whatever DATABASE_URL the shell has (RUN_DATABASE_URL overrides).
+# Its demo login opens the admin without an authenticator app (OTP_REQUIRED=0 needs DEBUG=1).
 PORT ?= 8000
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/data/db.sqlite3
-RUN_ENV := DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL)
+RUN_ENV := DEBUG=1 OTP_REQUIRED=0 DATABASE_URL=$(RUN_DATABASE_URL)
 
 run: install frontend
 	mkdir -p data

@@ -6,6 +6,7 @@ without a real ``SECRET_KEY`` and ``ALLOWED_HOSTS``. ``make run`` and the test s
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,10 @@ INSTALLED_APPS = [
     "colorfield",
     "backoffice.admin_site.CampaignAdminConfig",  # django.contrib.admin with the campaign's site
     "django.contrib.auth",
+    "axes",  # login throttling: docs/operations.md, "Staff login"
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -64,10 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, so it sees a view's database error first and answers 503 (docs/operations.md).
+    # Its process_exception answers a view's database error with 503 (docs/operations.md).
     "backoffice.middleware.DatabaseUnavailableMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes requires
 ]
 
 ROOT_URLCONF = "backoffice.urls"
@@ -134,6 +141,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Staff login: ten failures lock that username from that client address for 15 minutes, so an
+# attacker cannot lock a named colleague out from elsewhere. The address comes from
+# backoffice.login_security, which trusts X-Forwarded-For only behind TRUSTED_PROXY_COUNT proxies.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lock ends when it says it does
+AXES_RESET_ON_SUCCESS = True
+# Each failure is logged (WARNING) with the username and address tried; passwords never are.
+AXES_SENSITIVE_PARAMETERS = []
+AXES_CLIENT_IP_CALLABLE = "backoffice.login_security.client_ip"
+AXES_LOCKOUT_CALLABLE = "backoffice.login_security.login_locked_out"
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# Staff who hold secrets need a TOTP token too (backoffice/second_factor.py). Off only for
+# local demo runs (make run), never in production.
+OTP_REQUIRED = env_bool("OTP_REQUIRED", default=True)
+if not OTP_REQUIRED and not DEBUG:
+    raise ImproperlyConfigured("OTP_REQUIRED can be turned off only with DEBUG=1 (local demo runs).")
+OTP_TOTP_ISSUER = "Xmas Films back office"
 
 LANGUAGE_CODE = "en-gb"
 # English only: with a single language the themed admin's language chooser stays hidden and
@@ -251,6 +279,10 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_IGNORE_BLANK_LINES = True
 # Rows read per query when exporting (the library's default of 100 means many round trips).
 IMPORT_EXPORT_CHUNK_SIZE = 2000
+# An import runs inside the request; bigger files are refused before they are parsed.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000)
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env_int("IMPORT_MAX_XLSX_UNPACKED_BYTES", 25 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

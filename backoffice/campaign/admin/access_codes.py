@@ -8,11 +8,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from import_export.admin import ExportActionMixin, ExportMixin
+from import_export.admin import ExportActionMixin
 
+from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.lists import CappedCountPaginator, FixedChoicesFilter
-from backoffice.campaign.models import AccessCode, AccessCodeBatch, Film
+from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog, Film
 from backoffice.campaign.resources.access_codes import AccessCodeBatchResource, AccessCodeCsv, AccessCodeResource
+from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.services.access_codes import (
     MAX_USAGES,
     AccessCodeGenerationError,
@@ -52,11 +54,48 @@ class GenerateAccessCodesForm(forms.Form):
     )
 
 
-def csv_download(batch: AccessCodeBatch) -> StreamingHttpResponse:
+def may_view_access_codes(request: HttpRequest) -> bool:
+    return admin.site.get_model_admin(AccessCode).has_view_permission(request)
+
+
+class AccessCodeValuesMixin:
+    """For a ModelAdmin with an ``access_code`` field: its values (secrets) are shown, and
+    searched, only for staff who may view access codes. Others see and change the rest."""
+
+    def get_list_display(self, request):
+        list_display = super().get_list_display(request)
+        return list_display if may_view_access_codes(request) else [f for f in list_display if f != "access_code"]
+
+    def get_search_fields(self, request):
+        fields = super().get_search_fields(request)
+        # Matching on a code would tell whoever searches that it exists and who holds it.
+        return fields if may_view_access_codes(request) else [f for f in fields if "access_code" not in f]
+
+    def get_fieldsets(self, request, obj=None):
+        # The form is built from the fieldsets, so a field left out here is neither shown nor changed.
+        fieldsets = super().get_fieldsets(request, obj)
+        if may_view_access_codes(request):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "access_code"]})
+            for name, options in fieldsets
+        ]
+
+
+def csv_download(request: HttpRequest, batch: AccessCodeBatch) -> StreamingHttpResponse:
     """The batch's codes, read back from the database and streamed as CSV: the download starts
-    at once and memory stays flat however many codes the batch holds."""
+    at once and memory stays flat however many codes the batch holds. Logged like every export
+    (who, when, which batch: the file name), so no copy of the codes leaves unrecorded."""
+    file_name = f"access-codes-batch-{batch.pk}.csv"
+    admin.site.get_model_admin(AccessCode).log_data_exchange(
+        request,
+        action=DataExchangeLog.Action.EXPORT,
+        file_format=CSV(),
+        file_name=file_name,
+        rows=batch.created_count,
+    )
     response = StreamingHttpResponse(access_code_batch_csv(batch=batch), content_type=AccessCodeCsv.content_type)
-    response["Content-Disposition"] = f'attachment; filename="access-codes-batch-{batch.pk}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response["Cache-Control"] = "no-store"  # the codes are secrets
     return response
 
@@ -68,7 +107,7 @@ class MaxUsagesFilter(FixedChoicesFilter):
 
 
 @admin.register(AccessCode)
-class AccessCodeAdmin(ExportActionMixin, admin.ModelAdmin):
+class AccessCodeAdmin(SpreadsheetExportMixin, ExportActionMixin, admin.ModelAdmin):
     resource_classes = [AccessCodeResource]
     change_list_template = "admin/campaign/accesscode/change_list.html"
     list_display = ["value", "max_usages", "valid_for", "batch", "created_at"]
@@ -124,7 +163,7 @@ class AccessCodeAdmin(ExportActionMixin, admin.ModelAdmin):
                     "The batch can be downloaded again from Access code batches.",
                     messages.SUCCESS,
                 )
-                return csv_download(batch)
+                return csv_download(request, batch)
         context = {
             **self.admin_site.each_context(request),
             "title": "Generate access codes",
@@ -136,7 +175,7 @@ class AccessCodeAdmin(ExportActionMixin, admin.ModelAdmin):
 
 
 @admin.register(AccessCodeBatch)
-class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
+class AccessCodeBatchAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
     resource_classes = [AccessCodeBatchResource]
     list_display = [
         "pk",
@@ -177,8 +216,7 @@ class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
 
     def has_download_permission(self, request) -> bool:
         # The file holds the codes themselves: whoever may not see codes may not download them.
-        may_see_codes = self.admin_site.get_model_admin(AccessCode).has_view_permission(request)
-        return may_see_codes and self.has_export_permission(request)
+        return may_view_access_codes(request) and self.has_export_permission(request)
 
     @admin.display(description="status", ordering="status")
     def state(self, batch: AccessCodeBatch) -> str:
@@ -200,7 +238,7 @@ class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
         batch = self.get_object(request, unquote(object_id))
         if batch is None:
             raise Http404(f"No access code batch {object_id!r}.")
-        return csv_download(batch)
+        return csv_download(request, batch)
 
     @admin.action(description="Download CSV of the selected batch")
     def download_csv(self, request, queryset):
@@ -210,4 +248,4 @@ class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
         if len(batches) != 1:
             self.message_user(request, "Select exactly one batch to download its codes.", messages.WARNING)
             return None
-        return csv_download(batches[0])
+        return csv_download(request, batches[0])

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils.text import capfirst
 from import_export.admin import ExportMixin, ImportMixin
 
+from backoffice.campaign.admin.import_limits import LimitedImportForm
 from backoffice.campaign.models import DataExchangeLog
 from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
 
@@ -68,6 +69,7 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
     import_formats = SPREADSHEET_FORMATS
     # Files are read as bytes and decoded by resources.formats.read_spreadsheet, which sniffs them.
     from_encoding = None
+    import_form_class = LimitedImportForm  # size, rows and unpacked XLSX size (admin/import_limits.py)
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)

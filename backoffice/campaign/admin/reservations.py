@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
+from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
@@ -62,7 +63,7 @@ class QuantityFilter(FixedChoicesFilter):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin):
     form = ReservationForm
     resource_classes = [ReservationExportResource]
     list_display = ["reservation_id", "name", "email", "screening", "quantity", "access_code", "created_at"]

@@ -13,10 +13,10 @@ from operator import itemgetter
 import tablib
 from django.contrib.auth import get_user_model
 from import_export import fields, resources, widgets
-from import_export.formats.base_formats import CSV
 
 from backoffice.campaign.codes import CODE_RE
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, Film
+from backoffice.campaign.resources.formats import CSV
 
 
 class AccessCodeResource(resources.ModelResource):
@@ -63,7 +63,8 @@ class AccessCodeCsv:
     """Access codes as CSV text in ``AccessCodeResource``'s columns, chunk by chunk.
 
     Codes made together (a committed batch of a run) share every column but the code, which
-    comes first, and a generated code (``CODE_RE``) needs neither quoting nor formula escaping.
+    comes first, and a generated code (``CODE_RE``) needs neither quoting nor formula escaping
+    (the other columns are escaped like every export, ``resources.formats``).
     So the first row of such a group is rendered through the resource and django-import-export's
     CSV format, and the others are that row with their own code in its place. A group holding
     any other code (one typed by hand) has each of its rows rendered that way.

@@ -11,6 +11,9 @@ On import the file's content decides how it is read, whichever format staff pick
 workbook is a zip archive, anything else is read as CSV text in UTF-8 (a byte order mark is
 dropped). A file that cannot be read is refused with ``UnreadableFile``, whose message says what
 is wrong in words a staff member can act on, never a library's exception name.
+
+XLSX cannot hold most control characters (``\x0b`` in one name would fail the whole export), so
+the XLSX format replaces each of them with U+FFFD on the way out; CSV keeps them.
 """
 
 import csv
@@ -19,6 +22,7 @@ import re
 
 import tablib
 from import_export.formats import base_formats
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ESCAPE = "'"
@@ -41,6 +45,12 @@ def escape_formula(value):
 def unescape_formula(value):
     if isinstance(value, str) and value.startswith(ESCAPE) and _needs_escape(value[1:]):
         return value[1:]
+    return value
+
+
+def replace_illegal_characters(value):
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", value)
     return value
 
 
@@ -126,7 +136,9 @@ class CSV(_EscapingFormat, base_formats.CSV):
 
 
 class XLSX(_EscapingFormat, base_formats.XLSX):
-    pass
+    def export_data(self, dataset, **kwargs):
+        _map_cells(dataset, replace_illegal_characters)
+        return super().export_data(dataset, **kwargs)
 
 
 SPREADSHEET_FORMATS = [CSV, XLSX]

@@ -8,14 +8,15 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
-from import_export.formats.base_formats import CSV
 
 from backoffice.campaign.admin.access_codes import ADMIN_MAX_COUNT
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
 from backoffice.campaign.resources.access_codes import AccessCodeCsv
+from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.services.access_codes import access_codes_generate
 from backoffice.campaign.tests.codes_support import batch_values, code_batches_fail_after, csv_records, csv_values
+from backoffice.campaign.tests.otp_support import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def admin_user(django_user_model):
 
 @pytest.fixture
 def admin_client(client, admin_user):
-    client.force_login(admin_user)
+    verified_login(client, admin_user)
     return client
 
 
@@ -41,7 +42,7 @@ def content(response) -> str:
 def staff(django_user_model, client, *codenames: str):
     user = django_user_model.objects.create_user("staff", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaign", codename__in=codenames))
-    client.force_login(user)
+    verified_login(client, user)
     return user
 
 

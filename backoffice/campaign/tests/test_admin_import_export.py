@@ -20,6 +20,7 @@ from backoffice.campaign.factories import (
 )
 from backoffice.campaign.models import LONDON, Cinema, DataExchangeLog, Film, Reservation, Screening, Ticket
 from backoffice.campaign.resources.formats import XLSX
+from backoffice.campaign.tests.otp_support import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ def preview_fields(client, model: str) -> list[str]:
 def staff(django_user_model, client, *codenames: str):
     user = django_user_model.objects.create_user("staff", password="-", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaign", codename__in=codenames))
-    client.force_login(user)
+    verified_login(client, user)
     return user
 
 
@@ -313,7 +314,7 @@ def test_reservation_export_needs_the_export_permission(client, django_user_mode
     assert client.post(reverse("admin:campaign_reservation_export"), {"format": CSV_FORMAT}).status_code == 403
 
     user.user_permissions.add(Permission.objects.get(codename="export_reservation"))
-    client.force_login(user)
+    verified_login(client, user)
     assert (
         reverse("admin:campaign_reservation_export").encode()
         in client.get(reverse("admin:campaign_reservation_changelist")).content

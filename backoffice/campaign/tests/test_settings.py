@@ -137,3 +137,11 @@ def test_check_deploy_is_clean_with_hsts_preload_on():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_the_second_factor_cannot_be_turned_off_in_production():
+    result = run_django("print(settings.OTP_REQUIRED)", **PRODUCTION, OTP_REQUIRED="0")
+    assert result.returncode != 0
+    assert "OTP_REQUIRED can be turned off only with DEBUG=1" in result.stderr
+    assert run_django("print(settings.OTP_REQUIRED)", **PRODUCTION).stdout.strip() == "True"
+    assert run_django("print(settings.OTP_REQUIRED)", DEBUG="1", OTP_REQUIRED="0").stdout.strip() == "False"

@@ -1,0 +1,80 @@
+"""Limits on an uploaded import file, checked before the file is parsed.
+
+An import runs inside the request: a file too big for it would run into the server's timeout
+and end in an error page. So the upload form refuses, with a message, a file larger than
+``IMPORT_MAX_UPLOAD_BYTES``, an XLSX file whose parts unpack to more than
+``IMPORT_MAX_XLSX_UNPACKED_BYTES`` (read from the zip's directory, before the workbook is
+opened; zipfile never inflates a part beyond the size its directory declares), and a file with
+more than ``IMPORT_MAX_ROWS`` rows (counted up to one past the limit, never read to the end).
+"""
+
+import codecs
+import csv
+import zipfile
+from itertools import islice
+
+import openpyxl
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from import_export.forms import ImportForm
+
+ZIP_MAGIC = b"PK\x03\x04"
+SPLIT = "Split it into smaller files."
+
+
+def import_file_check(upload: UploadedFile) -> None:
+    """Raise ValidationError if the file is beyond the import limits."""
+    if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+        raise forms.ValidationError(
+            f"The file is {filesizeformat(upload.size)}; an import takes files up to "
+            f"{filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}. {SPLIT}"
+        )
+    upload.seek(0)
+    is_zip = upload.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+    upload.seek(0)
+    try:
+        rows = _xlsx_rows(upload) if is_zip else _csv_rows(upload)
+    except (zipfile.BadZipFile, ValueError, KeyError, OSError):
+        rows = 0  # not a readable spreadsheet: the import's own check says so
+    finally:
+        upload.seek(0)
+    if rows > settings.IMPORT_MAX_ROWS:
+        raise forms.ValidationError(
+            f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows; "
+            f"an import takes at most {settings.IMPORT_MAX_ROWS:,}. {SPLIT}"
+        )
+
+
+def _limit() -> int:
+    return settings.IMPORT_MAX_ROWS + 2  # the header, and one row too many
+
+
+def _csv_rows(upload: UploadedFile) -> int:
+    lines = codecs.iterdecode(upload, "utf-8-sig", errors="replace")
+    return max(0, sum(1 for row in islice(csv.reader(lines), _limit()) if any(row)) - 1)
+
+
+def _xlsx_rows(upload: UploadedFile) -> int:
+    with zipfile.ZipFile(upload) as book:
+        unpacked = sum(part.file_size for part in book.infolist())
+    if unpacked > settings.IMPORT_MAX_XLSX_UNPACKED_BYTES:
+        raise forms.ValidationError(
+            f"The XLSX file unpacks to {filesizeformat(unpacked)}; an import takes at most "
+            f"{filesizeformat(settings.IMPORT_MAX_XLSX_UNPACKED_BYTES)} unpacked. {SPLIT}"
+        )
+    upload.seek(0)
+    workbook = openpyxl.load_workbook(upload, read_only=True, data_only=True)
+    try:
+        rows = islice(workbook.active.iter_rows(values_only=True), _limit())
+        return max(0, sum(1 for row in rows if any(cell is not None for cell in row)) - 1)
+    finally:
+        workbook.close()
+
+
+class LimitedImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        import_file_check(upload)
+        return upload

@@ -1,0 +1,187 @@
+"""Staff who can see access codes, import or export reach no admin page without a TOTP token."""
+
+import re
+import time
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("admin:login")
+INDEX = reverse("admin:index")
+SETUP = reverse("admin:otp_setup")
+PASSWORD = "correct horse battery staple"
+ADMIN_PAGES = [
+    INDEX,
+    reverse("admin:campaign_accesscode_changelist"),
+    reverse("admin:campaign_accesscode_generate"),
+    reverse("admin:campaign_reservation_changelist"),
+    reverse("admin:campaign_ticket_import"),
+    reverse("admin:campaign_reservation_export"),
+    reverse("admin:autocomplete") + "?app_label=campaign&model_name=reservation&field_name=access_code",
+    reverse("admin:password_change"),
+]
+SENSITIVE = ["view_accesscode", "view_accesscodebatch", "import_ticket", "export_reservation", "export_film"]
+EVERYTHING = [
+    "view_accesscode",
+    "add_accesscode",
+    "view_accesscodebatch",
+    "export_accesscode",
+    "view_reservation",
+    "export_reservation",
+    "view_ticket",
+    "import_ticket",
+]
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only
+
+
+def staff_user(django_user_model, *codenames: str, username: str = "holly"):
+    user = django_user_model.objects.create_user(username, password=PASSWORD, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaign", codename__in=codenames))
+    return user
+
+
+def token(device: TOTPDevice) -> str:
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+def unthrottle(device) -> None:
+    # After a wrong code the device itself refuses every code for a second, then two, ...
+    type(device).objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
+
+
+def log_in(client, user, otp_token: str | None = None):
+    data = {"username": user.username, "password": PASSWORD, "next": INDEX}
+    if otp_token is not None:
+        data["otp_token"] = otp_token
+    return client.post(LOGIN, data)
+
+
+def reaches(client, url: str) -> bool:
+    return client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("codename", SENSITIVE)
+def test_a_password_alone_reaches_no_admin_page(client, django_user_model, codename):
+    user = staff_user(django_user_model, *EVERYTHING, codename)
+    assert log_in(client, user).status_code == 302
+    for url in ADMIN_PAGES:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith((LOGIN, SETUP)), url
+
+
+def test_a_superuser_needs_a_token_too(client, django_user_model):
+    user = django_user_model.objects.create_superuser("boss", password=PASSWORD)
+    log_in(client, user)
+    assert not any(reaches(client, url) for url in ADMIN_PAGES)
+
+
+def test_staff_without_secrets_need_no_token(client, django_user_model):
+    user = staff_user(django_user_model, "view_film", "change_film", "view_screening")
+    assert log_in(client, user).status_code == 302
+    assert reaches(client, INDEX)
+    assert reaches(client, reverse("admin:campaign_film_changelist"))
+
+
+def test_with_a_device_the_login_asks_for_its_token(client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    page = log_in(client, user).content.decode()
+    assert "Enter the 6-digit code from your authenticator app, or a recovery code." in page
+    assert "_auth_user_id" not in client.session
+    page = log_in(client, user, "000000" if token(device) != "000000" else "111111").content.decode()
+    assert "That code is not valid. Enter the current code from your authenticator app, or a recovery code." in page
+    assert "_auth_user_id" not in client.session
+    unthrottle(device)
+    assert log_in(client, user, token(device)).status_code == 302
+    assert all(reaches(client, url) for url in ADMIN_PAGES)
+
+
+def test_a_recovery_code_works_once(client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    recovery.token_set.create(token="a1b2c3d4")
+    assert log_in(client, user, "a1b2c3d4").status_code == 302
+    assert reaches(client, INDEX)
+    client.logout()
+    log_in(client, user, "a1b2c3d4")
+    assert not reaches(client, INDEX)
+
+
+def test_enrolment_with_a_qr_code_then_recovery_codes(client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    log_in(client, user)
+    response = client.get(INDEX, follow=True)
+    assert response.redirect_chain[-1][0].startswith(SETUP)
+    page = response.content.decode()
+    assert "<svg" in page  # the QR code of the otpauth:// URL
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    wrong = client.post(SETUP, {"otp_token": "000000" if token(device) != "000000" else "111111"})
+    assert "That code is not valid" in wrong.content.decode()
+    assert not reaches(client, INDEX)
+
+    unthrottle(device)
+    done = client.post(SETUP, {"otp_token": token(device)})
+    assert done.status_code == 200
+    codes = re.findall(r'<li class="recovery-code"><code>([a-z0-9]+)</code></li>', done.content.decode())
+    assert len(codes) == 10
+    device.refresh_from_db()
+    assert device.confirmed
+    assert sorted(StaticDevice.objects.get(user=user).token_set.values_list("token", flat=True)) == sorted(codes)
+    assert all(reaches(client, url) for url in ADMIN_PAGES)
+
+
+def test_enrolment_needs_a_password_login_first(client):
+    response = client.get(SETUP)
+    assert response.status_code == 302
+    assert response["Location"].startswith(LOGIN)
+
+
+def test_a_confirmed_device_cannot_be_replaced_without_its_token(client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    client.force_login(user)  # password known, token not
+    response = client.get(SETUP)
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=user, confirmed=False).exists()
+
+
+def test_the_requirement_can_be_turned_off_for_local_demo_runs(client, django_user_model, settings):
+    settings.OTP_REQUIRED = False
+    user = staff_user(django_user_model, *EVERYTHING)
+    log_in(client, user)
+    assert all(reaches(client, url) for url in ADMIN_PAGES)
+
+
+def test_wrong_codes_count_towards_the_login_lockout(client, django_user_model, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    wrong = "000000" if token(device) != "000000" else "111111"
+    assert [log_in(client, user, wrong).status_code for _ in range(3)] == [200, 200, 429]
+    unthrottle(device)
+    assert log_in(client, user, token(device)).status_code == 429
+
+
+def test_a_superuser_can_remove_a_lost_device(admin_client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    changelist = reverse("admin:otp_totp_totpdevice_changelist")
+    response = admin_client.post(
+        changelist, {"action": "delete_selected", "_selected_action": [device.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(user=user).exists()

@@ -1,0 +1,146 @@
+"""A second factor (TOTP, django-otp) for staff who hold the campaign's secrets.
+
+Whoever can see access codes (or generate them), import or export anything, and every
+superuser, reaches no admin page until the session is verified with a token from an
+authenticator app or a one-time recovery code. ``CampaignAdminSite.has_permission`` asks
+``admin_verified``; the login form asks for the token; a staff member without a device yet
+sets one up after the password, at ``admin:otp_setup``, from a QR code, and gets ten
+recovery codes. ``OTP_REQUIRED`` turns all of this off, and is refused unless ``DEBUG`` is on
+(``make run``'s demo login).
+"""
+
+import base64
+
+import segno
+from django import forms
+from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# Besides every import_* and export_* permission: codes are secrets, and whoever may add codes
+# downloads the new ones.
+CODE_PERMISSIONS = {
+    "campaign.view_accesscode",
+    "campaign.change_accesscode",
+    "campaign.add_accesscode",
+    "campaign.view_accesscodebatch",
+    "campaign.change_accesscodebatch",
+}
+RECOVERY_CODES = 10
+CODE_MISSING = "Enter the 6-digit code from your authenticator app, or a recovery code."
+CODE_WRONG = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
+
+
+def needs_second_factor(user) -> bool:
+    if not settings.OTP_REQUIRED or not (user.is_active and user.is_staff):
+        return False
+    if user.is_superuser:
+        return True
+    return any(
+        perm in CODE_PERMISSIONS or perm.partition(".")[2].startswith(("import_", "export_"))
+        for perm in user.get_all_permissions()
+    )
+
+
+def is_verified(user) -> bool:
+    return bool(getattr(user, "is_verified", lambda: False)())
+
+
+def admin_verified(user) -> bool:
+    """Whether the session may open admin pages as far as the second factor goes."""
+    return not needs_second_factor(user) or is_verified(user)
+
+
+def has_device(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def needs_enrolment(user) -> bool:
+    return user.is_authenticated and not admin_verified(user) and not has_device(user)
+
+
+class StaffLoginForm(AdminAuthenticationForm):
+    otp_token = forms.CharField(
+        label="Authenticator code",
+        required=False,
+        max_length=20,
+        help_text="From your authenticator app, or one of your recovery codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
+    )
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not needs_second_factor(user) or not has_device(user):
+            return  # nothing to ask, or a device is set up right after the password
+        token = "".join((self.cleaned_data.get("otp_token") or "").split())
+        if not token:
+            raise forms.ValidationError(CODE_MISSING, code="token_required")
+        device = match_token(user, token)
+        if device is None:
+            # Counted like a wrong password, so guessing tokens meets the same lockout.
+            user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
+            raise forms.ValidationError(CODE_WRONG, code="token_invalid")
+        user.otp_device = device  # django_otp verifies the session when the login completes
+
+
+class TokenForm(forms.Form):
+    otp_token = forms.CharField(
+        label="Code from the app",
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+
+@never_cache
+def otp_setup(request: HttpRequest, admin_site) -> HttpResponse:
+    """Set up an authenticator app: a QR code, then the first token confirms it."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return redirect_to_login(request.get_full_path(), reverse("admin:login", current_app=admin_site.name))
+    if has_device(user) and not is_verified(user):
+        # Replacing a device needs the current one: a password alone must not be enough.
+        return redirect(reverse("admin:login", current_app=admin_site.name))
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
+    form = TokenForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        if device.verify_token("".join(form.cleaned_data["otp_token"].split())):
+            codes = _confirm(user, device)
+            otp_login(request, device)
+            context = {**admin_site.each_context(request), "title": "Recovery codes", "codes": codes}
+            return TemplateResponse(request, "admin/otp_recovery_codes.html", context)
+        form.add_error("otp_token", CODE_WRONG)
+    context = {
+        **admin_site.each_context(request),
+        "title": "Set up your authenticator app",
+        "form": form,
+        "qr_svg": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=5)),  # noqa: S308 - made here
+        "secret": base64.b32encode(device.bin_key).decode(),
+    }
+    return TemplateResponse(request, "admin/otp_setup.html", context)
+
+
+@transaction.atomic
+def _confirm(user, device: TOTPDevice) -> list[str]:
+    """Make ``device`` the user's one authenticator and issue fresh recovery codes."""
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    StaticDevice.objects.filter(user=user).delete()
+    recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=recovery, token=code) for code in codes)
+    return codes
