@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
-from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin
+from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin, may_view_access_codes
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
@@ -103,6 +103,9 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, SpreadsheetExport
         # match would read every booking, and joining codes every one of a million codes.
         term = search_term.strip().upper()
         if CODE_RE.match(term):
+            # Only for staff who may see codes: a match would tell others the code exists and who holds it.
+            if not may_view_access_codes(request):
+                return queryset.none(), False
             return queryset.filter(access_code__value=term), False
         if REFERENCE_RE.match(term):
             return queryset.filter(reservation_id=term), False

@@ -49,6 +49,9 @@ class FilmSerializer(serializers.ModelSerializer):
 class ContactSerializer(serializers.ModelSerializer):
     """How the public books: campaign staff's own contact, never a customer's."""
 
+    # Plain text: empty until staff fill it in, which an "email" format would not allow.
+    email = serializers.CharField(read_only=True)
+
     class Meta:
         model = CampaignContact
         fields = ["phone", "email", "opening_hours", "text"]
