@@ -177,6 +177,11 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Files only permission-checked admin views hand out (generated code CSVs): no base URL.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": Path(os.environ.get("PRIVATE_ROOT", DATA_DIR / "private")), "base_url": None},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -316,7 +321,14 @@ CELERY_BEAT_SCHEDULE = {
     "emails-sweep": {"task": "backoffice.campaign.tasks.emails_sweep", "schedule": 30.0},
     "reminders-queue": {"task": "backoffice.campaign.tasks.reminders_queue", "schedule": 300.0},
     "door-lists-queue": {"task": "backoffice.campaign.tasks.door_lists_queue", "schedule": 60.0},
+    "code-runs-sweep": {"task": "backoffice.campaign.tasks.code_runs_sweep", "schedule": 60.0},
 }
+# A code generation run without progress (a committed batch) for this long has lost its worker:
+# the sweeper marks it failed. Queued runs not picked up for CODE_RUN_REPUBLISH_SECONDS are published again.
+ACCESS_CODE_RUN_STALE_SECONDS = env_int("ACCESS_CODE_RUN_STALE_SECONDS", 600)
+CODE_RUN_REPUBLISH_SECONDS = env_int("CODE_RUN_REPUBLISH_SECONDS", 120)
+# Codes a background run commits (and writes, and checks for Cancel) at a time.
+CODE_RUN_BATCH_SIZE = env_int("CODE_RUN_BATCH_SIZE", 10_000)
 
 # Email. With EMAIL_HOST set, messages go out over SMTP; otherwise they are written as files
 # under data/emails, where the admin can show them.

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.db.models.functions import Lower, Now
@@ -183,6 +184,11 @@ class Screening(models.Model):
         return f"{self.film.slug}-{self.cinema.slug}-{self.local_start:%Y-%m-%d-%H-%M}"[:255]
 
 
+def private_storage():
+    """Files staff download through permission-checked views only (settings.STORAGES["private"])."""
+    return storages["private"]
+
+
 class AccessCodeBatch(models.Model):
     """One run of code generation; the database, not the CSV, is the record of what it made."""
 
@@ -191,9 +197,11 @@ class AccessCodeBatch(models.Model):
         ADMIN = "admin", "Admin action"
 
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     requested_count = models.PositiveIntegerField()
     created_count = models.PositiveIntegerField(default=0)
@@ -211,10 +219,10 @@ class AccessCodeBatch(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
     error = models.TextField(blank=True)
-
-    # A run commits a batch of codes every few seconds at most, or fails within the statement
-    # timeout; a running batch that has not moved for this long has lost the process running it.
-    STALE_AFTER = timedelta(minutes=10)
+    # Set by the admin's Cancel; the run stops at its next batch boundary (services/code_runs.py).
+    cancel_requested = models.BooleanField(default=False)
+    # The CSV a background run wrote, in private storage: never under MEDIA_URL.
+    result_file = models.FileField(storage=private_storage, max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -228,8 +236,14 @@ class AccessCodeBatch(models.Model):
 
     @property
     def is_stale(self) -> bool:
-        """Still marked running, but without progress for ``STALE_AFTER``."""
-        return self.status == self.Status.RUNNING and self.updated_at < timezone.now() - self.STALE_AFTER
+        """Still marked running, but without progress for ``ACCESS_CODE_RUN_STALE_SECONDS``."""
+        return self.status == self.Status.RUNNING and self.updated_at < timezone.now() - self.stale_after()
+
+    @staticmethod
+    def stale_after() -> timedelta:
+        # A run commits a batch of codes every few seconds at most, or fails within the statement
+        # timeout; a running batch that has not moved for this long has lost the process running it.
+        return timedelta(seconds=settings.ACCESS_CODE_RUN_STALE_SECONDS)
 
 
 class AccessCode(models.Model):

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from backoffice.campaign.services import emails
+from backoffice.campaign.services import code_runs, emails
 
 
 @shared_task
@@ -23,3 +23,13 @@ def reminders_queue() -> int:
 @shared_task
 def door_lists_queue() -> int:
     return emails.door_lists_queue()
+
+
+@shared_task
+def code_run(pk: int) -> bool:
+    return code_runs.code_run_execute(pk)
+
+
+@shared_task
+def code_runs_sweep() -> int:
+    return code_runs.code_runs_sweep()

@@ -2,28 +2,26 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin
 
+from backoffice.campaign.admin.batches import CodeRunAdminMixin
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.lists import CappedCountPaginator, FixedChoicesFilter
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog, Film
 from backoffice.campaign.resources.access_codes import AccessCodeBatchResource, AccessCodeCsv, AccessCodeResource
 from backoffice.campaign.resources.formats import CSV
-from backoffice.campaign.services.access_codes import (
-    MAX_USAGES,
-    AccessCodeGenerationError,
-    access_code_batch_csv,
-    access_codes_generate,
-)
+from backoffice.campaign.services.access_codes import MAX_COUNT, MAX_USAGES, access_code_batch_csv
+from backoffice.campaign.services.code_runs import code_run_request
 
-# A request should finish in seconds; bigger runs belong to the generate_access_codes command.
-ADMIN_MAX_COUNT = 100_000
+# The run happens on a worker (services/code_runs.py), so the admin takes what the command takes.
+ADMIN_MAX_COUNT = MAX_COUNT
 
 
 class GenerateAccessCodesForm(forms.Form):
@@ -32,11 +30,10 @@ class GenerateAccessCodesForm(forms.Form):
         min_value=1,
         max_value=ADMIN_MAX_COUNT,
         initial=1000,
-        help_text=f"1 to {ADMIN_MAX_COUNT:,}. For more, run the generate_access_codes command.",
+        help_text=f"1 to {ADMIN_MAX_COUNT:,}.",
         error_messages={
             "min_value": "Enter at least 1 code.",
-            "max_value": f"The admin makes at most {ADMIN_MAX_COUNT:,} codes at a time; "
-            "use the generate_access_codes command for more.",
+            "max_value": f"At most {ADMIN_MAX_COUNT:,} codes at a time; start another run for more.",
         },
     )
     film = forms.ModelChoiceField(
@@ -144,26 +141,24 @@ class AccessCodeAdmin(SpreadsheetExportMixin, ExportActionMixin, admin.ModelAdmi
             raise PermissionDenied
         form = GenerateAccessCodesForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
-            try:
-                batch = access_codes_generate(
+            # The batch row is the run's record; the worker gets it once this commits.
+            with transaction.atomic():
+                batch = code_run_request(
                     count=form.cleaned_data["count"],
                     film=form.cleaned_data["film"],
                     max_usages=form.cleaned_data["max_usages"],
-                    source=AccessCodeBatch.Source.ADMIN,
                     created_by=request.user,
                 )
-            except AccessCodeGenerationError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-            else:
-                self.log_addition(request, batch, f"Generated {batch.created_count:,} access codes.")
-                # Shown on the next page: this response is the file.
-                self.message_user(
-                    request,
-                    f"Generated {batch.created_count:,} access codes (batch {batch.pk}) and downloaded them as CSV. "
-                    "The batch can be downloaded again from Access code batches.",
-                    messages.SUCCESS,
-                )
-                return csv_download(request, batch)
+                self.log_addition(request, batch, f"Asked for {batch.requested_count:,} access codes.")
+            self.message_user(
+                request,
+                f"Generating {batch.requested_count:,} access codes as batch {batch.pk}. "
+                "You may leave this page; the CSV is downloadable here once the run finishes.",
+                messages.SUCCESS,
+            )
+            if self.admin_site.get_model_admin(AccessCodeBatch).has_view_permission(request):
+                return HttpResponseRedirect(reverse("admin:campaign_accesscodebatch_change", args=[batch.pk]))
+            return HttpResponseRedirect(reverse("admin:campaign_accesscode_changelist"))
         context = {
             **self.admin_site.each_context(request),
             "title": "Generate access codes",
@@ -175,7 +170,7 @@ class AccessCodeAdmin(SpreadsheetExportMixin, ExportActionMixin, admin.ModelAdmi
 
 
 @admin.register(AccessCodeBatch)
-class AccessCodeBatchAdmin(SpreadsheetExportMixin, admin.ModelAdmin):
+class AccessCodeBatchAdmin(CodeRunAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
     resource_classes = [AccessCodeBatchResource]
     list_display = [
         "pk",

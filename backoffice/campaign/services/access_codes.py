@@ -42,6 +42,10 @@ MARK_FAILED_ATTEMPTS = 3
 ProgressCallback = Callable[[int, int], None]
 
 
+class RunCancelled(Exception):
+    """Raised by a progress callback to stop a run at the batch boundary it was called at."""
+
+
 class AccessCodeGenerationError(Exception):
     """A run stopped part-way. The message says how many codes were made and where they are."""
 
@@ -62,20 +66,24 @@ def access_codes_generate(
     created_by: AbstractBaseUser | None = None,
     output: TextIO | None = None,
     progress: ProgressCallback | None = None,
+    batch: AccessCodeBatch | None = None,
 ) -> AccessCodeBatch:
     """Create exactly ``count`` new codes and return their (completed) batch.
 
     ``output``, when given, receives the CSV (header, then each batch's rows once committed).
     ``progress(created, count)`` is called after each batch. Outside a transaction each batch
     commits on its own. Raises ``AccessCodeGenerationError`` when a run fails part-way; the
-    batch row is then marked failed with the same message.
+    batch row is then marked failed with the same message (cancelled, when ``progress`` raised
+    ``RunCancelled``). ``batch``, when given, is a row already made and marked running for this
+    run (a background run's record); otherwise one is made.
     """
     _check_bounds(count=count, batch_size=batch_size, max_usages=max_usages)
     insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_sqlite
     csv = AccessCodeCsv()
-    batch = AccessCodeBatch.objects.create(
-        requested_count=count, film=film, max_usages=max_usages, source=source, created_by=created_by
-    )
+    if batch is None:
+        batch = AccessCodeBatch.objects.create(
+            requested_count=count, film=film, max_usages=max_usages, source=source, created_by=created_by
+        )
     created = written = fruitless = 0
     try:
         if output is not None:
@@ -112,7 +120,9 @@ def access_codes_generate(
     except (Exception, KeyboardInterrupt) as exc:
         message = _failure_message(exc, batch=batch, count=count, created=created, written=written, output=output)
         batch.created_count = created
-        _batch_finish(batch, status=AccessCodeBatch.Status.FAILED, error=message)
+        cancelled = isinstance(exc, RunCancelled)
+        status = AccessCodeBatch.Status.CANCELLED if cancelled else AccessCodeBatch.Status.FAILED
+        _batch_finish(batch, status=status, error=message)
         raise AccessCodeGenerationError(message, batch=batch, created=created, written=written) from exc
     return batch
 
@@ -218,6 +228,8 @@ def _insert_sqlite(
 def _failure_message(exc, *, batch, count, created, written, output) -> str:
     if isinstance(exc, KeyboardInterrupt):
         reason = "interrupted"
+    elif isinstance(exc, RunCancelled):
+        reason = "cancelled by staff"
     elif isinstance(exc, OSError) and exc.strerror:
         reason = exc.strerror
     else:

@@ -92,3 +92,12 @@ def mail_worker(broker_url, start_worker) -> Iterator[Worker]:
     with publishing_to(broker_url):
         celery_app.control.purge()
         yield start_worker(broker_url, running=False)
+
+
+@pytest.fixture
+def private_files(settings, tmp_path):
+    """Private storage (generated code CSVs) in this test's own folder."""
+    private = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    private["OPTIONS"] = {"location": str(tmp_path / "private"), "base_url": None}
+    settings.STORAGES = {**settings.STORAGES, "private": private}
+    return tmp_path / "private"

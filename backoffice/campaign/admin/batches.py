@@ -1,0 +1,107 @@
+"""The admin page of a code generation run: live progress, Cancel, and the result file.
+
+The run itself is in services/code_runs.py; these views read and flag its ``AccessCodeBatch`` row.
+"""
+
+from django.contrib import messages
+from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog, private_storage
+from backoffice.campaign.services.code_runs import code_run_cancel
+
+UNFINISHED = {AccessCodeBatch.Status.QUEUED, AccessCodeBatch.Status.RUNNING}
+
+
+class CodeRunAdminMixin:
+    change_form_template = "admin/campaign/accesscodebatch/change_form.html"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("<path:object_id>/status/", view(self.status_view), name="campaign_accesscodebatch_status"),
+            path(
+                "<path:object_id>/cancel/", view(require_POST(self.cancel_view)), name="campaign_accesscodebatch_cancel"
+            ),
+            path("<path:object_id>/result/", view(self.result_view), name="campaign_accesscodebatch_result"),
+            *super().get_urls(),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The file is handed out by result_view only: private storage has no URL to link to.
+        return [name for name in super().get_readonly_fields(request, obj) if name != "result_file"]
+
+    def _batch(self, request: HttpRequest, object_id: str) -> AccessCodeBatch:
+        batch = self.get_object(request, unquote(object_id))
+        if batch is None:
+            raise Http404(f"No access code batch {object_id!r}.")
+        return batch
+
+    def may_cancel(self, request: HttpRequest) -> bool:
+        # Whoever may start a run may stop one.
+        return self.admin_site.get_model_admin(AccessCode).has_add_permission(request)
+
+    def status_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        batch = self._batch(request, object_id)
+        return JsonResponse(
+            {
+                "status": batch.status,
+                "status_display": self.state(batch),
+                "created": batch.created_count,
+                "requested": batch.requested_count,
+                "finished": batch.status not in UNFINISHED,
+                "cancel_requested": batch.cancel_requested,
+                "error": batch.error,
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
+        if not self.may_cancel(request):
+            raise PermissionDenied
+        batch = self._batch(request, object_id)
+        if code_run_cancel(batch):
+            self.message_user(request, f"Batch {batch.pk} stops at its next batch boundary.", messages.SUCCESS)
+        else:
+            self.message_user(request, f"Batch {batch.pk} has already finished; nothing to cancel.", messages.WARNING)
+        return HttpResponseRedirect(reverse("admin:campaign_accesscodebatch_change", args=[batch.pk]))
+
+    def result_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+        if not self.has_download_permission(request):
+            raise PermissionDenied
+        batch = self._batch(request, object_id)
+        if not batch.result_file or batch.status in UNFINISHED:
+            raise Http404(f"Batch {batch.pk} has no finished CSV file; download its codes with “Download CSV”.")
+        file_name = f"access-codes-batch-{batch.pk}.csv"
+        DataExchangeLog.objects.create(
+            user=request.user,
+            action=DataExchangeLog.Action.EXPORT,
+            content_type=ContentType.objects.get_for_model(AccessCode),
+            file_format="csv",
+            file_name=file_name,
+            rows=batch.created_count,
+        )
+        response = FileResponse(
+            private_storage().open(batch.result_file.name, "rb"),
+            as_attachment=True,
+            filename=file_name,
+            content_type="text/csv",
+        )
+        response["Cache-Control"] = "no-store"  # the codes are secrets
+        return response
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context |= {
+                "code_run": obj,
+                "code_run_unfinished": obj.status in UNFINISHED,
+                "code_run_may_cancel": self.may_cancel(request),
+                "code_run_may_download": self.has_download_permission(request),
+            }
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
