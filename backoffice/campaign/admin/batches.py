@@ -5,13 +5,13 @@ The run itself is in services/code_runs.py; these views read and flag its ``Acce
 
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog, private_storage
+from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.services.code_runs import code_run_cancel
 
 UNFINISHED = {AccessCodeBatch.Status.QUEUED, AccessCodeBatch.Status.RUNNING}
@@ -79,11 +79,11 @@ class CodeRunAdminMixin:
         if not batch.result_file or batch.status in UNFINISHED:
             raise Http404(f"Batch {batch.pk} has no finished CSV file; download its codes with “Download CSV”.")
         file_name = f"access-codes-batch-{batch.pk}.csv"
-        DataExchangeLog.objects.create(
-            user=request.user,
+        # Logged as every copy of a batch's codes is (who, when, which batch: the file name).
+        self.admin_site.get_model_admin(AccessCode).log_data_exchange(
+            request,
             action=DataExchangeLog.Action.EXPORT,
-            content_type=ContentType.objects.get_for_model(AccessCode),
-            file_format="csv",
+            file_format=CSV(),
             file_name=file_name,
             rows=batch.created_count,
         )

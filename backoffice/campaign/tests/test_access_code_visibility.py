@@ -3,11 +3,13 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
+from django.test import TestCase
 from django.urls import reverse
 
 from backoffice.campaign.factories import ReservationFactory, TicketFactory
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog
 from backoffice.campaign.services.access_codes import access_codes_generate
+from backoffice.campaign.services.code_runs import code_run_execute
 from backoffice.campaign.tests.otp_support import verified_login
 
 pytestmark = pytest.mark.django_db
@@ -108,8 +110,11 @@ def test_downloading_a_batch_again_is_logged(admin_client, admin_user):
     ] * 2
 
 
-def test_generating_in_the_admin_logs_the_download(admin_client, admin_user):
-    response = admin_client.post(reverse("admin:campaign_accesscode_generate"), {"count": 7, "max_usages": 1})
-    b"".join(response.streaming_content)
+def test_downloading_a_generated_run_is_logged(admin_client, admin_user, private_files):
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        admin_client.post(reverse("admin:campaign_accesscode_generate"), {"count": 7, "max_usages": 1})
     batch = AccessCodeBatch.objects.get()
+    code_run_execute(batch.pk)
+    response = admin_client.get(reverse("admin:campaign_accesscodebatch_result", args=[batch.pk]))
+    b"".join(response.streaming_content)
     assert [(log.user, log.rows) for log in batch_downloads(batch)] == [(admin_user, 7)]

@@ -14,6 +14,7 @@ from backoffice.campaign.services import code_runs
 from backoffice.campaign.services.access_codes import access_code_batch_csv, access_codes_generate
 from backoffice.campaign.services.code_runs import code_run_cancel, code_run_execute, code_run_request, code_runs_sweep
 from backoffice.campaign.tests.codes_support import batch_values, csv_values
+from backoffice.campaign.tests.otp_support import verified_login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_files")]
 
@@ -22,7 +23,7 @@ GENERATE = reverse("admin:campaign_accesscode_generate")
 
 @pytest.fixture
 def admin_client(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("admin", email=None, password=None))
+    verified_login(client, django_user_model.objects.create_superuser("admin", email=None, password=None))
     return client
 
 
@@ -170,7 +171,7 @@ def test_cancel_needs_a_post_and_permission_to_generate(client, django_user_mode
     batch = queued(5)
     user = django_user_model.objects.create_user("viewer", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(codename__in=["view_accesscodebatch", "view_accesscode"]))
-    client.force_login(user)
+    verified_login(client, user)
     url = reverse("admin:campaign_accesscodebatch_cancel", args=[batch.pk])
     assert client.get(url).status_code == 405
     assert client.post(url).status_code == 403
@@ -192,6 +193,6 @@ def test_the_result_download_is_checked_and_logged(admin_client, client, django_
 
     viewer = django_user_model.objects.create_user("viewer", is_staff=True)
     viewer.user_permissions.set(Permission.objects.filter(codename="view_accesscodebatch"))
-    client.force_login(viewer)
+    verified_login(client, viewer)
     assert client.get(url).status_code == 403
     assert DataExchangeLog.objects.count() == 1
