@@ -73,6 +73,7 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
     search_fields = ["name", "email"]  # and exact references and codes: get_search_results
     search_help_text = "A reference or an access code finds its booking; other words search names and emails."
     autocomplete_fields = ["screening", "access_code"]
+    # No IP address: on a booking staff type it would be their own, not the customer's.
     fields = [
         "reservation_id",
         "created_at",
@@ -82,7 +83,6 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
         "seats_left",
         "access_code",
         "quantity",
-        "ip_address",
     ]
     readonly_fields = ["reservation_id", "created_at", "seats_left"]
     date_hierarchy = "created_at"
