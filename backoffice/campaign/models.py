@@ -322,7 +322,8 @@ class Reservation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reservation_id} - {self.name} ({self.quantity} seats)"
+        # No name: this text is copied into the admin's log, which must not hold personal data.
+        return f"{self.reservation_id} ({self.quantity} seats)"
 
     def allocate_tickets(self, *, held: Iterable[tuple[int, int]] | None = None) -> None:
         """Make this reservation hold exactly ``quantity`` tickets, all of its screening's film.

@@ -6,6 +6,7 @@ from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
+from backoffice.campaign.admin.personal_data import erase_personal_data, export_personal_data
 from backoffice.campaign.codes import CODE_RE, REFERENCE_RE
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
@@ -89,7 +90,7 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # counts per film, cinema, quantity and date: 100,000 rows each
     inlines = [TicketsHeldInline, ReservationEmailsInline]
-    actions = [resend_confirmation]
+    actions = [resend_confirmation, erase_personal_data, export_personal_data]
 
     class Media:
         css = {"all": ["campaign/admin/screening-picker.css"]}
