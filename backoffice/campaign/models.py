@@ -298,8 +298,11 @@ class Reservation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        # Exports hold customers' names and emails, so they need their own grant.
-        permissions = [("export_reservation", "Can export reservations")]
+        # Exports hold customers' names and emails, so they need their own grant; so does erasing them.
+        permissions = [
+            ("export_reservation", "Can export reservations"),
+            ("erase_reservation", "Can erase customers' personal data"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=0, quantity__lte=MAX_SEATS_PER_RESERVATION),

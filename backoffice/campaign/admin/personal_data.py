@@ -20,7 +20,7 @@ def _people(queryset: QuerySet[Reservation]) -> list[str]:
     return list(found.values())
 
 
-@admin.action(description="Erase the selected people's personal data", permissions=["delete"])
+@admin.action(description="Erase the selected people's personal data", permissions=["erase"])
 def erase_personal_data(modeladmin, request: HttpRequest, queryset: QuerySet[Reservation]) -> HttpResponse | None:
     emails = _people(queryset)
     if not emails:

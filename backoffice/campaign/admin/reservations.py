@@ -7,6 +7,7 @@ from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_con
 from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.admin.personal_data import erase_personal_data, export_personal_data
+from backoffice.campaign.admin.typed_codes import TypedAccessCodeField
 from backoffice.campaign.codes import CODE_RE, REFERENCE_RE
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
@@ -97,6 +98,20 @@ class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin
 
     def get_changelist(self, request, **kwargs):
         return LargeTableChangeList
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.has_perm("campaign.erase_reservation")
+
+    def get_autocomplete_fields(self, request):
+        if request.user.has_perm("campaign.view_accesscode"):
+            return self.autocomplete_fields
+        return [name for name in self.autocomplete_fields if name != "access_code"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Staff who may not see the access codes (booking agents) type the customer's code instead.
+        if db_field.name == "access_code" and not request.user.has_perm("campaign.view_accesscode"):
+            return TypedAccessCodeField(required=not db_field.blank, label=db_field.verbose_name.capitalize())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         # Codes and references are matched exactly, through their unique indexes: a pattern
