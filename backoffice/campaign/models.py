@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models, transaction
 from django.db.models.functions import Lower, Now
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
 from backoffice.campaign.managers import ReservationManager
@@ -38,6 +39,7 @@ class Cinema(models.Model):
     contact_email = models.EmailField(
         blank=True, help_text="Receives each screening's door list when bookings close. Empty: none is sent."
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -87,6 +89,7 @@ class Film(models.Model):
     image_2 = models.ImageField(upload_to="films/", blank=True)
     copyright = models.CharField(max_length=200, blank=True)
     live = models.BooleanField(default=False, help_text="Only live films are shown on the public site.")
+    history = HistoricalRecords()
 
     objects = FilmQuerySet.as_manager()
 
@@ -110,6 +113,7 @@ class Screening(models.Model):
     starts_at = models.DateTimeField(help_text="Europe/London time.")
     capacity = models.PositiveIntegerField(help_text="Seats offered to the campaign.")
     slug = models.SlugField(max_length=255, unique=True, editable=False)
+    history = HistoricalRecords()
 
     objects = ScreeningQuerySet.as_manager()
 
@@ -211,6 +215,7 @@ class AccessCodeBatch(models.Model):
     updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
     error = models.TextField(blank=True)
+    history = HistoricalRecords()
 
     # A run commits a batch of codes every few seconds at most, or fails within the statement
     # timeout; a running batch that has not moved for this long has lost the process running it.
@@ -293,6 +298,8 @@ class Reservation(models.Model):
         validators=[MaxValueValidator(MAX_SEATS_PER_RESERVATION)], help_text="0 cancels the reservation."
     )
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    # Who changed what, before and after; erased with the person (services/personal_data.py).
+    history = HistoricalRecords()
 
     objects = ReservationManager()
 

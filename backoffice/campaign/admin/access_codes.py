@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin, ExportMixin
 
+from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.lists import CappedCountPaginator, FixedChoicesFilter
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, Film
 from backoffice.campaign.resources.access_codes import AccessCodeBatchResource, AccessCodeCsv, AccessCodeResource
@@ -136,7 +137,7 @@ class AccessCodeAdmin(ExportActionMixin, admin.ModelAdmin):
 
 
 @admin.register(AccessCodeBatch)
-class AccessCodeBatchAdmin(ExportMixin, admin.ModelAdmin):
+class AccessCodeBatchAdmin(ExportMixin, HistoryAdmin):
     resource_classes = [AccessCodeBatchResource]
     list_display = [
         "pk",

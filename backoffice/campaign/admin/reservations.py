@@ -4,6 +4,7 @@ from django.db.models import Q
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
+from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.admin.personal_data import erase_personal_data, export_personal_data
@@ -64,7 +65,7 @@ class QuantityFilter(FixedChoicesFilter):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+class ReservationAdmin(LockedSaveMixin, SpreadsheetExportMixin, HistoryAdmin):
     form = ReservationForm
     resource_classes = [ReservationExportResource]
     list_display = ["reservation_id", "name", "email", "screening", "quantity", "access_code", "created_at"]

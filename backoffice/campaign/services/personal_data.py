@@ -74,12 +74,20 @@ def reservations_anonymise(*, reservations: QuerySet[Reservation], also: list[st
             return result
         scrub = _Scrubber(rows)
         emails = Email.objects.filter(reservation__in=[r.pk for r in rows])
-        scrub.add_addresses([*also, *emails.values_list("to", flat=True)])
+        earlier = Reservation.history.filter(id__in=[r.pk for r in rows])
+        scrub.add_addresses([*also, *emails.values_list("to", flat=True), *earlier.values_list("email", flat=True)])
+        scrub.add_names(earlier.values_list("name", flat=True))
         for reservation in rows:
             reservation.name = ERASED_NAME
             reservation.email = erased_email(reservation.reservation_id)
             reservation.ip_address = None
         Reservation.objects.bulk_update(rows, ["name", "email", "ip_address"])
+        # Their history too: every earlier version of each row held the same person's data.
+        history = Reservation.history.model
+        for reservation in rows:
+            history.objects.filter(id=reservation.pk).update(
+                name=reservation.name, email=reservation.email, ip_address=None
+            )
         result.reservations = len(rows)
         result.emails = _scrub_emails(rows, scrub)
         result.log_entries = _scrub_log(rows, scrub)
@@ -104,6 +112,11 @@ class _Scrubber:
     def __init__(self, rows: list[Reservation]) -> None:
         self.names = {r.name.strip().lower(): ERASED_NAME for r in rows if r.name.strip()}
         self.addresses: dict[str, str] = {r.email.lower(): erased_email(r.reservation_id) for r in rows}
+
+    def add_names(self, names) -> None:
+        for name in names:
+            if name.strip():
+                self.names.setdefault(name.strip().lower(), ERASED_NAME)
 
     def add_addresses(self, addresses) -> None:
         for address in addresses:
@@ -207,6 +220,7 @@ def personal_data_export(*, email: str) -> dict:
         Q(content_type=ContentType.objects.get_for_model(Reservation), object_id__in=[str(pk) for pk in pks])
         | Q(content_type=ContentType.objects.get_for_model(Email), object_id__in=[str(e.pk) for e in emails])
     ).select_related("user")
+    versions = Reservation.history.filter(id__in=pks).select_related("history_user").order_by("history_date")
     return {
         "email": email.strip(),
         "exported_at": timezone.now().isoformat(),
@@ -234,6 +248,20 @@ def personal_data_export(*, email: str) -> dict:
                 "content": e.payload,
             }
             for e in emails
+        ],
+        "history": [
+            {
+                "at": version.history_date.isoformat(),
+                "by": version.history_user.get_username() if version.history_user else None,
+                "change": version.get_history_type_display(),
+                "reference": version.reservation_id,
+                "name": version.name,
+                "email": version.email,
+                "ip_address": version.ip_address,
+                "screening_id": version.screening_id,
+                "seats": version.quantity,
+            }
+            for version in versions
         ],
         "changes_by_staff": [
             {

@@ -128,6 +128,7 @@ def reporting_counts() -> dict:
 def test_erase_customer_leaves_no_trace_of_the_person_and_keeps_the_counts(scrooge, cratchit, mail_files):
     for trace in (SCROOGE, ADDRESS, OLD_ADDRESS, IP):
         assert columns_containing(trace), f"the test set-up should have put {trace!r} somewhere"
+    assert "campaign_historicalreservation.email" in columns_containing(OLD_ADDRESS)
     assert files_containing(mail_files, ADDRESS)
     assert files_containing(mail_files, OLD_ADDRESS)
     counts = reporting_counts()
@@ -241,6 +242,7 @@ def test_the_subject_access_copy_holds_bookings_emails_and_staff_changes(admin_c
     ]
     assert {e["to"] for e in held["emails"]} == {ADDRESS, OLD_ADDRESS}
     assert len(held["changes_by_staff"]) == 2
+    assert [(v["change"], v["email"]) for v in held["history"]] == [("Created", OLD_ADDRESS), ("Changed", ADDRESS)]
 
 
 def test_the_subject_access_copy_needs_the_export_permission(client, django_user_model, scrooge):
