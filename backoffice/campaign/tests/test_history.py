@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from backoffice.campaign.factories import CinemaFactory, FilmFactory, ReservationFactory, ScreeningFactory
-from backoffice.campaign.models import Reservation
+from backoffice.campaign.models import AccessCodeBatch, Reservation
+from backoffice.campaign.services.access_codes import access_codes_generate
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +57,9 @@ def test_history_is_a_record_not_an_undo(admin_client):
     assert admin_client.post(url, {**revert, "starts_at_0": "2030-01-01", "starts_at_1": "18:00"}).status_code == 405
     screening.refresh_from_db()
     assert screening.capacity == 12
+
+
+def test_a_code_batch_history_keeps_the_start_and_the_end_not_each_step():
+    batch = access_codes_generate(count=25, batch_size=10, source=AccessCodeBatch.Source.COMMAND)
+    versions = list(batch.history.order_by("history_id").values_list("status", "created_count"))
+    assert versions == [("running", 0), ("completed", 25)]
