@@ -264,7 +264,11 @@ CELERY_BEAT_SCHEDULE = {
     "emails-sweep": {"task": "backoffice.campaign.tasks.emails_sweep", "schedule": 30.0},
     "reminders-queue": {"task": "backoffice.campaign.tasks.reminders_queue", "schedule": 300.0},
     "door-lists-queue": {"task": "backoffice.campaign.tasks.door_lists_queue", "schedule": 60.0},
+    "reservations-anonymise": {"task": "backoffice.campaign.tasks.reservations_anonymise", "schedule": 86400.0},
 }
+# Customers' names, emails and IP addresses are anonymised this many days after their screening
+# ended (docs/personal-data.md).
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 30)
 
 # Email. With EMAIL_HOST set, messages go out over SMTP; otherwise they are written as files
 # under data/emails, where the admin can show them.

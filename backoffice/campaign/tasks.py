@@ -1,8 +1,9 @@
 """Celery tasks of the campaign: thin wrappers; the work is in services (docs/emails.md)."""
 
 from celery import shared_task
+from django.conf import settings
 
-from backoffice.campaign.services import emails
+from backoffice.campaign.services import emails, personal_data
 
 
 @shared_task
@@ -23,3 +24,9 @@ def reminders_queue() -> int:
 @shared_task
 def door_lists_queue() -> int:
     return emails.door_lists_queue()
+
+
+@shared_task
+def reservations_anonymise() -> int:
+    days = settings.PERSONAL_DATA_RETENTION_DAYS
+    return personal_data.reservations_anonymise_ended(days=days).reservations

@@ -27,6 +27,7 @@ from backoffice.campaign.factories import (
 from backoffice.campaign.models import Email, Reservation, Screening, Ticket
 from backoffice.campaign.services.emails import door_lists_queue, email_deliver
 from backoffice.campaign.services.personal_data import ERASED_NAME, erased_email
+from backoffice.campaign.tasks import reservations_anonymise
 
 pytestmark = pytest.mark.django_db
 
@@ -225,6 +226,19 @@ def test_anonymise_reservations_touches_only_screenings_that_ended_long_enough_a
     again = call_command_output("anonymise_reservations", "--older-than", "30")
     assert "Anonymised 0 reservation(s)" in again
     assert reporting_counts() == counts
+
+
+def test_beat_anonymises_after_the_retention_setting(settings):
+    settings.PERSONAL_DATA_RETENTION_DAYS = 10
+    ended = ScreeningFactory(film=FilmFactory(running_time=90), starts_at=timezone.now() - dt.timedelta(days=11))
+    kept = ScreeningFactory(film=FilmFactory(running_time=90), starts_at=timezone.now() - dt.timedelta(days=9))
+    old = ReservationFactory(screening=ended, name="Old Fezziwig")
+    recent = ReservationFactory(screening=kept, name="Recent Belle")
+
+    assert reservations_anonymise() == 1
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.name, recent.name) == (ERASED_NAME, "Recent Belle")
 
 
 @pytest.mark.parametrize("days", ["-1", "thirty", ""])
