@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
     "backoffice.campaign",
 ]
 
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Names the staff member on each history row (docs/personal-data.md).
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Its process_exception answers a view's database error with 503 (docs/operations.md).
     "backoffice.middleware.DatabaseUnavailableMiddleware",
     "axes.middleware.AxesMiddleware",  # last, as django-axes requires
@@ -321,6 +324,7 @@ CELERY_BEAT_SCHEDULE = {
     "emails-sweep": {"task": "backoffice.campaign.tasks.emails_sweep", "schedule": 30.0},
     "reminders-queue": {"task": "backoffice.campaign.tasks.reminders_queue", "schedule": 300.0},
     "door-lists-queue": {"task": "backoffice.campaign.tasks.door_lists_queue", "schedule": 60.0},
+    "reservations-anonymise": {"task": "backoffice.campaign.tasks.reservations_anonymise", "schedule": 86400.0},
     "code-runs-sweep": {"task": "backoffice.campaign.tasks.code_runs_sweep", "schedule": 60.0},
 }
 # A code generation run without progress (a committed batch) for this long has lost its worker:
@@ -329,6 +333,9 @@ ACCESS_CODE_RUN_STALE_SECONDS = env_int("ACCESS_CODE_RUN_STALE_SECONDS", 600)
 CODE_RUN_REPUBLISH_SECONDS = env_int("CODE_RUN_REPUBLISH_SECONDS", 120)
 # Codes a background run commits (and writes, and checks for Cancel) at a time.
 CODE_RUN_BATCH_SIZE = env_int("CODE_RUN_BATCH_SIZE", 10_000)
+# Customers' names, emails and IP addresses are anonymised this many days after their screening
+# ended (docs/personal-data.md).
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 30)
 
 # Email. With EMAIL_HOST set, messages go out over SMTP; otherwise they are written as files
 # under data/emails, where the admin can show them.

@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models, transaction
 from django.db.models.functions import Lower, Now
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
 from backoffice.campaign.managers import ReservationManager
@@ -39,6 +40,7 @@ class Cinema(models.Model):
     contact_email = models.EmailField(
         blank=True, help_text="Receives each screening's door list when bookings close. Empty: none is sent."
     )
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -88,6 +90,7 @@ class Film(models.Model):
     image_2 = models.ImageField(upload_to="films/", blank=True)
     copyright = models.CharField(max_length=200, blank=True)
     live = models.BooleanField(default=False, help_text="Only live films are shown on the public site.")
+    history = HistoricalRecords()
 
     objects = FilmQuerySet.as_manager()
 
@@ -111,6 +114,7 @@ class Screening(models.Model):
     starts_at = models.DateTimeField(help_text="Europe/London time.")
     capacity = models.PositiveIntegerField(help_text="Seats offered to the campaign.")
     slug = models.SlugField(max_length=255, unique=True, editable=False)
+    history = HistoricalRecords()
 
     objects = ScreeningQuerySet.as_manager()
 
@@ -224,6 +228,8 @@ class AccessCodeBatch(models.Model):
     # The CSV a background run wrote, in private storage: never under MEDIA_URL.
     result_file = models.FileField(storage=private_storage, max_length=200, blank=True, editable=False)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "access code batches"
@@ -307,13 +313,18 @@ class Reservation(models.Model):
         validators=[MaxValueValidator(MAX_SEATS_PER_RESERVATION)], help_text="0 cancels the reservation."
     )
     ip_address = models.GenericIPAddressField("IP address", null=True, blank=True)
+    # Who changed what, before and after; erased with the person (services/personal_data.py).
+    history = HistoricalRecords()
 
     objects = ReservationManager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        # Exports hold customers' names and emails, so they need their own grant.
-        permissions = [("export_reservation", "Can export reservations")]
+        # Exports hold customers' names and emails, so they need their own grant; so does erasing them.
+        permissions = [
+            ("export_reservation", "Can export reservations"),
+            ("erase_reservation", "Can erase customers' personal data"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(quantity__gte=0, quantity__lte=MAX_SEATS_PER_RESERVATION),
@@ -336,7 +347,8 @@ class Reservation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reservation_id} - {self.name} ({self.quantity} seats)"
+        # No name: this text is copied into the admin's log, which must not hold personal data.
+        return f"{self.reservation_id} ({self.quantity} seats)"
 
     def allocate_tickets(self, *, held: Iterable[tuple[int, int]] | None = None) -> None:
         """Make this reservation hold exactly ``quantity`` tickets, all of its screening's film.

@@ -1,8 +1,9 @@
 """Celery tasks of the campaign: thin wrappers; the work is in services (docs/emails.md)."""
 
 from celery import shared_task
+from django.conf import settings
 
-from backoffice.campaign.services import code_runs, emails
+from backoffice.campaign.services import code_runs, emails, personal_data
 
 
 @shared_task
@@ -33,3 +34,9 @@ def code_run(pk: int) -> bool:
 @shared_task
 def code_runs_sweep() -> int:
     return code_runs.code_runs_sweep()
+
+
+@shared_task
+def reservations_anonymise() -> int:
+    days = settings.PERSONAL_DATA_RETENTION_DAYS
+    return personal_data.reservations_anonymise_ended(days=days).reservations

@@ -13,6 +13,7 @@ from import_export.admin import ExportActionMixin
 
 from backoffice.campaign.admin.batches import CodeRunAdminMixin
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
+from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.lists import CappedCountPaginator, FixedChoicesFilter
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog, Film
 from backoffice.campaign.resources.access_codes import AccessCodeBatchResource, AccessCodeCsv, AccessCodeResource
@@ -170,7 +171,7 @@ class AccessCodeAdmin(SpreadsheetExportMixin, ExportActionMixin, admin.ModelAdmi
 
 
 @admin.register(AccessCodeBatch)
-class AccessCodeBatchAdmin(CodeRunAdminMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+class AccessCodeBatchAdmin(CodeRunAdminMixin, SpreadsheetExportMixin, HistoryAdmin):
     resource_classes = [AccessCodeBatchResource]
     list_display = [
         "pk",

@@ -2,12 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
+from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.models import Cinema, Film
 from backoffice.campaign.resources.catalogue import CinemaResource, FilmResource
 
 
 @admin.register(Cinema)
-class CinemaAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class CinemaAdmin(SpreadsheetImportExportMixin, HistoryAdmin):
     resource_classes = [CinemaResource]
     list_display = ["name", "address", "lat", "lng", "contact_email"]
     search_fields = ["name", "address", "slug"]
@@ -16,7 +17,7 @@ class CinemaAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(Film)
-class FilmAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class FilmAdmin(SpreadsheetImportExportMixin, HistoryAdmin):
     resource_classes = [FilmResource]
     # Chosen to fit a 1280 px screen with the side menu open; running times are on the change form.
     list_display = [

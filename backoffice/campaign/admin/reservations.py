@@ -5,8 +5,11 @@ from django.db.models import Q
 from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin, may_view_access_codes
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
+from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
+from backoffice.campaign.admin.personal_data import erase_personal_data, export_personal_data
+from backoffice.campaign.admin.typed_codes import TypedAccessCodeField
 from backoffice.campaign.codes import CODE_RE, REFERENCE_RE
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
@@ -63,7 +66,7 @@ class QuantityFilter(FixedChoicesFilter):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, SpreadsheetExportMixin, admin.ModelAdmin):
+class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, SpreadsheetExportMixin, HistoryAdmin):
     form = ReservationForm
     resource_classes = [ReservationExportResource]
     list_display = ["reservation_id", "name", "email", "screening", "quantity", "access_code", "created_at"]
@@ -74,6 +77,7 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, SpreadsheetExport
     search_fields = ["name", "email"]  # and exact references and codes: get_search_results
     search_help_text = "A reference or an access code finds its booking; other words search names and emails."
     autocomplete_fields = ["screening", "access_code"]
+    # No IP address: on a booking staff type it would be their own, not the customer's.
     fields = [
         "reservation_id",
         "created_at",
@@ -83,20 +87,33 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, SpreadsheetExport
         "seats_left",
         "access_code",
         "quantity",
-        "ip_address",
     ]
     readonly_fields = ["reservation_id", "created_at", "seats_left"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # counts per film, cinema, quantity and date: 100,000 rows each
     inlines = [TicketsHeldInline, ReservationEmailsInline]
-    actions = [resend_confirmation]
+    actions = [resend_confirmation, erase_personal_data, export_personal_data]
 
     class Media:
         css = {"all": ["campaign/admin/screening-picker.css"]}
 
     def get_changelist(self, request, **kwargs):
         return LargeTableChangeList
+
+    def has_erase_permission(self, request) -> bool:
+        return request.user.has_perm("campaign.erase_reservation")
+
+    def get_autocomplete_fields(self, request):
+        if request.user.has_perm("campaign.view_accesscode"):
+            return self.autocomplete_fields
+        return [name for name in self.autocomplete_fields if name != "access_code"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Staff who may not see the access codes (booking agents) type the customer's code instead.
+        if db_field.name == "access_code" and not request.user.has_perm("campaign.view_accesscode"):
+            return TypedAccessCodeField(required=not db_field.blank, label=db_field.verbose_name.capitalize())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         # Codes and references are matched exactly, through their unique indexes: a pattern

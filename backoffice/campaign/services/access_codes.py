@@ -103,7 +103,10 @@ def access_codes_generate(
                     created_at=created_at,
                 )
                 batch.created_count = created + len(values)
+                # Progress, not a change anyone made: the history keeps the start and the end.
+                batch.skip_history_when_saving = True
                 batch.save(update_fields=["created_count", "updated_at"])
+                del batch.skip_history_when_saving
             created = batch.created_count
             if output is not None:
                 _write(

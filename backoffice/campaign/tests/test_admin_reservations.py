@@ -119,10 +119,10 @@ def test_the_saved_reference_is_the_one_staff_are_shown(admin_client, screening)
 
 
 def test_staff_book_seats_and_tickets_are_allocated(admin_client, screening):
-    response = admin_client.post(ADD_URL, add_data(screening, quantity=3, ip_address="192.0.2.1"))
+    response = admin_client.post(ADD_URL, add_data(screening, quantity=3))
     assert response.status_code == 302
     reservation = Reservation.objects.get()
-    assert (reservation.quantity, reservation.ip_address) == (3, "192.0.2.1")
+    assert reservation.quantity == 3
     assert held(reservation) == 3
     assert LogEntry.objects.filter(object_id=str(reservation.pk)).exists()
 
@@ -296,3 +296,18 @@ def test_a_busy_screening_gives_a_form_error_not_a_hung_page(admin_client, scree
     with screening_locked_elsewhere(screening):
         form = refused_form(admin_client, ADD_URL, add_data(screening))
         assert form.non_field_errors() == [BUSY_MESSAGE]
+
+
+def test_a_staff_booking_records_no_ip_address(admin_client, screening):
+    """The address a staff member books from is theirs, not the customer's: none is kept or shown."""
+    assert 'name="ip_address"' not in admin_client.get(ADD_URL).content.decode()
+    admin_client.post(ADD_URL, add_data(screening, ip_address="192.0.2.1"))
+    reservation = Reservation.objects.get()
+    assert reservation.ip_address is None
+
+    booked_online = ReservationFactory(screening=screening, ip_address="198.51.100.7", email="online@example.com")
+    booked_online.allocate_tickets()
+    assert 'name="ip_address"' not in admin_client.get(change_url(booked_online)).content.decode()
+    admin_client.post(change_url(booked_online), change_data(booked_online, name="Jo Online", ip_address="192.0.2.1"))
+    booked_online.refresh_from_db()
+    assert (booked_online.name, booked_online.ip_address) == ("Jo Online", "198.51.100.7")

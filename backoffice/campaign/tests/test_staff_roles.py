@@ -1,0 +1,121 @@
+"""The staff roles the migrations create: each can do its work and nothing else."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from backoffice.campaign.factories import AccessCodeFactory, ReservationFactory, ScreeningFactory, TicketFactory
+from backoffice.campaign.models import Reservation
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(django_user_model):
+    def make(role: str):
+        user = django_user_model.objects.create_user(role.lower().replace(" ", "-"), password="pw", is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        return django_user_model.objects.get(pk=user.pk)  # a fresh permission cache
+
+    return make
+
+
+CAN_NOT_ANYONE = ["auth.view_user", "auth.add_user", "auth.change_user", "auth.change_group"]
+
+
+@pytest.mark.parametrize(
+    ("role", "can", "can_not"),
+    [
+        (
+            "Booking agent",
+            ["campaign.add_reservation", "campaign.change_reservation", "campaign.view_screening"],
+            [
+                "campaign.view_accesscode",
+                "campaign.add_accesscode",
+                "campaign.export_reservation",
+                "campaign.erase_reservation",
+                "campaign.delete_reservation",
+                "campaign.change_screening",
+                "campaign.import_ticket",
+            ],
+        ),
+        (
+            "Campaign manager",
+            [
+                "campaign.change_screening",
+                "campaign.change_film",
+                "campaign.view_accesscode",
+                "campaign.add_accesscode",
+                "campaign.import_ticket",
+                "campaign.export_reservation",
+                "campaign.erase_reservation",
+                "campaign.change_campaigncontact",
+            ],
+            [],
+        ),
+        (
+            "Data manager",
+            [
+                "campaign.import_screening",
+                "campaign.import_ticket",
+                "campaign.export_reservation",
+                "campaign.export_accesscode",
+                "campaign.add_accesscode",
+                "campaign.view_accesscodebatch",
+                "campaign.erase_reservation",
+            ],
+            ["campaign.add_reservation", "campaign.change_reservation", "campaign.change_screening"],
+        ),
+    ],
+)
+def test_each_role_holds_what_it_needs_and_no_more(staff, role, can, can_not):
+    user = staff(role)
+    assert [perm for perm in can if not user.has_perm(perm)] == []
+    assert [perm for perm in can_not + CAN_NOT_ANYONE if user.has_perm(perm)] == []
+
+
+@pytest.mark.parametrize("role", ["Booking agent", "Campaign manager", "Data manager"])
+def test_no_role_reaches_the_staff_accounts(client, staff, role):
+    client.force_login(staff(role))
+    assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
+    assert client.get(reverse("admin:auth_group_changelist")).status_code == 403
+
+
+def test_a_booking_agent_books_by_typing_the_code_and_sees_no_codes(client, staff):
+    client.force_login(staff("Booking agent"))
+    screening = ScreeningFactory()
+    TicketFactory.create_batch(2, film=screening.film)
+    code = AccessCodeFactory()
+    add_url = reverse("admin:campaign_reservation_add")
+
+    form = client.get(add_url).content.decode()
+    assert '<input type="text" name="access_code"' in form
+    assert '<select name="access_code"' not in form
+    data = {"name": "Mary Holly", "email": "mary@example.com", "screening": screening.pk, "quantity": 2}
+
+    refused = client.post(add_url, {**data, "access_code": "NOPE-NOPE-NOPE-NOPE"})
+    assert "There is no such access code" in refused.content.decode()
+    assert client.post(add_url, {**data, "access_code": code.value.lower()}).status_code == 302
+    assert Reservation.objects.get().access_code == code
+
+    assert client.get(reverse("admin:campaign_reservation_changelist")).status_code == 200
+    assert client.get(reverse("admin:campaign_accesscode_changelist")).status_code == 403
+    assert client.get(reverse("admin:campaign_accesscodebatch_changelist")).status_code == 403
+    autocomplete = {"app_label": "campaign", "model_name": "reservation", "field_name": "access_code", "term": "A"}
+    assert client.get(reverse("admin:autocomplete"), autocomplete).status_code == 403
+    assert client.get(reverse("admin:campaign_reservation_export")).status_code == 403
+    assert client.get(reverse("admin:campaign_screening_import")).status_code == 403
+
+
+def test_a_booking_agent_sees_the_code_of_the_booking_being_changed(client, staff):
+    client.force_login(staff("Booking agent"))
+    reservation = ReservationFactory(quantity=0)
+    page = client.get(reverse("admin:campaign_reservation_change", args=[reservation.pk])).content.decode()
+    assert f'value="{reservation.access_code.value}"' in page
+
+
+def test_a_data_manager_imports_and_exports_but_books_nothing(client, staff):
+    client.force_login(staff("Data manager"))
+    assert client.get(reverse("admin:campaign_screening_import")).status_code == 200
+    assert client.get(reverse("admin:campaign_reservation_export")).status_code == 200
+    assert client.get(reverse("admin:campaign_reservation_add")).status_code == 403
