@@ -6,6 +6,8 @@ import io
 
 import pytest
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
 from backoffice.campaign.factories import CinemaFactory, FilmFactory, ReservationFactory, ScreeningFactory
@@ -25,7 +27,14 @@ LONG_DESCRIPTION = (
 @pytest.fixture
 def staff_page(browser: Browser, live_server, django_user_model):
     """A superuser's admin, logged in, in a fresh context of the given width."""
-    django_user_model.objects.create_superuser("staff", "staff@example.com", PASSWORD)
+    user = django_user_model.objects.create_superuser("staff", "staff@example.com", PASSWORD)
+    # A superuser holds secrets, so signs in with a second factor: an enrolled authenticator,
+    # and here its one-time recovery codes (an app's code could not be used twice in 30 s).
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [f"browser{n:04}" for n in range(10)]
+    for code in codes:
+        recovery.token_set.create(token=code)
     contexts = []
 
     def open_page(width: int) -> Page:
@@ -35,6 +44,7 @@ def staff_page(browser: Browser, live_server, django_user_model):
         page.goto(f"{live_server.url}/admin/login/")
         page.get_by_label("Username").fill("staff")
         page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_label("Authenticator code").fill(codes.pop())
         page.get_by_role("button", name="Log in").click()
         expect(
             page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))
