@@ -58,7 +58,8 @@ def may_view_access_codes(request: HttpRequest) -> bool:
 
 class AccessCodeValuesMixin:
     """For a ModelAdmin with an ``access_code`` field: its values (secrets) are shown, and
-    searched, only for staff who may view access codes. Others see and change the rest."""
+    searched, only for staff who may view access codes. Others see and change the rest, and
+    type the customer's code when they book."""
 
     def get_list_display(self, request):
         list_display = super().get_list_display(request)
@@ -71,8 +72,9 @@ class AccessCodeValuesMixin:
 
     def get_fieldsets(self, request, obj=None):
         # The form is built from the fieldsets, so a field left out here is neither shown nor changed.
+        # A new booking keeps it: the code the customer reads out is typed in (admin/typed_codes.py).
         fieldsets = super().get_fieldsets(request, obj)
-        if may_view_access_codes(request):
+        if may_view_access_codes(request) or obj is None:
             return fieldsets
         return [
             (name, {**options, "fields": [f for f in options["fields"] if f != "access_code"]})

@@ -4,25 +4,34 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('campaign', '0014_history'),
+        ("campaign", "0014_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalaccesscodebatch',
-            name='cancel_requested',
+            model_name="historicalaccesscodebatch",
+            name="cancel_requested",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='historicalaccesscodebatch',
-            name='result_file',
+            model_name="historicalaccesscodebatch",
+            name="result_file",
             field=models.TextField(blank=True, editable=False, max_length=200),
         ),
         migrations.AlterField(
-            model_name='historicalaccesscodebatch',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('completed', 'Completed'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='running', max_length=10),
+            model_name="historicalaccesscodebatch",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("completed", "Completed"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                default="running",
+                max_length=10,
+            ),
         ),
     ]
