@@ -356,7 +356,7 @@ class Reservation(models.Model):
         The one place tickets are linked and unlinked. Tickets it already holds for the right
         film are kept (a customer's codes survive an edit that keeps the film); surplus and
         wrong-film ones (a move to another film's screening) go back, and free ones of the film
-        are linked. Quantity 0 unlinks them all. At most three queries whatever the quantity.
+        are linked. Quantity 0 unlinks them all. At most four queries whatever the quantity.
         Not enough free stock: ValidationError, and the caller's transaction (the booking) rolls
         back with it. Call it inside ``reservation_booking``, which holds the locks that make the
         counts final.
@@ -380,8 +380,11 @@ class Reservation(models.Model):
             # SKIP LOCKED: concurrent bookings of the film each take different free tickets
             # instead of queueing behind the first rows, and a ticket another transaction has
             # locked is never handed out twice. (SQLite has no row locks; its writers queue.)
+            # Locked and read first, then linked by pk: as a subquery of the UPDATE, the planner
+            # may run the LIMIT again for every row it updates and link more than ``missing``.
             free = Ticket.objects.free().filter(film_id=film_id).order_by("pk").select_for_update(skip_locked=True)
-            linked = Ticket.objects.filter(pk__in=free.values("pk")[:missing]).update(reservation=self)
+            taken = list(free.values_list("pk", flat=True)[:missing])
+            linked = Ticket.objects.filter(pk__in=taken).update(reservation=self) if taken else 0
             if linked < missing:
                 free_now = f"only {linked} {'is' if linked == 1 else 'are'} free"
                 raise ValidationError(

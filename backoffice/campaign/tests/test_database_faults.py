@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from backoffice.campaign.factories import FilmFactory
+from backoffice.campaign.tests.servers import database_url
 from backoffice.db import limit_web_statements, unlimit_web_statements
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -70,8 +71,7 @@ def test_requests_work_again_once_the_database_answers(client, web_statement_lim
 
 
 def statement_timeout_in(code: str) -> str:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = database_url(connection.settings_dict)  # the test database, TCP or socket folder
     script = (
         "import os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'backoffice.settings')\n"
         f"{code}\n"

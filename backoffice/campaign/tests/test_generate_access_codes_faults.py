@@ -21,13 +21,14 @@ from django.db import connection
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
 from backoffice.campaign.tests.codes_support import batch_values, csv_values
 from backoffice.campaign.tests.locking import transaction_held_elsewhere
+from backoffice.campaign.tests.servers import database_url
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 
 def start(path: Path, count: int = 400_000, *, env: dict | None = None, preexec_fn=None) -> subprocess.Popen:
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    # The test database, as a URL (a socket folder too, as make test's throwaway server uses).
+    url = database_url(connection.settings_dict)
     environment = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", **(env or {})}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     command = [sys.executable, "manage.py", "generate_access_codes", str(count), "--batch-size", "1000"]
