@@ -336,7 +336,8 @@ def raw(count: int, output: str, params: dict) -> int:
     cursor = conn.cursor()
     cursor.execute(
         "INSERT INTO campaign_accesscodebatch (requested_count, created_count, max_usages, source, created_at, "
-        "status, error) VALUES (%s, 0, 1, 'command', now(), 'running', '') RETURNING id",
+        "status, error, cancel_requested, result_file) VALUES (%s, 0, 1, 'command', now(), 'running', '', false, '') "
+        "RETURNING id",
         [count],
     )
     batch_id = cursor.fetchone()[0]
