@@ -4,7 +4,6 @@ admin's screening picker says which screenings can still be booked."""
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -18,7 +17,8 @@ from backoffice.campaign.factories import (
     ScreeningFactory,
     TicketFactory,
 )
-from backoffice.campaign.models import LONDON, Reservation, Screening, Ticket
+from backoffice.campaign.models import LONDON, Reservation, Screening
+from backoffice.campaign.tests.booking_support import refused
 
 pytestmark = pytest.mark.django_db
 
@@ -39,19 +39,6 @@ def starting_in(film, minutes: int, **kwargs) -> Screening:
 def book(screening: Screening, quantity: int = 2, **kwargs) -> Reservation:
     fields = {"access_code": AccessCodeFactory(), "name": "Mary Holly", "email": "mary@example.com"}
     return Reservation.objects.create(screening=screening, quantity=quantity, **{**fields, **kwargs})
-
-
-def state() -> tuple[list, list]:
-    reservations = list(Reservation.objects.order_by("pk").values_list("pk", "screening_id", "quantity", "name"))
-    return reservations, list(Ticket.objects.order_by("pk").values_list("pk", "reservation_id"))
-
-
-def refused(call, *args, **kwargs) -> dict[str, list[str]]:
-    before = state()
-    with pytest.raises(ValidationError) as error:
-        call(*args, **kwargs)
-    assert state() == before, "a refused request changed the database"
-    return error.value.message_dict
 
 
 def closed_message(screening: Screening) -> str:

@@ -1,7 +1,6 @@
 """One active reservation per email address, in any case: a rule of the database, said as a field error."""
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection
 from django.db.migrations.executor import MigrationExecutor
@@ -15,7 +14,8 @@ from backoffice.campaign.factories import (
     ScreeningFactory,
     TicketFactory,
 )
-from backoffice.campaign.models import Reservation, Screening, Ticket
+from backoffice.campaign.models import Reservation, Screening
+from backoffice.campaign.tests.booking_support import refused, state
 
 pytestmark = pytest.mark.django_db
 
@@ -33,19 +33,6 @@ def book(screening: Screening, email: str, quantity: int = 2) -> Reservation:
     return Reservation.objects.create(
         screening=screening, access_code=AccessCodeFactory(), quantity=quantity, name="Mary Holly", email=email
     )
-
-
-def state() -> tuple[list, list]:
-    reservations = list(Reservation.objects.order_by("pk").values_list("pk", "email", "screening_id", "quantity"))
-    return reservations, list(Ticket.objects.order_by("pk").values_list("pk", "reservation_id"))
-
-
-def refused(call, *args, **kwargs) -> dict[str, list[str]]:
-    before = state()
-    with pytest.raises(ValidationError) as error:
-        call(*args, **kwargs)
-    assert state() == before, "a refused request changed the database"
-    return error.value.message_dict
 
 
 def taken(email: str, holder: Reservation) -> str:

@@ -16,6 +16,7 @@ from backoffice.campaign.factories import (
 )
 from backoffice.campaign.models import LONDON, Reservation, Screening, Ticket
 from backoffice.campaign.services.reservations import reservation_booking, reservation_create, screening_update
+from backoffice.campaign.tests.booking_support import refused
 
 pytestmark = pytest.mark.django_db
 
@@ -49,23 +50,6 @@ def book(screening: Screening, **kwargs) -> Reservation:
         "email": f"mary.{next(CUSTOMERS)}@example.com",  # one active booking per email
     }
     return Reservation.objects.create(**{**fields, **kwargs})
-
-
-def state() -> tuple[list, list]:
-    """Every reservation and every ticket link, to show a refused request changed nothing."""
-    reservations = list(
-        Reservation.objects.order_by("pk").values_list("pk", "screening_id", "access_code_id", "quantity", "name")
-    )
-    tickets = list(Ticket.objects.order_by("pk").values_list("pk", "reservation_id"))
-    return reservations, tickets
-
-
-def refused(call, *args, **kwargs) -> dict[str, list[str]]:
-    before = state()
-    with pytest.raises(ValidationError) as error:
-        call(*args, **kwargs)
-    assert state() == before, "a refused request changed the database"
-    return error.value.message_dict
 
 
 def held(reservation: Reservation) -> list[tuple[int, int]]:
