@@ -167,6 +167,7 @@ def start_gunicorn(database_url: str, port: int) -> subprocess.Popen:
     env = {
         **os.environ,
         "DEBUG": "0",
+        "OTP_REQUIRED": "1",  # production settings: the bench process's demo switch does not carry over
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback; a proxy does TLS in production
