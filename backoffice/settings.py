@@ -332,7 +332,7 @@ CELERY_BEAT_SCHEDULE = {
 ACCESS_CODE_RUN_STALE_SECONDS = env_int("ACCESS_CODE_RUN_STALE_SECONDS", 600)
 CODE_RUN_REPUBLISH_SECONDS = env_int("CODE_RUN_REPUBLISH_SECONDS", 120)
 # Codes a background run commits (and writes, and checks for Cancel) at a time.
-CODE_RUN_BATCH_SIZE = env_int("CODE_RUN_BATCH_SIZE", 10_000)
+CODE_RUN_BATCH_SIZE = env_int("CODE_RUN_BATCH_SIZE", 25_000)
 # Customers' names, emails and IP addresses are anonymised this many days after their screening
 # ended (docs/personal-data.md).
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 30)

@@ -90,7 +90,12 @@ def run(url: str, broker: str, mailbox, smtp_port: int, worker_class) -> int:
     connections.close_all()
 
     # Production settings (DEBUG off: no query log, no template debugging), as a deployed worker runs.
-    production = {"DEBUG": "0", "OTP_REQUIRED": "1", "SECRET_KEY": secrets.token_urlsafe(64), "ALLOWED_HOSTS": "localhost"}
+    production = {
+        "DEBUG": "0",
+        "OTP_REQUIRED": "1",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "localhost",
+    }
     worker = worker_class(broker_url=broker, database_url=url, smtp_port=smtp_port, **production)
     worker.start()
     try:

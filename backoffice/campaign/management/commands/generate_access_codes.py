@@ -192,7 +192,7 @@ class Progress:
         now = time.perf_counter()
         elapsed = now - self.started
         if self.tty:
-            # A redraw costs little, but a million codes in 10,000s would redraw 100 times a run.
+            # A redraw costs little, but a million codes in batches of 10,000 would redraw 100 times a run.
             if done < total and now - self.shown_at < 0.1:
                 return
             filled = self.WIDTH * done // total
