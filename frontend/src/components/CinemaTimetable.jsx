@@ -1,6 +1,6 @@
 import { Link } from "react-router";
 import { formatMiles } from "../lib/geo.js";
-import { ScreeningSlot, Selection, useScreeningChoice } from "./ScreeningSlot.jsx";
+import { Selection, SlotList, useScreeningChoice } from "./ScreeningSlot.jsx";
 
 /**
  * A film's screenings, one row per cinema: the cinema (name, address, distance when sorted by
@@ -8,7 +8,8 @@ import { ScreeningSlot, Selection, useScreeningChoice } from "./ScreeningSlot.js
  * order given. Cinema names are h3 and days h4: place it under a page's h2.
  */
 export function CinemaTimetable({ rows, showDistance }) {
-  const { selected, toggle } = useScreeningChoice(rows.flatMap((row) => row.days.flatMap((day) => day.screenings)));
+  const choice = useScreeningChoice(rows.flatMap((row) => row.days.flatMap((day) => day.screenings)));
+  const { selected } = choice;
 
   return (
     <ul className="timetable">
@@ -29,16 +30,7 @@ export function CinemaTimetable({ rows, showDistance }) {
             {days.map((day) => (
               <div key={day.key} className="timetable__day">
                 <h4 className="timetable__day-label">{day.label}</h4>
-                <ul className="slots slots--compact">
-                  {day.screenings.map((screening) => (
-                    <ScreeningSlot
-                      key={screening.slug}
-                      screening={screening}
-                      selected={screening.slug === selected?.slug}
-                      onToggle={toggle}
-                    />
-                  ))}
-                </ul>
+                <SlotList className="slots slots--compact" screenings={day.screenings} choice={choice} />
               </div>
             ))}
           </div>

@@ -1,6 +1,6 @@
 import { useMemo } from "react";
 import { groupByDay } from "../lib/schedule.js";
-import { ScreeningSlot, Selection, useScreeningChoice } from "./ScreeningSlot.jsx";
+import { Selection, SlotList, useScreeningChoice } from "./ScreeningSlot.jsx";
 
 /**
  * A cinema's screenings by UK day, each day in time order whatever the film, each time naming
@@ -8,24 +8,15 @@ import { ScreeningSlot, Selection, useScreeningChoice } from "./ScreeningSlot.js
  */
 export function DaySchedule({ screenings }) {
   const days = useMemo(() => groupByDay(screenings), [screenings]);
-  const { selected, toggle } = useScreeningChoice(screenings);
+  const choice = useScreeningChoice(screenings);
+  const { selected } = choice;
 
   return (
     <div className="schedule">
       {days.map((day) => (
         <section key={day.key} className="schedule__group schedule__day">
           <h3 className="schedule__day-heading">{day.label}</h3>
-          <ul className="day-slots">
-            {day.screenings.map((screening) => (
-              <ScreeningSlot
-                key={screening.slug}
-                screening={screening}
-                selected={screening.slug === selected?.slug}
-                onToggle={toggle}
-                showFilm
-              />
-            ))}
-          </ul>
+          <SlotList className="day-slots" screenings={day.screenings} choice={choice} showFilm />
           <Selection screening={day.screenings.includes(selected) ? selected : null} />
         </section>
       ))}

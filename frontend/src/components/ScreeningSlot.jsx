@@ -42,6 +42,23 @@ export function ScreeningSlot({ screening, selected, onToggle, showFilm = false 
   );
 }
 
+/** A day's screenings as a list of slots, the picked one (see useScreeningChoice) pressed. */
+export function SlotList({ className, screenings, choice, showFilm = false }) {
+  return (
+    <ul className={className}>
+      {screenings.map((screening) => (
+        <ScreeningSlot
+          key={screening.slug}
+          screening={screening}
+          selected={screening.slug === choice.selected?.slug}
+          onToggle={choice.toggle}
+          showFilm={showFilm}
+        />
+      ))}
+    </ul>
+  );
+}
+
 /** The one screening picked in a schedule, if it is still listed and available. */
 export function useScreeningChoice(screenings) {
   const [selectedSlug, setSelectedSlug] = useState(null);
