@@ -11,35 +11,24 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from backoffice.campaign.admin.inlines import ReadOnlyTabularInline
 from backoffice.campaign.email_messages import preview_html, sample_payload
 from backoffice.campaign.models import Email, Reservation
 from backoffice.campaign.services.emails import email_publish, reservation_confirmation_resend
 
 
-class ReservationEmailsInline(admin.TabularInline):
+class ReservationEmailsInline(ReadOnlyTabularInline):
     """A reservation's emails, newest first; the outbox writes them, nobody edits them."""
 
     model = Email
     fk_name = "reservation"
     fields = ["created_at", "kind", "to", "status", "attempts", "sent_at", "last_error", "message_link"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "emails"
 
     def has_view_permission(self, request, obj=None) -> bool:
         # Shown, never posted: leaving it out of a save keeps the reservation form's POST (and a
         # refused save shown again) exactly what it was without the outbox.
         return request.method in {"GET", "HEAD"} and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="message")
     def message_link(self, email: Email) -> str:

@@ -6,6 +6,7 @@ from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin, may_vi
 from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.history import HistoryAdmin
+from backoffice.campaign.admin.inlines import ReadOnlyTabularInline
 from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.admin.personal_data import erase_personal_data, export_personal_data
@@ -21,29 +22,17 @@ from backoffice.campaign.services.reservations import (
 )
 
 
-class TicketsHeldInline(admin.TabularInline):
+class TicketsHeldInline(ReadOnlyTabularInline):
     """The tickets a reservation holds; only allocation links and unlinks them."""
 
     model = Ticket
     fields = ["code", "film"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     template = "admin/edit_inline/tabular_linked.html"  # each code once, as the link to its ticket
     verbose_name_plural = "tickets held"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("film")
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class ReservationForm(forms.ModelForm):
