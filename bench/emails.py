@@ -41,7 +41,7 @@ def main() -> int:
 def run(url: str, broker: str, mailbox, smtp_port: int, worker_class) -> int:
     from django.db import connections
 
-    from backoffice.campaign.email_messages import email_message
+    from backoffice.campaign.email_messages import SAMPLE_BOOKING, email_message
     from backoffice.campaign.models import Email
     from backoffice.celery import app
 
@@ -51,17 +51,10 @@ def run(url: str, broker: str, mailbox, smtp_port: int, worker_class) -> int:
             kind=Email.Kind.CONFIRMATION,
             to=f"guest{n}@example.com",
             payload={
-                "film": "Elf",
-                "certificate": "PG",
-                "running_time": 97,
-                "cinema": "York - Vangarde",
-                "address": "Vangarde Shopping Park\nYork YO32 9AE",
-                "lat": 53.9897,
-                "lng": -1.0556,
+                **SAMPLE_BOOKING,
                 "starts_at": starts_at.isoformat(),
                 "reference": f"R{n:07d}",
                 "name": f"Guest {n}",
-                "seats": 2,
                 "codes": [f"VUE-{n:06d}-1", f"VUE-{n:06d}-2"],
             },
         )
