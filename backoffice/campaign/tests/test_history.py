@@ -1,5 +1,7 @@
 """Who changed what: field-level history of reservations, screenings, batches, cinemas and films."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
@@ -11,7 +13,7 @@ from backoffice.campaign.factories import (
     ScreeningFactory,
     TicketFactory,
 )
-from backoffice.campaign.models import AccessCodeBatch, Reservation
+from backoffice.campaign.models import LONDON, AccessCodeBatch, Reservation
 from backoffice.campaign.services.access_codes import access_codes_generate
 from backoffice.campaign.services.personal_data import ERASED_NAME, ERASURE_REASON
 
@@ -101,3 +103,19 @@ def test_every_admin_change_of_a_reservation_has_a_history_row_naming_the_staff_
     ]
     assert versions.last().history_change_reason == ERASURE_REASON
     assert versions.last().name == ERASED_NAME
+
+
+def test_a_screenings_history_page_shows_who_moved_it_and_its_capacity_before_and_after(admin_client, admin_user):
+    screening = ScreeningFactory(capacity=10, starts_at=dt.datetime(2030, 12, 12, 18, 30, tzinfo=LONDON))
+    data = {"film": screening.film_id, "cinema": screening.cinema_id, "capacity": 12}
+    data |= {"starts_at_0": "2030-12-13", "starts_at_1": "20:00"}
+    assert admin_client.post(reverse("admin:campaign_screening_change", args=[screening.pk]), data).status_code == 302
+
+    latest = screening.history.latest()
+    assert latest.history_user == admin_user
+    changes = {c.field: (c.old, c.new) for c in latest.diff_against(latest.prev_record).changes}
+    assert changes["capacity"] == (10, 12)
+    assert changes["starts_at"][1] - changes["starts_at"][0] == dt.timedelta(days=1, hours=1, minutes=30)
+    page = admin_client.get(reverse("admin:campaign_screening_history", args=[screening.pk])).content.decode()
+    assert admin_user.get_username() in page
+    assert "capacity" in page.lower()
