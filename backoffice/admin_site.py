@@ -1,5 +1,6 @@
-"""The admin site: Django's, with autocomplete labels a model's admin may word for itself, and
-a second factor for staff who hold secrets (``backoffice.second_factor``).
+"""The admin site: Django's, with autocomplete labels a model's admin may word for itself,
+a second factor for staff who hold secrets (``backoffice.second_factor``), and the login
+lockouts and second-factor devices under one menu heading.
 
 Installed in place of ``django.contrib.admin`` (``CampaignAdminConfig``), so ``admin.site`` and
 ``@admin.register`` work as usual. Kept free of model imports: it loads before the apps are ready.
@@ -20,6 +21,12 @@ class AutocompleteView(AutocompleteJsonView):
         if label := getattr(self.model_admin, "autocomplete_label", None):
             result["text"] = label(obj)
         return result
+
+
+# Login lockouts (django-axes) and second-factor devices (django-otp) are one subject for the
+# superuser who unlocks a colleague or resets a lost phone: the menus show them under one heading.
+LOGIN_SECURITY_APPS = frozenset({"axes", "otp_totp", "otp_static"})
+LOGIN_SECURITY_HEADING = "Staff login security"
 
 
 class CampaignAdminSite(admin.AdminSite):
@@ -53,6 +60,16 @@ class CampaignAdminSite(admin.AdminSite):
         # Not wrapped in admin_view: it is the one page a password alone may open.
         setup = path("otp/setup/", lambda request: otp_setup(request, self), name="otp_setup")
         return [setup, *super().get_urls()]
+
+    def get_app_list(self, request, app_label=None):
+        app_list = super().get_app_list(request, app_label)
+        security = [app for app in app_list if app["app_label"] in LOGIN_SECURITY_APPS]
+        if app_label is not None or not security:
+            return app_list
+        models = sorted((model for app in security for model in app["models"]), key=lambda model: model["name"])
+        grouped = {**security[0], "name": LOGIN_SECURITY_HEADING, "models": models}
+        others = [app for app in app_list if app["app_label"] not in LOGIN_SECURITY_APPS]
+        return sorted([*others, grouped], key=lambda app: app["name"].lower())
 
     def autocomplete_view(self, request):
         return AutocompleteView.as_view(admin_site=self)(request)

@@ -479,6 +479,13 @@ class CampaignContact(models.Model):
     text = models.TextField(
         "more about booking", blank=True, help_text='Shown under the contact, e.g. "Have your access code ready."'
     )
+    # Here rather than in a row of its own: it is public text staff edit beside the contact it
+    # names, is cached and invalidated with it, and the roles that edit the contact already may.
+    privacy_notice = models.TextField(
+        blank=True,
+        help_text="Shown on the public site's Privacy page as plain text; a blank line starts a new paragraph. "
+        "Leave empty to show the standard notice below.",
+    )
 
     class Meta:
         verbose_name = "campaign contact"
@@ -494,6 +501,36 @@ class CampaignContact(models.Model):
     def load(cls) -> "CampaignContact":
         """The contact, or an empty one (not saved) before staff first fill it in."""
         return cls.objects.filter(pk=cls.SINGLETON_ID).first() or cls(pk=cls.SINGLETON_ID)
+
+    def privacy_notice_text(self) -> str:
+        """What the public site's Privacy page says: staff's notice, or the standard one."""
+        return self.privacy_notice.strip() or self.standard_privacy_notice()
+
+    def standard_privacy_notice(self) -> str:
+        days = settings.PERSONAL_DATA_RETENTION_DAYS
+        ways = [f"by phone on {self.phone}" if self.phone else "", f"by email at {self.email}" if self.email else ""]
+        reach = " or ".join(way for way in ways if way) or "using the booking details on this site"
+        return STANDARD_PRIVACY_NOTICE.format(days=f"{days} day{'' if days == 1 else 's'}", reach=reach)
+
+
+STANDARD_PRIVACY_NOTICE = """\
+Xmas Films gives away free cinema tickets to Christmas films. This notice says what we keep about \
+you when you book, why, and for how long.
+
+What we keep: your name and email address, and the screening, seats, access code and tickets of \
+your booking. If you book online, we also record the IP address your booking came from; bookings \
+campaign staff make for you on the phone record none.
+
+Why: to hold your seats, to send you your tickets, any change to your booking and a reminder \
+before the screening, to give the cinema its list of names at the door, and to make sure each \
+access code is used only as often as it allows.
+
+How long: {days} after your screening ends, your name, email address and IP address are replaced \
+with anonymous values. We keep only the number of seats and tickets used, for the campaign's \
+reporting.
+
+Your rights: you can ask for a copy of everything we hold about you, or for it to be erased \
+straight away. Contact the campaign team {reach}, giving the email address you booked with."""
 
 
 def new_message_id() -> str:

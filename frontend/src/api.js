@@ -85,6 +85,8 @@ export const api = {
   cinema: (slug, options) => getJson(slugPath("cinemas", slug), options),
   /** How to reach campaign staff: {phone, email, opening_hours, text}, each possibly empty. */
   contact: (options) => getJson("/api/contact/", options),
+  /** The privacy notice: {text}, plain text whose paragraphs are separated by a blank line. */
+  privacy: (options) => getJson("/api/privacy/", options),
   /** filters: {film, cinema, date} — all optional. */
   screenings: (filters, options) => getAll("/api/screenings/", filters, options),
 };

@@ -27,6 +27,10 @@ export function cinemaLoader({ params, request }) {
   return Promise.all([api.cinema(params.slug, options), api.screenings({ cinema: params.slug }, options)]);
 }
 
+export function privacyLoader({ request }) {
+  return api.privacy({ signal: request.signal });
+}
+
 /** The campaign contact (see useCampaignContact). The site works without it, so a failure gives null. */
 export async function contactLoader({ request }) {
   try {

@@ -3,7 +3,7 @@ import { Layout } from "./components/Layout.jsx";
 import { RouteError } from "./components/RouteError.jsx";
 import { PageLoading } from "./components/StatusViews.jsx";
 import { FilmsIntro } from "./components/FilmsIntro.jsx";
-import { cinemaLoader, cinemasLoader, contactLoader, filmLoader, filmsLoader } from "./loaders.js";
+import { cinemaLoader, cinemasLoader, contactLoader, filmLoader, filmsLoader, privacyLoader } from "./loaders.js";
 import { CONTACT_PATH } from "./lib/useCampaignContact.js";
 import { NotFoundPage } from "./pages/NotFoundPage.jsx";
 
@@ -14,6 +14,7 @@ const page = {
   film: async () => (await import("./pages/FilmDetailPage.jsx")).FilmDetailPage,
   cinemas: async () => (await import("./pages/CinemasPage.jsx")).CinemasPage,
   cinema: async () => (await import("./pages/CinemaDetailPage.jsx")).CinemaDetailPage,
+  privacy: async () => (await import("./pages/PrivacyPage.jsx")).PrivacyPage,
 };
 
 /**
@@ -98,6 +99,15 @@ export function siteRoutes() {
               }}
             />
           ),
+        },
+        {
+          path: "privacy",
+          loader: privacyLoader,
+          lazy: { Component: page.privacy },
+          hydrateFallbackElement: (
+            <PageLoading documentTitle="Privacy" heading={<h1>Privacy notice</h1>} label="Loading the privacy notice…" />
+          ),
+          errorElement: <RouteError documentTitle="Privacy" heading={<h1>Privacy notice</h1>} what="the privacy notice" />,
         },
         // Data for the footer and the "how to book" panels, fetched without holding up any page.
         { path: CONTACT_PATH, loader: contactLoader, shouldRevalidate: () => false, element: <NotFoundPage /> },

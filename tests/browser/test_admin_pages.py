@@ -79,7 +79,7 @@ def season():
 
 @pytest.mark.parametrize(
     ("model", "headers"),
-    [("screening", ["Reserved", "Seats left", "Sold out"]), ("film", ["Sold out"])],
+    [("screening", ["Reserved", "Seats left", "Sold out"]), ("film", ["Sold out", "Stock"])],
 )
 def test_lists_show_their_seat_columns_at_1280_with_the_side_menu_open(
     staff_page, live_server, season, model, headers, screenshot

@@ -15,7 +15,7 @@ from backoffice.campaign.factories import (
     ScreeningFactory,
     TicketFactory,
 )
-from backoffice.campaign.models import Reservation
+from backoffice.campaign.models import CampaignContact, Reservation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -110,3 +110,26 @@ def test_unknown_pages_say_not_found(page: Page, live_server, campaign, screensh
     expect(page.get_by_role("heading", level=1)).to_contain_text("not found", ignore_case=True)
     assert_accessible(page)
     screenshot("not-found")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_footer_leads_to_the_privacy_notice_staff_wrote(browser, live_server, campaign, width, screenshot):
+    CampaignContact.objects.create(
+        email="bookings@xmasfilms.example",
+        privacy_notice="We keep your name and email address to send you your tickets.\n\n"
+        "<b>Thirty days</b> after your screening they are replaced with anonymous values.",
+    )
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    page.get_by_role("contentinfo").get_by_role("link", name="Privacy notice").click()
+
+    expect(page).to_have_url(f"{live_server.url}/privacy")
+    expect(page.get_by_role("heading", name="Privacy notice", level=1)).to_be_visible()
+    main = page.get_by_role("main")
+    expect(main.get_by_text("<b>Thirty days</b> after your screening")).to_be_visible()  # text, not markup
+    expect(main.locator("b")).to_have_count(0)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), "the page scrolls sideways"
+    assert_accessible(page)
+    screenshot(f"privacy-{width}", of=page)
+    context.close()

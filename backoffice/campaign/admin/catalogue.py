@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.utils.html import format_html
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
 from backoffice.campaign.admin.history import HistoryAdmin
@@ -57,10 +58,15 @@ class FilmAdmin(SpreadsheetImportExportMixin, HistoryAdmin):
     def tickets_void(self, film: Film) -> int:
         return film.tickets_void
 
-    @admin.display(description="Running low", boolean=True, ordering="tickets_free")
-    def stock_low(self, film: Film) -> bool:
-        """Fewer free tickets than TICKET_STOCK_LOW: load more stock before bookings are refused."""
-        return film.tickets_free < settings.TICKET_STOCK_LOW
+    @admin.display(description="Stock", ordering="tickets_free")
+    def stock_low(self, film: Film) -> str:
+        """Fewer free tickets than TICKET_STOCK_LOW: load more stock before bookings are refused.
+
+        A word, not an icon: a boolean column's tick or cross says nothing without its heading.
+        """
+        if film.tickets_free < settings.TICKET_STOCK_LOW:
+            return format_html('<span class="seat-status seat-status--low">{}</span>', "Running low")
+        return ""
 
     class Media:
         css = {"all": ["campaign/admin.css"]}

@@ -38,7 +38,7 @@ def erase_personal_data(modeladmin, request: HttpRequest, queryset: QuerySet[Res
         return TemplateResponse(request, "admin/campaign/reservation/erase_confirmation.html", context)
     for email in emails:
         try:
-            erased = personal_data_erase(email=email)
+            erased = personal_data_erase(email=email, by=request.user)
         except ValidationError as error:
             modeladmin.message_user(request, " ".join(error.messages), messages.WARNING)
         else:

@@ -58,6 +58,14 @@ class ContactSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PrivacyNoticeSerializer(serializers.Serializer):
+    """The public site's privacy notice: plain text, paragraphs separated by a blank line."""
+
+    text = serializers.CharField(
+        source="privacy_notice_text", read_only=True, help_text="Staff's notice, or the standard one."
+    )
+
+
 class CinemaSerializer(serializers.ModelSerializer):
     class Meta:
         model = Cinema

@@ -4,7 +4,13 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from backoffice.campaign.api.views import CinemaViewSet, ContactView, FilmViewSet, ScreeningViewSet
+from backoffice.campaign.api.views import (
+    CinemaViewSet,
+    ContactView,
+    FilmViewSet,
+    PrivacyNoticeView,
+    ScreeningViewSet,
+)
 
 app_name = "api"
 
@@ -25,5 +31,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema"), name="docs"),
     path("contact/", ContactView.as_view(), name="contact"),
+    path("privacy/", PrivacyNoticeView.as_view(), name="privacy"),
     path("", include(router.urls)),
 ]

@@ -1,5 +1,5 @@
-"""The public, read-only API: live films, cinemas and upcoming screenings, each by slug, and the
-campaign's contact for booking.
+"""The public, read-only API: live films, cinemas and upcoming screenings, each by slug, the
+campaign's contact for booking and its privacy notice.
 
 Every list costs two SQL queries (the page and its count) whatever the number of rows.
 Responses are cached server-side and marked publicly cacheable by ``cache.ApiCacheMiddleware``.
@@ -20,6 +20,7 @@ from backoffice.campaign.api.serializers import (
     CinemaSerializer,
     ContactSerializer,
     FilmSerializer,
+    PrivacyNoticeSerializer,
     ScreeningSerializer,
     screening_rows,
 )
@@ -94,6 +95,15 @@ class ContactView(generics.RetrieveAPIView):
     """How to book: campaign staff's phone, email, opening hours and a note (empty until staff fill them in)."""
 
     serializer_class = ContactSerializer
+
+    def get_object(self) -> CampaignContact:
+        return CampaignContact.load()
+
+
+class PrivacyNoticeView(generics.RetrieveAPIView):
+    """The privacy notice: what the campaign keeps about the people who book, why, and for how long."""
+
+    serializer_class = PrivacyNoticeSerializer
 
     def get_object(self) -> CampaignContact:
         return CampaignContact.load()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +27,7 @@ ERASED_NAME = "Erased"
 # one-active-booking-per-email constraint satisfied without a special case.
 ERASED_DOMAIN = "erased.invalid"
 ANONYMISE_CHUNK = 500
+ERASURE_REASON = "Personal data erased on request"
 
 
 def erased_email(reference: str) -> str:
@@ -53,16 +55,28 @@ class Anonymised:
         )
 
 
-def personal_data_erase(*, email: str) -> Anonymised:
-    """Erase everything held about the person booking with ``email`` (any case)."""
+def personal_data_erase(*, email: str, by: AbstractBaseUser | None = None) -> Anonymised:
+    """Erase everything held about the person booking with ``email`` (any case), now or before.
+
+    ``by``: the staff member who asked, named on the history row each reservation gets.
+    """
     email = email.strip()
-    reservations = Reservation.objects.filter(email__iexact=email)
+    # An address the booking was changed away from still names the person (its history holds it).
+    earlier = Reservation.history.filter(email__iexact=email).values("id")
+    reservations = Reservation.objects.filter(Q(email__iexact=email) | Q(pk__in=earlier))
     if not email or not reservations.exists():
         raise ValidationError(
             f"No reservation was booked with the email address {email!r}; nothing was erased. "
             "Check the spelling, or search the reservations by name to find the address used."
         )
-    return reservations_anonymise(reservations=reservations, also=[email])
+    with transaction.atomic():
+        pks = list(reservations.values_list("pk", flat=True))
+        erased = reservations_anonymise(reservations=reservations, also=[email])
+        # Who erased whom stays on record; the row holds only the anonymous values.
+        Reservation.history.bulk_history_create(
+            Reservation.objects.filter(pk__in=pks), update=True, default_user=by, default_change_reason=ERASURE_REASON
+        )
+    return erased
 
 
 def reservations_anonymise(*, reservations: QuerySet[Reservation], also: list[str] = ()) -> Anonymised:

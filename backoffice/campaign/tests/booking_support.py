@@ -1,9 +1,11 @@
-"""Test helpers for booking rules: a refused request must leave the database as it was."""
+"""Test helpers for booking rules: a refused request must leave the database as it was, and the invariants hold."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 
-from backoffice.campaign.models import Reservation, Ticket
+from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
 
 
 def state() -> tuple[list, list]:
@@ -24,3 +26,23 @@ def refused(call, *args, **kwargs) -> dict[str, list[str]]:
         call(*args, **kwargs)
     assert state() == before, "a refused request changed the database"
     return error.value.message_dict
+
+
+def assert_invariants(ticket_stock: int) -> None:
+    """Invariants 1-5 of the domain, over the whole database."""
+    reserved = Screening.objects.annotate(seats=Coalesce(Sum("reservations__quantity"), 0))
+    assert not reserved.filter(seats__gt=F("capacity")).exists(), "a screening is oversold"
+    uses = AccessCode.objects.annotate(uses=Count("reservations", filter=Q(reservations__quantity__gt=0)))
+    assert not uses.filter(uses__gt=F("max_usages")).exists(), "an access code is used too often"
+    holding = Reservation.objects.annotate(held=Count("tickets"))
+    assert not holding.exclude(held=F("quantity")).exists(), "a reservation holds the wrong number of tickets"
+    assert (
+        not Ticket.objects.filter(reservation__isnull=False).exclude(film=F("reservation__screening__film")).exists()
+    ), "a ticket is of another film than its reservation's screening"
+    # A ticket has one reservation column, so it cannot be held twice; none may be lost either.
+    assert Ticket.objects.count() == ticket_stock
+    seats = Reservation.objects.aggregate(seats=Coalesce(Sum("quantity"), 0))["seats"]
+    assert Ticket.objects.filter(reservation__isnull=False).count() == seats
+    active = Reservation.objects.filter(quantity__gt=0).values_list("email", flat=True)
+    emails = [email.lower() for email in active]
+    assert len(emails) == len(set(emails)), "an email holds two active reservations"

@@ -48,3 +48,24 @@ def test_the_exchange_log_names_its_data_in_plain_words(admin_client):
     html = admin_client.get(reverse("admin:campaign_dataexchangelog_changelist")).content.decode()
     assert '<td class="field-data">Screenings</td>' in html
     assert "Christmas film campaign | screening" not in html
+
+
+def test_login_lockouts_and_second_factor_devices_sit_under_one_heading(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+    apps = {str(app["name"]): [str(m["name"]) for m in app["models"]] for app in response.context["app_list"]}
+    assert apps["Staff login security"] == [
+        "Access attempts",
+        "Access failures",
+        "Access logs",
+        "Static devices",
+        "TOTP devices",
+    ]
+    assert not {"Axes", "Otp_Totp", "Otp_Static"} & set(apps)
+    assert list(apps) == sorted(apps, key=str.lower)
+    # The side menu of every other page reads the same list.
+    sidebar = admin_client.get(reverse("admin:campaign_film_changelist")).content.decode()
+    assert sidebar.count("Staff login security") == 2  # the heading and its link's title
+    assert "Otp_Totp" not in sidebar
+    # Each app's own page still lists its own models.
+    axes = admin_client.get(reverse("admin:app_list", args=["axes"])).context["app_list"]
+    assert [model["name"] for model in axes[0]["models"]] == ["Access attempts", "Access failures", "Access logs"]

@@ -29,6 +29,7 @@ from backoffice.campaign.services import personal_data
 from backoffice.campaign.services.emails import door_lists_queue, email_deliver
 from backoffice.campaign.services.personal_data import ERASED_NAME, erased_email
 from backoffice.campaign.tasks import reservations_anonymise
+from backoffice.campaign.tests.booking_support import assert_invariants
 
 pytestmark = pytest.mark.django_db
 
@@ -268,3 +269,33 @@ def test_the_subject_access_copy_needs_the_export_permission(client, django_user
     response = client.post(CHANGELIST, {"action": "export_personal_data", "_selected_action": [scrooge.pk]})
     assert "Content-Disposition" not in response
     assert SCROOGE not in response.content.decode()
+
+
+def test_an_address_the_booking_was_changed_from_still_finds_the_person(scrooge, cratchit, mail_files):
+    out = call_command_output("erase_customer", OLD_ADDRESS)
+
+    assert "1 reservation(s)" in out
+    for trace in (SCROOGE, ADDRESS, OLD_ADDRESS, IP):
+        assert columns_containing(trace) == [], trace
+    cratchit.refresh_from_db()
+    assert cratchit.name == "Bob Cratchit"
+
+
+def test_anonymising_real_bookings_keeps_every_invariant(screening, mail_files):
+    booked = [
+        book(screening, name=name, email=f"{name.split()[0].lower()}@example.com", ip_address=IP)
+        for name in ("Old Fezziwig", "Belle Fezziwig", "Dick Wilkins")
+    ]
+    Reservation.objects.update_booking(booked[2], quantity=0)  # a cancellation: it held tickets once
+    deliver_all()
+    assert_invariants(ticket_stock=10)
+    Screening.objects.filter(pk=screening.pk).update(starts_at=timezone.now() - dt.timedelta(days=40))
+    counts = reporting_counts()
+
+    call_command_output("anonymise_reservations", "--older-than", "30")
+
+    assert_invariants(ticket_stock=10)
+    assert reporting_counts() == counts
+    assert list(Reservation.objects.exclude(name=ERASED_NAME)) == []
+    for trace in ("Fezziwig", "Dick Wilkins", "@example.com", IP):
+        assert columns_containing(trace) == [], trace

@@ -13,12 +13,11 @@ from collections.abc import Callable
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
 
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory, ScreeningFactory, TicketFactory
-from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
+from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.services.locking import BUSY_MESSAGE
+from backoffice.campaign.tests.booking_support import assert_invariants
 from backoffice.campaign.tests.locking import screening_locked_elsewhere
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
@@ -101,26 +100,6 @@ def split(results: list[object]) -> tuple[list[Reservation], list[ValidationErro
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert len(booked) + len(refused) == len(results)
     return booked, refused
-
-
-def assert_invariants(ticket_stock: int) -> None:
-    """Invariants 1-5 of the domain, over the whole database."""
-    reserved = Screening.objects.annotate(seats=Coalesce(Sum("reservations__quantity"), 0))
-    assert not reserved.filter(seats__gt=F("capacity")).exists(), "a screening is oversold"
-    uses = AccessCode.objects.annotate(uses=Count("reservations", filter=Q(reservations__quantity__gt=0)))
-    assert not uses.filter(uses__gt=F("max_usages")).exists(), "an access code is used too often"
-    holding = Reservation.objects.annotate(held=Count("tickets"))
-    assert not holding.exclude(held=F("quantity")).exists(), "a reservation holds the wrong number of tickets"
-    assert (
-        not Ticket.objects.filter(reservation__isnull=False).exclude(film=F("reservation__screening__film")).exists()
-    ), "a ticket is of another film than its reservation's screening"
-    # A ticket has one reservation column, so it cannot be held twice; none may be lost either.
-    assert Ticket.objects.count() == ticket_stock
-    seats = Reservation.objects.aggregate(seats=Coalesce(Sum("quantity"), 0))["seats"]
-    assert Ticket.objects.filter(reservation__isnull=False).count() == seats
-    active = Reservation.objects.filter(quantity__gt=0).values_list("email", flat=True)
-    emails = [email.lower() for email in active]
-    assert len(emails) == len(set(emails)), "an email holds two active reservations"
 
 
 def new_round() -> None:

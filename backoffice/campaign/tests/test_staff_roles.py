@@ -122,3 +122,101 @@ def test_a_data_manager_imports_and_exports_but_books_nothing(client, staff):
     assert client.get(reverse("admin:campaign_screening_import")).status_code == 200
     assert client.get(reverse("admin:campaign_reservation_export")).status_code == 200
     assert client.get(reverse("admin:campaign_reservation_add")).status_code == 403
+
+
+def admin_url(name: str) -> str:
+    """A URL name of the admin, or a path already."""
+    return name if name.startswith("/") else reverse(f"admin:{name}")
+
+
+CONTACT = reverse("admin:campaign_campaigncontact_change", args=[1])
+# What each role opens in its work, and what it is refused (403), page by page.
+PAGES = {
+    "Booking agent": (
+        [
+            "campaign_reservation_changelist",
+            "campaign_reservation_add",
+            "campaign_screening_changelist",
+            "campaign_ticket_changelist",
+            "campaign_email_changelist",
+        ],
+        [
+            "campaign_accesscode_changelist",
+            "campaign_accesscode_generate",
+            "campaign_accesscodebatch_changelist",
+            "campaign_screening_add",
+            "campaign_screening_import",
+            "campaign_reservation_export",
+            "campaign_film_changelist",
+            "campaign_cinema_changelist",
+            CONTACT,
+            "auth_user_changelist",
+            "auth_group_changelist",
+        ],
+    ),
+    "Campaign manager": (
+        [
+            "campaign_reservation_changelist",
+            "campaign_reservation_add",
+            "campaign_screening_add",
+            "campaign_screening_import",
+            "campaign_film_add",
+            "campaign_cinema_add",
+            "campaign_ticket_import",
+            "campaign_accesscode_changelist",
+            "campaign_accesscode_generate",
+            "campaign_accesscodebatch_changelist",
+            "campaign_reservation_export",
+            "campaign_email_changelist",
+            CONTACT,
+        ],
+        ["auth_user_changelist", "auth_user_add", "auth_group_changelist", "auth_group_add"],
+    ),
+    "Data manager": (
+        [
+            "campaign_reservation_changelist",
+            "campaign_screening_changelist",
+            "campaign_film_changelist",
+            "campaign_screening_import",
+            "campaign_ticket_import",
+            "campaign_film_import",
+            "campaign_reservation_export",
+            "campaign_accesscode_changelist",
+            "campaign_accesscode_generate",
+            "campaign_accesscodebatch_changelist",
+        ],
+        [
+            "campaign_reservation_add",
+            "campaign_screening_add",
+            "campaign_film_add",
+            "campaign_email_changelist",
+            CONTACT,
+            "auth_user_changelist",
+            "auth_group_changelist",
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("role", PAGES)
+def test_each_role_opens_the_pages_of_its_work_and_gets_403_on_the_rest(client, staff, role):
+    verified_login(client, staff(role))
+    opens, refused = PAGES[role]
+    assert {name: client.get(admin_url(name)).status_code for name in opens} == dict.fromkeys(opens, 200)
+    assert {name: client.get(admin_url(name)).status_code for name in refused} == dict.fromkeys(refused, 403)
+
+
+@pytest.mark.parametrize(
+    ("role", "may"), [("Booking agent", False), ("Campaign manager", True), ("Data manager", True)]
+)
+def test_only_roles_with_data_rights_erase_or_copy_a_customer(client, staff, role, may):
+    verified_login(client, staff(role))
+    reservation = ReservationFactory(quantity=0, name="Mary Holly", email="mary@example.com")
+    changelist = admin_url("campaign_reservation_changelist")
+    selected = {"_selected_action": [reservation.pk]}
+
+    copy = client.post(changelist, {"action": "export_personal_data", **selected})
+    assert ("Content-Disposition" in copy) is may
+    client.post(changelist, {"action": "erase_personal_data", "post": "yes", **selected})
+    reservation.refresh_from_db()
+    assert (reservation.name != "Mary Holly") is may

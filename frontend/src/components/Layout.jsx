@@ -71,6 +71,9 @@ export function Layout() {
         <div className="container">
           <p>Free Christmas film tickets, while seats last. All times are UK time.</p>
           <FooterContact />
+          <p className="site-footer__links">
+            <Link to="/privacy">Privacy notice</Link>
+          </p>
         </div>
       </footer>
     </>
