@@ -25,6 +25,9 @@ export default defineConfig({
     setupFiles: ["./src/test/setup.js"],
     include: ["src/**/*.test.{js,jsx}"],
     restoreMocks: true,
+    // Above the find* wait (src/test/setup.js): a test waiting on a slow first compile fails on
+    // what it waited for, not on the runner's clock.
+    testTimeout: 30000,
     unstubGlobals: true,
   },
 });

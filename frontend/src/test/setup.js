@@ -3,8 +3,8 @@ import { cleanup, configure } from "@testing-library/react";
 import { afterEach, vi } from "vitest";
 
 // Pages load on first use: the first visit to a page in a test file also compiles its module,
-// which can take over a second on a busy machine. findBy* waits up to five.
-configure({ asyncUtilTimeout: 5000 });
+// which can take several seconds on a busy machine. findBy* waits up to fifteen.
+configure({ asyncUtilTimeout: 15000 });
 
 afterEach(() => {
   cleanup();
