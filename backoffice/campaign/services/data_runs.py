@@ -216,8 +216,12 @@ def _dataset(run: DataRun) -> tablib.Dataset:
         return file_format.create_dataset(file.read())
 
 
-def _import(run: DataRun, heartbeat: Heartbeat, *, dry_run: bool):
-    return _import_resource(run, heartbeat).import_data(
+def _import(run: DataRun, heartbeat: Heartbeat, *, dry_run: bool) -> dict:
+    """The outcome of the whole file, checked (``dry_run``) or imported in the caller's transaction."""
+    resource = _import_resource(run, heartbeat)
+    if hasattr(resource, "load"):  # a resource with a bulk path of its own (tickets)
+        return resource.load(_dataset(run), dry_run=dry_run)
+    result = resource.import_data(
         _dataset(run),
         dry_run=dry_run,
         raise_errors=False,
@@ -226,6 +230,7 @@ def _import(run: DataRun, heartbeat: Heartbeat, *, dry_run: bool):
         file_name=run.parameters["file_name"],
         user=run.created_by,
     )
+    return import_outcome(result)
 
 
 def import_outcome(result) -> dict:
@@ -251,7 +256,7 @@ def import_outcome(result) -> dict:
 
 
 def _preview(run: DataRun, heartbeat: Heartbeat) -> None:
-    outcome = import_outcome(_import(run, heartbeat, dry_run=True))
+    outcome = _import(run, heartbeat, dry_run=True)
     if outcome["error_count"]:
         message = (
             f"{outcome['error_count']:,} problems found, so nothing can be imported. "
@@ -268,7 +273,7 @@ def _preview(run: DataRun, heartbeat: Heartbeat) -> None:
 def _apply(run: DataRun, heartbeat: Heartbeat) -> None:
     # One transaction: the rows, the exchange log entry and the run's completion commit together.
     with transaction.atomic():
-        outcome = import_outcome(_import(run, heartbeat, dry_run=False))
+        outcome = _import(run, heartbeat, dry_run=False)
         if outcome["error_count"]:
             transaction.set_rollback(True)
         else:

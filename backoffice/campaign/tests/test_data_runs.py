@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.campaign.factories import FilmFactory, TicketFactory
-from backoffice.campaign.models import AccessCodeBatch, DataExchangeLog, DataRun, Ticket, private_storage
+from backoffice.campaign.models import AccessCodeBatch, Cinema, DataExchangeLog, DataRun, Ticket, private_storage
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.resources.tickets import TicketResource
 from backoffice.campaign.services.data_runs import (
@@ -321,3 +321,23 @@ def test_the_runs_page_lists_code_runs_and_spreadsheet_runs(admin_client):
     assert reverse("admin:campaign_accesscodebatch_change", args=[batch.pk]) in page
     assert "Import of tickets" in page
     assert "Generate 9 access codes" in page
+
+
+def test_a_big_cinema_file_goes_through_the_row_by_row_import(admin_client, small_limits, eager_tasks):
+    content = csv_file(["name", "lat", "lng"], *([f"Cinema {i}", "53.9", "-1.0"] for i in range(6)), ["Bad", "95", "0"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        upload(admin_client, "cinema", content)
+    run = DataRun.objects.get()
+    assert (run.status, run.outcome["error_count"]) == ("completed", 1)
+    assert run.outcome["errors"][0].startswith("Row 8, lat: ")
+    assert not Cinema.objects.exists()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        upload(admin_client, "cinema", csv_file(["name"], *([f"Cinema {i}"] for i in range(6))))
+    run = DataRun.objects.latest("pk")
+    assert run.outcome["new"] == 6
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        admin_client.post(reverse("admin:campaign_datarun_confirm", args=[run.pk]))
+    run.refresh_from_db()
+    assert (run.phase, run.status) == ("apply", "completed")
+    assert Cinema.objects.count() == 6
