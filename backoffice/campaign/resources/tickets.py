@@ -123,7 +123,7 @@ class TicketResource(SpreadsheetResource):
                 continue
             outcome["new"] += 1
             if not dry_run and not errors:
-                batch.append(Ticket(code=code, film=film))
+                batch.append(Ticket(code=code, film_id=film.pk))
                 if len(batch) == self._meta.batch_size:
                     Ticket.objects.bulk_create(batch)
                     batch = []
