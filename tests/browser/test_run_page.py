@@ -23,7 +23,7 @@ def test_the_run_page_follows_progress_and_shows_the_outcome(staff_page, screens
     )
     page = staff_page(width)
     page.goto(page.url.split("/admin/")[0] + f"/admin/campaign/datarun/{run.pk}/change/")
-    expect(page.locator("#run-text")).to_contain_text("10000 of 100000 rows: Running")
+    expect(page.locator("#run-text")).to_contain_text("10,000 of 100,000 rows: Running")
     expect(page.get_by_role("button", name="Cancel this run")).to_be_visible()
 
     DataRun.objects.filter(pk=run.pk).update(done=60_000)

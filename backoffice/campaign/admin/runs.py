@@ -41,7 +41,7 @@ class DataRunAdmin(admin.ModelAdmin):
     list_display = ["pk", "created_at", "kind", "data", "state", "done", "total", "created_by"]
     list_filter = ["kind", "status", "content_type"]
     list_select_related = ["content_type", "created_by"]
-    fields = ["kind", "content_type", "created_by", "created_at", "finished_at", "file_name"]
+    fields = ["kind", "data", "created_by", "created_at", "finished_at", "file_name"]
     readonly_fields = fields
 
     def get_urls(self):
