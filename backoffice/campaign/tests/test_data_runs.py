@@ -341,3 +341,22 @@ def test_a_big_cinema_file_goes_through_the_row_by_row_import(admin_client, smal
     run.refresh_from_db()
     assert (run.phase, run.status) == ("apply", "completed")
     assert Cinema.objects.count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancelled_export_leaves_no_file(admin_client, small_limits, settings, film, private_files):
+    settings.DATA_RUN_BATCH_SIZE = 2
+    for i in range(5):
+        TicketFactory(code=f"ELF-{i}", film=film)
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        export(admin_client, "ticket")
+    run = DataRun.objects.get()
+    DataRun.objects.filter(pk=run.pk).update(cancel_requested=True)  # pressed once the run started
+    assert data_run_execute(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.message, run.result_file.name) == (
+        "cancelled",
+        "Cancelled by staff. No file was made; export again.",
+        "",
+    )
+    assert not list((private_files / "data-runs").rglob("*.csv"))
