@@ -321,6 +321,8 @@ def test_the_runs_page_lists_code_runs_and_spreadsheet_runs(admin_client):
     assert reverse("admin:campaign_accesscodebatch_change", args=[batch.pk]) in page
     assert "Import of tickets" in page
     assert "Generate 9 access codes" in page
+    changelist = admin_client.get(reverse("admin:campaign_datarun_changelist")).content.decode()
+    assert reverse("admin:campaign_datarun_change", args=[run.pk]) in changelist
 
 
 def test_a_big_cinema_file_goes_through_the_row_by_row_import(admin_client, small_limits, eager_tasks):
