@@ -59,7 +59,13 @@ class CampaignAdminSite(admin.AdminSite):
 
         # Not wrapped in admin_view: it is the one page a password alone may open.
         setup = path("otp/setup/", lambda request: otp_setup(request, self), name="otp_setup")
-        return [setup, *super().get_urls()]
+        runs = path("runs/", self.admin_view(self.runs_view), name="runs")
+        return [setup, runs, *super().get_urls()]
+
+    def runs_view(self, request):
+        from backoffice.campaign.admin.runs import runs_view
+
+        return runs_view(request, self)
 
     def get_app_list(self, request, app_label=None):
         app_list = super().get_app_list(request, app_label)

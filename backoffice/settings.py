@@ -291,6 +291,11 @@ IMPORT_EXPORT_CHUNK_SIZE = 2000
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 5 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 50_000)
 IMPORT_MAX_XLSX_UNPACKED_BYTES = env_int("IMPORT_MAX_XLSX_UNPACKED_BYTES", 25 * 1024 * 1024)
+# Files above IMPORT_MAX_ROWS (inline) are checked and imported by the workers, up to these limits.
+IMPORT_JOB_MAX_ROWS = env_int("IMPORT_JOB_MAX_ROWS", 1_000_000)
+IMPORT_JOB_MAX_UPLOAD_BYTES = env_int("IMPORT_JOB_MAX_UPLOAD_BYTES", 64 * 1024 * 1024)
+# Exports of access codes, reservations and tickets above this many rows are made by the workers.
+EXPORT_INLINE_MAX_ROWS = env_int("EXPORT_INLINE_MAX_ROWS", 50_000)
 
 LOGGING = {
     "version": 1,
@@ -326,6 +331,8 @@ CELERY_BEAT_SCHEDULE = {
     "door-lists-queue": {"task": "backoffice.campaign.tasks.door_lists_queue", "schedule": 60.0},
     "reservations-anonymise": {"task": "backoffice.campaign.tasks.reservations_anonymise", "schedule": 86400.0},
     "code-runs-sweep": {"task": "backoffice.campaign.tasks.code_runs_sweep", "schedule": 60.0},
+    "data-runs-sweep": {"task": "backoffice.campaign.tasks.data_runs_sweep", "schedule": 60.0},
+    "data-run-files-expire": {"task": "backoffice.campaign.tasks.data_run_files_expire", "schedule": 3600.0},
 }
 # A code generation run without progress (a committed batch) for this long has lost its worker:
 # the sweeper marks it failed. Queued runs not picked up for CODE_RUN_REPUBLISH_SECONDS are published again.
@@ -333,6 +340,13 @@ ACCESS_CODE_RUN_STALE_SECONDS = env_int("ACCESS_CODE_RUN_STALE_SECONDS", 600)
 CODE_RUN_REPUBLISH_SECONDS = env_int("CODE_RUN_REPUBLISH_SECONDS", 120)
 # Codes a background run commits (and writes, and checks for Cancel) at a time.
 CODE_RUN_BATCH_SIZE = env_int("CODE_RUN_BATCH_SIZE", 25_000)
+# Spreadsheet runs (docs/spreadsheets.md): a running one without a heartbeat for this long is
+# marked failed by the sweeper; their files (uploads and exports, which may hold customers'
+# names and emails) are deleted this many days after the run ended.
+DATA_RUN_STALE_SECONDS = env_int("DATA_RUN_STALE_SECONDS", 600)
+DATA_RUN_FILE_RETENTION_DAYS = env_int("DATA_RUN_FILE_RETENTION_DAYS", 7)
+# Rows a spreadsheet run reads between heartbeats (and checks for Cancel).
+DATA_RUN_BATCH_SIZE = env_int("DATA_RUN_BATCH_SIZE", 2000)
 # Customers' names, emails and IP addresses are anonymised this many days after their screening
 # ended (docs/personal-data.md).
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 30)

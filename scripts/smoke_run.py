@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHANGELISTS = ["cinema", "film", "screening", "accesscode", "accesscodebatch", "reservation", "ticket"]
+CHANGELISTS = ["cinema", "film", "screening", "accesscode", "accesscodebatch", "reservation", "ticket", "datarun"]
 LOGIN = ("demo", "xmas-films-demo")
 STARTUP_SECONDS = 240
 

@@ -193,6 +193,22 @@ def private_storage():
     return storages["private"]
 
 
+class RunStatus(models.TextChoices):
+    """The one life of a background run, code generation or spreadsheet: queued -> running -> an end.
+
+    Transitions are conditional updates in services/runs.py, shared by both kinds of run.
+    """
+
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+UNFINISHED_RUN = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
 class AccessCodeBatch(models.Model):
     """One run of code generation; the database, not the CSV, is the record of what it made."""
 
@@ -200,12 +216,7 @@ class AccessCodeBatch(models.Model):
         COMMAND = "command", "Management command"
         ADMIN = "admin", "Admin action"
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        COMPLETED = "completed", "Completed"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+    Status = RunStatus
 
     requested_count = models.PositiveIntegerField()
     created_count = models.PositiveIntegerField(default=0)
@@ -250,6 +261,66 @@ class AccessCodeBatch(models.Model):
         # A run commits a batch of codes every few seconds at most, or fails within the statement
         # timeout; a running batch that has not moved for this long has lost the process running it.
         return timedelta(seconds=settings.ACCESS_CODE_RUN_STALE_SECONDS)
+
+
+def run_stale_after() -> timedelta:
+    """A running data run without a heartbeat for this long has lost its worker (``DATA_RUN_STALE_SECONDS``)."""
+    return timedelta(seconds=settings.DATA_RUN_STALE_SECONDS)
+
+
+class DataRun(models.Model):
+    """One spreadsheet import or export run on the workers: its record, from request to result file.
+
+    An import is checked first (phase *preview*: nothing kept), then, once staff confirm, applied
+    (phase *apply*: every row or none). Progress ``done`` of ``total`` rows and ``updated_at``
+    (the heartbeat) move at each batch of rows; see services/data_runs.py.
+    """
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import"
+        EXPORT = "export", "Export"
+
+    class Phase(models.TextChoices):
+        PREVIEW = "preview", "Check (nothing saved)"
+        APPLY = "apply", "Save"
+
+    Status = RunStatus
+
+    kind = models.CharField(max_length=6, choices=Kind)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name="data"
+    )
+    phase = models.CharField(max_length=7, choices=Phase, default=Phase.APPLY)
+    # What was asked: resource, format, file name, the list's filters (exports).
+    parameters = models.JSONField(default=dict, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus, default=RunStatus.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    # The import's check: counts, ignored columns, and errors by row and column.
+    outcome = models.JSONField(default=dict, editable=False)
+    cancel_requested = models.BooleanField(default=False)
+    # The uploaded file of an import, and the file an export made: private storage, never under MEDIA_URL.
+    upload_file = models.FileField(storage=private_storage, max_length=200, blank=True, editable=False)
+    result_file = models.FileField(storage=private_storage, max_length=200, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "spreadsheet run"
+        indexes = [models.Index(fields=["status", "updated_at"], name="data_run_status_updated")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} run {self.pk} ({self.get_status_display()})"
+
+    @property
+    def is_stale(self) -> bool:
+        return self.status == RunStatus.RUNNING and self.updated_at < timezone.now() - run_stale_after()
 
 
 class AccessCode(models.Model):

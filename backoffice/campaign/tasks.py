@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from backoffice.campaign.services import code_runs, emails, personal_data
+from backoffice.campaign.services import code_runs, data_runs, emails, personal_data
 
 
 @shared_task
@@ -40,3 +40,18 @@ def code_runs_sweep() -> int:
 def reservations_anonymise() -> int:
     days = settings.PERSONAL_DATA_RETENTION_DAYS
     return personal_data.reservations_anonymise_ended(days=days).reservations
+
+
+@shared_task
+def data_run(pk: int) -> bool:
+    return data_runs.data_run_execute(pk)
+
+
+@shared_task
+def data_runs_sweep() -> int:
+    return data_runs.data_runs_sweep()
+
+
+@shared_task
+def data_run_files_expire() -> int:
+    return data_runs.data_run_files_expire(days=settings.DATA_RUN_FILE_RETENTION_DAYS)

@@ -7,6 +7,7 @@ from backoffice.campaign.admin import (  # noqa: F401
     data_exchange,
     emails,
     reservations,
+    runs,
     screenings,
     theme,
     tickets,

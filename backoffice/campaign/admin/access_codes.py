@@ -12,7 +12,7 @@ from django.utils.html import format_html
 from import_export.admin import ExportActionMixin
 
 from backoffice.campaign.admin.batches import CodeRunAdminMixin
-from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
+from backoffice.campaign.admin.data_exchange import LargeTableExportMixin, SpreadsheetExportMixin
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.lists import CappedCountPaginator, FixedChoicesFilter
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog, Film
@@ -103,7 +103,7 @@ class MaxUsagesFilter(FixedChoicesFilter):
 
 
 @admin.register(AccessCode)
-class AccessCodeAdmin(SpreadsheetExportMixin, ExportActionMixin, admin.ModelAdmin):
+class AccessCodeAdmin(LargeTableExportMixin, ExportActionMixin, admin.ModelAdmin):
     resource_classes = [AccessCodeResource]
     change_list_template = "admin/campaign/accesscode/change_list.html"
     list_display = ["value", "max_usages", "valid_for", "batch", "created_at"]

@@ -10,15 +10,15 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog, private_storage
+from backoffice.campaign.models import UNFINISHED_RUN, AccessCode, AccessCodeBatch, DataExchangeLog, private_storage
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.services.code_runs import code_run_cancel
 
-UNFINISHED = {AccessCodeBatch.Status.QUEUED, AccessCodeBatch.Status.RUNNING}
+UNFINISHED = set(UNFINISHED_RUN)
 
 
 class CodeRunAdminMixin:
-    change_form_template = "admin/campaign/accesscodebatch/change_form.html"
+    change_form_template = "admin/campaign/run_change_form.html"
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -49,17 +49,8 @@ class CodeRunAdminMixin:
         if not self.has_view_permission(request):
             raise PermissionDenied
         batch = self._batch(request, object_id)
-        return JsonResponse(
-            {
-                "status": batch.status,
-                "status_display": self.state(batch),
-                "created": batch.created_count,
-                "requested": batch.requested_count,
-                "finished": batch.status not in UNFINISHED,
-                "cancel_requested": batch.cancel_requested,
-                "error": batch.error,
-            },
-            headers={"Cache-Control": "no-store"},
+        return run_status_response(
+            batch, status_display=self.state(batch), done=batch.created_count, total=batch.requested_count
         )
 
     def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
@@ -98,10 +89,37 @@ class CodeRunAdminMixin:
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
-            context |= {
-                "code_run": obj,
-                "code_run_unfinished": obj.status in UNFINISHED,
-                "code_run_may_cancel": self.may_cancel(request),
-                "code_run_may_download": self.has_download_permission(request),
+            unfinished = obj.status in UNFINISHED
+            context["run"] = {
+                "status_url": reverse("admin:campaign_accesscodebatch_status", args=[obj.pk]),
+                "unfinished": unfinished,
+                "unit": "codes",
+                "done": obj.created_count,
+                "total": obj.requested_count,
+                "status_display": self.state(obj),
+                "cancel_url": reverse("admin:campaign_accesscodebatch_cancel", args=[obj.pk])
+                if unfinished and self.may_cancel(request)
+                else None,
+                "cancel_help": "Stops after the batch of codes in progress; the codes made stay, "
+                "and the CSV holds exactly them.",
+                "result_url": reverse("admin:campaign_accesscodebatch_result", args=[obj.pk])
+                if obj.result_file and not unfinished and self.has_download_permission(request)
+                else None,
+                "result_label": "Download the run's CSV",
             }
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+def run_status_response(run, *, status_display: str, done: int, total: int) -> JsonResponse:
+    """What run.js polls, for either kind of run."""
+    return JsonResponse(
+        {
+            "status": run.status,
+            "status_display": status_display,
+            "done": done,
+            "total": total,
+            "finished": run.status not in UNFINISHED,
+            "cancel_requested": run.cancel_requested,
+        },
+        headers={"Cache-Control": "no-store"},
+    )

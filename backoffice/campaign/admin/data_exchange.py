@@ -14,6 +14,7 @@ Who may import or export is set by ``IMPORT_EXPORT_IMPORT_PERMISSION_CODE`` and
 ``export_<model>`` permissions, separate from add and change.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -25,6 +26,7 @@ from import_export.admin import ExportMixin, ImportMixin
 from backoffice.campaign.admin.import_limits import LimitedImportForm
 from backoffice.campaign.models import DataExchangeLog
 from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
+from backoffice.campaign.services.data_runs import data_export_request, data_import_request
 
 
 class SpreadsheetExportMixin(ExportMixin):
@@ -63,6 +65,44 @@ class SpreadsheetExportMixin(ExportMixin):
         )
 
 
+class LargeTableExportMixin(SpreadsheetExportMixin):
+    """Exports of more than ``EXPORT_INLINE_MAX_ROWS`` rows are made by the workers as a ``DataRun``.
+
+    The run keeps the list's query string (its filters and search), the chosen columns and the
+    format; its page offers the file once it is made (services/data_runs.py).
+    """
+
+    def export_action(self, request):
+        if request.method == "POST" and "export_items" not in request.POST and self.has_export_permission(request):
+            form_class = self.get_export_form_class()
+            form = form_class(self.get_export_formats(), self.get_export_resource_classes(request), data=request.POST)
+            if form.is_valid():
+                queryset = self.get_export_queryset(request)
+                limit = settings.EXPORT_INLINE_MAX_ROWS
+                if queryset[: limit + 1].count() > limit:
+                    return self.export_in_background(request, form, queryset)
+        return super().export_action(request)
+
+    def export_in_background(self, request, form, queryset) -> HttpResponseRedirect:
+        with transaction.atomic():
+            run = data_export_request(
+                model=self.model,
+                resource_class=self.choose_export_resource_class(form, request),
+                file_format=self.get_export_formats()[int(form.cleaned_data["format"])](),
+                export_fields=self.get_export_resource_fields_from_form(form),
+                query=request.GET.urlencode(),
+                total=queryset.count(),
+                created_by=request.user,
+            )
+        self.message_user(
+            request,
+            f"Exporting {run.total:,} {self.model._meta.verbose_name_plural} as run {run.pk}. "
+            "You may leave this page; the file is downloadable here once the run finishes.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
+
+
 class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_template_name = "admin/campaign/spreadsheet_import.html"
@@ -70,6 +110,41 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
     # Files are read as bytes and decoded by resources.formats.read_spreadsheet, which sniffs them.
     from_encoding = None
     import_form_class = LimitedImportForm  # size, rows and unpacked XLSX size (admin/import_limits.py)
+
+    def create_import_form(self, request):
+        # Built by import_action and by the background check before it: read and count the file once.
+        form = getattr(request, "_spreadsheet_import_form", None)
+        if form is None:
+            form = request._spreadsheet_import_form = super().create_import_form(request)
+        return form
+
+    def import_action(self, request, **kwargs):
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_import_form(request)
+            if form.is_valid() and form.in_background:
+                return self.import_in_background(request, form)
+        return super().import_action(request, **kwargs)
+
+    def import_in_background(self, request, form) -> HttpResponseRedirect:
+        """A file too big for the page: the workers check it, then (once confirmed) import it."""
+        upload = form.cleaned_data["import_file"]
+        with transaction.atomic():
+            run = data_import_request(
+                model=self.model,
+                resource_class=self.choose_import_resource_class(form, request),
+                file_format=self.get_import_formats()[int(form.cleaned_data["format"])](),
+                upload=upload,
+                file_name=upload.name,
+                total=form.rows,
+                created_by=request.user,
+            )
+        self.message_user(
+            request,
+            f"The file has {form.rows:,} rows, more than an import inside the page takes: it is checked in the "
+            f"background as run {run.pk}. Nothing is saved until you confirm on this page.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
 
     def get_import_data_kwargs(self, **kwargs):
         kwargs = super().get_import_data_kwargs(**kwargs)

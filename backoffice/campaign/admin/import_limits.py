@@ -1,11 +1,12 @@
 """Limits on an uploaded import file, checked before the file is parsed.
 
-An import runs inside the request: a file too big for it would run into the server's timeout
-and end in an error page. So the upload form refuses, with a message, a file larger than
-``IMPORT_MAX_UPLOAD_BYTES``, an XLSX file whose parts unpack to more than
-``IMPORT_MAX_XLSX_UNPACKED_BYTES`` (read from the zip's directory, before the workbook is
-opened; zipfile never inflates a part beyond the size its directory declares), and a file with
-more than ``IMPORT_MAX_ROWS`` rows (counted up to one past the limit, never read to the end).
+A file up to ``IMPORT_MAX_UPLOAD_BYTES`` and ``IMPORT_MAX_ROWS`` rows is imported inside the
+request; a bigger one is checked and imported by the workers (a ``DataRun``,
+services/data_runs.py), up to ``IMPORT_JOB_MAX_UPLOAD_BYTES`` and ``IMPORT_JOB_MAX_ROWS``.
+Beyond those, or an XLSX file whose parts unpack to more than ``IMPORT_MAX_XLSX_UNPACKED_BYTES``
+(read from the zip's directory, before the workbook is opened; zipfile never inflates a part
+beyond the size its directory declares), the upload form refuses the file with a message. Rows
+are counted up to one past the limit, never read to the end.
 """
 
 import codecs
@@ -24,12 +25,12 @@ ZIP_MAGIC = b"PK\x03\x04"
 SPLIT = "Split it into smaller files."
 
 
-def import_file_check(upload: UploadedFile) -> None:
-    """Raise ValidationError if the file is beyond the import limits."""
-    if upload.size > settings.IMPORT_MAX_UPLOAD_BYTES:
+def import_file_check(upload: UploadedFile) -> int:
+    """The file's rows; raise ValidationError if the file is beyond what even a background import takes."""
+    if upload.size > settings.IMPORT_JOB_MAX_UPLOAD_BYTES:
         raise forms.ValidationError(
             f"The file is {filesizeformat(upload.size)}; an import takes files up to "
-            f"{filesizeformat(settings.IMPORT_MAX_UPLOAD_BYTES)}. {SPLIT}"
+            f"{filesizeformat(settings.IMPORT_JOB_MAX_UPLOAD_BYTES)}. {SPLIT}"
         )
     upload.seek(0)
     is_zip = upload.read(len(ZIP_MAGIC)) == ZIP_MAGIC
@@ -40,15 +41,21 @@ def import_file_check(upload: UploadedFile) -> None:
         rows = 0  # not a readable spreadsheet: the import's own check says so
     finally:
         upload.seek(0)
-    if rows > settings.IMPORT_MAX_ROWS:
+    if rows > settings.IMPORT_JOB_MAX_ROWS:
         raise forms.ValidationError(
-            f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows; "
-            f"an import takes at most {settings.IMPORT_MAX_ROWS:,}. {SPLIT}"
+            f"The file has more than {settings.IMPORT_JOB_MAX_ROWS:,} rows; "
+            f"an import takes at most {settings.IMPORT_JOB_MAX_ROWS:,}. {SPLIT}"
         )
+    return rows
+
+
+def import_in_background(upload: UploadedFile, rows: int) -> bool:
+    """Too big to import inside a request: the workers check and import it."""
+    return upload.size > settings.IMPORT_MAX_UPLOAD_BYTES or rows > settings.IMPORT_MAX_ROWS
 
 
 def _limit() -> int:
-    return settings.IMPORT_MAX_ROWS + 2  # the header, and one row too many
+    return settings.IMPORT_JOB_MAX_ROWS + 2  # the header, and one row too many
 
 
 def _csv_rows(upload: UploadedFile) -> int:
@@ -74,7 +81,11 @@ def _xlsx_rows(upload: UploadedFile) -> int:
 
 
 class LimitedImportForm(ImportForm):
+    rows = 0
+    in_background = False
+
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
-        import_file_check(upload)
+        self.rows = import_file_check(upload)
+        self.in_background = import_in_background(upload, self.rows)
         return upload

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin, may_view_access_codes
-from backoffice.campaign.admin.data_exchange import SpreadsheetExportMixin
+from backoffice.campaign.admin.data_exchange import LargeTableExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.inlines import ReadOnlyTabularInline
@@ -55,7 +55,7 @@ class QuantityFilter(FixedChoicesFilter):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, SpreadsheetExportMixin, HistoryAdmin):
+class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportMixin, HistoryAdmin):
     form = ReservationForm
     resource_classes = [ReservationExportResource]
     list_display = ["reservation_id", "name", "email", "screening", "quantity", "access_code", "created_at"]

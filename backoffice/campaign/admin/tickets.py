@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Q
 
-from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
+from backoffice.campaign.admin.data_exchange import LargeTableExportMixin, SpreadsheetImportExportMixin
 from backoffice.campaign.admin.lists import LargeTableChangeList
 from backoffice.campaign.codes import REFERENCE_RE
 from backoffice.campaign.models import Reservation, Ticket
@@ -9,7 +9,7 @@ from backoffice.campaign.resources.tickets import TicketResource
 
 
 @admin.register(Ticket)
-class TicketAdmin(SpreadsheetImportExportMixin, admin.ModelAdmin):
+class TicketAdmin(LargeTableExportMixin, SpreadsheetImportExportMixin, admin.ModelAdmin):
     resource_classes = [TicketResource]
     # One history entry per ticket would be 20,000 rows a file; DataExchangeLog records the import.
     skip_admin_log = True

@@ -51,6 +51,8 @@ class SpreadsheetResource(resources.ModelResource):
     required_columns: list[str | tuple[str, ...]] = []
     #: Model fields left out of ``full_clean`` (derived fields the model fills in on save).
     clean_exclude: tuple[str, ...] = ()
+    #: Called with each row's number before it is read; a background run's heartbeat (services/data_runs.py).
+    row_progress = None
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -97,6 +99,9 @@ class SpreadsheetResource(resources.ModelResource):
         return self._import_fields
 
     def import_row(self, row, instance_loader, **kwargs):
+        if self.row_progress is not None:
+            # Outside the library's per-row error handling: a Cancel here ends the whole import.
+            self.row_progress(kwargs.get("row_number", 0))
         if not any(cell_text(value) for value in row.values()):
             row_result = self.get_row_result_class()()
             row_result.import_type = RowResult.IMPORT_TYPE_SKIP

@@ -16,7 +16,6 @@ from functools import partial
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models.functions import Now
 from django.utils import timezone
 
 from backoffice.campaign.models import AccessCodeBatch, private_storage
@@ -26,6 +25,7 @@ from backoffice.campaign.services.access_codes import (
     access_code_batch_csv,
     access_codes_generate,
 )
+from backoffice.campaign.services.runs import run_cancel, run_claim, run_fail_stale
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +61,7 @@ def code_run_publish(pk: int) -> None:
 
 def code_run_cancel(batch: AccessCodeBatch) -> bool:
     """Ask a run to stop. A queued run is cancelled at once; a running one at its next batch boundary."""
-    if AccessCodeBatch.objects.filter(pk=batch.pk, status=Status.QUEUED).update(
-        status=Status.CANCELLED, cancel_requested=True, finished_at=timezone.now(), error="Cancelled before it started."
-    ):
-        return True
-    return bool(AccessCodeBatch.objects.filter(pk=batch.pk, status=Status.RUNNING).update(cancel_requested=True))
+    return run_cancel(AccessCodeBatch, pk=batch.pk, message_field="error")
 
 
 class _StorageText:
@@ -88,7 +84,7 @@ def result_name(batch: AccessCodeBatch) -> str:
 
 def code_run_execute(pk: int) -> bool:
     """Run a queued batch; False when another delivery already claimed it (or it was cancelled)."""
-    if not AccessCodeBatch.objects.filter(pk=pk, status=Status.QUEUED).update(status=Status.RUNNING, updated_at=Now()):
+    if not run_claim(AccessCodeBatch, pk=pk):
         return False
     batch = AccessCodeBatch.objects.select_related("film").get(pk=pk)
     storage = private_storage()
@@ -133,8 +129,8 @@ def code_runs_sweep() -> int:
             "codes made; its CSV holds exactly those."
         )
         # Conditional on the heartbeat read: a run that just moved is left alone.
-        if not AccessCodeBatch.objects.filter(pk=batch.pk, status=Status.RUNNING, updated_at=batch.updated_at).update(
-            status=Status.FAILED, error=error, finished_at=now
+        if not run_fail_stale(
+            AccessCodeBatch, pk=batch.pk, heartbeat=batch.updated_at, message_field="error", message=error
         ):
             continue
         if batch.result_file:

@@ -29,6 +29,9 @@ def limits(settings):
     settings.IMPORT_MAX_UPLOAD_BYTES = 20_000
     settings.IMPORT_MAX_ROWS = 20
     settings.IMPORT_MAX_XLSX_UNPACKED_BYTES = 50_000
+    # No background import either: the limits of the workers' imports are the ones a file meets.
+    settings.IMPORT_JOB_MAX_UPLOAD_BYTES = 20_000
+    settings.IMPORT_JOB_MAX_ROWS = 20
     return settings
 
 

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaign", "0015_history_of_code_runs"),
+        ("campaign", "0016_data_runs"),
     ]
 
     operations = [

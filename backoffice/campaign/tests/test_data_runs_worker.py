@@ -1,0 +1,105 @@
+"""Spreadsheet runs on a real Celery worker (a subprocess on this test's database) and Redis."""
+
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test import override_settings
+
+from backoffice.campaign.factories import FilmFactory
+from backoffice.campaign.models import DataExchangeLog, DataRun, Ticket
+from backoffice.campaign.resources.formats import CSV
+from backoffice.campaign.resources.tickets import TicketResource
+from backoffice.campaign.services.data_runs import data_import_request, data_run_confirm, data_runs_sweep
+from backoffice.campaign.tests.conftest import publishing_to
+from backoffice.campaign.tests.servers import Worker, database_url
+from backoffice.campaign.tests.test_admin_import_export import csv_file
+from backoffice.celery import app as celery_app
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def data_worker(broker_url, private_files, transactional_db):
+    """One worker reading and writing this test's private storage, with a heartbeat every 500 rows."""
+    with publishing_to(broker_url):
+        celery_app.control.purge()
+        worker = Worker(
+            broker_url=broker_url,
+            database_url=database_url(connection.settings_dict),
+            smtp_port=1,  # sends nothing here
+            PRIVATE_ROOT=str(private_files),
+            DATA_RUN_BATCH_SIZE="500",
+        )
+        try:
+            yield worker.start()
+        finally:
+            worker.close()
+
+
+def request_import(rows: int) -> DataRun:
+    FilmFactory(name="Elf", slug="elf")
+    content = csv_file(["code", "film"], *([f"ELF-{i:07d}", "elf"] for i in range(rows)))
+    with transaction.atomic():
+        return data_import_request(
+            model=Ticket,
+            resource_class=TicketResource,
+            file_format=CSV(),
+            upload=SimpleUploadedFile("tickets.csv", content),
+            file_name="tickets.csv",
+            total=rows,
+            created_by=None,
+        )
+
+
+def confirm(run: DataRun) -> None:
+    with transaction.atomic():
+        assert data_run_confirm(run)
+
+
+def wait_for(run: DataRun, test, *, timeout: float) -> DataRun:
+    deadline = time.monotonic() + timeout
+    while True:
+        run.refresh_from_db()
+        if test(run):
+            return run
+        assert time.monotonic() < deadline, f"run {run.pk}: {run.phase} {run.status}, {run.done:,} rows"
+        time.sleep(0.1)
+
+
+def test_a_worker_checks_then_imports_the_file(data_worker):
+    run = wait_for(request_import(3_000), lambda r: r.status == "completed", timeout=60)
+    assert run.outcome["new"] == 3_000
+    assert not Ticket.objects.exists()
+    confirm(run)
+    run = wait_for(run, lambda r: r.phase == "apply" and r.status == "completed", timeout=60)
+    assert Ticket.objects.count() == 3_000
+    assert DataExchangeLog.objects.get().new_rows == 3_000
+
+
+def test_a_worker_killed_mid_import_leaves_a_failed_run_and_nothing_written(data_worker):
+    run = wait_for(request_import(40_000), lambda r: r.status == "completed", timeout=120)
+    confirm(run)
+    # Heartbeats arrive while the rows are still one open transaction: progress shows, nothing is written yet.
+    wait_for(run, lambda r: r.phase == "apply" and r.status == "running" and r.done >= 2_000, timeout=60)
+    assert not Ticket.objects.exists()
+    data_worker.kill()
+
+    run.refresh_from_db()
+    assert run.status == "running"  # nobody is left to say otherwise but the sweeper
+    with override_settings(DATA_RUN_STALE_SECONDS=0):
+        assert data_runs_sweep() == 1
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "the worker running it sent no progress since" in run.message
+    assert run.message.endswith("Nothing was imported.")
+    assert not Ticket.objects.exists()
+    assert not DataExchangeLog.objects.exists()
+
+    # The message, never acknowledged, may come back to a new worker: the run does not start again.
+    data_worker.start()
+    time.sleep(3)
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert not Ticket.objects.exists()
