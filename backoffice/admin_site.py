@@ -26,6 +26,7 @@ class CampaignAdminSite(admin.AdminSite):
     site_header = "Xmas Films back office"
     site_title = "Xmas Films"
     index_title = "Campaign"
+    index_template = "admin/campaign/index.html"  # the dashboard above the app list
     login_template = "admin/otp_login.html"
 
     @property
@@ -47,12 +48,18 @@ class CampaignAdminSite(admin.AdminSite):
             return redirect(reverse("admin:otp_setup", current_app=self.name))
         return super().login(request, extra_context)
 
+    def index(self, request, extra_context=None):
+        from backoffice.campaign.admin.dashboard import dashboard_context
+
+        return super().index(request, {**dashboard_context(request), **(extra_context or {})})
+
     def get_urls(self):
+        from backoffice.campaign.admin.dashboard import dashboard_urls
         from backoffice.second_factor import otp_setup
 
         # Not wrapped in admin_view: it is the one page a password alone may open.
         setup = path("otp/setup/", lambda request: otp_setup(request, self), name="otp_setup")
-        return [setup, *super().get_urls()]
+        return [setup, *dashboard_urls(self), *super().get_urls()]
 
     def autocomplete_view(self, request):
         return AutocompleteView.as_view(admin_site=self)(request)
