@@ -312,7 +312,7 @@ def test_the_index_shows_each_chart_with_its_table_and_links(admin_client, campa
     for key in ("bookings-per-day", "sell-through-per-film", "cinemas-closest-to-selling-out", "sold-out-per-day"):
         assert f'id="chart-{key}" type="application/json"' in html
         assert reverse("admin:campaign_dashboard_csv", args=[key]) in html
-    assert html.count('<table class="visually-hidden">') == 4
+    assert html.count('<div class="visually-hidden"><table>') == 4
     assert "campaign/admin/dashboard.js" in html
 
 
