@@ -59,8 +59,7 @@ def _chart_context(chart: Chart) -> dict:
         "chart": chart,
         "csv_url": reverse("admin:campaign_dashboard_csv", args=[chart.key]),
         "data_id": f"chart-{chart.key}",
-        # What the script draws from (json_script): the first value column, and the second as a
-        # line or a second bar set where the chart has one worth drawing.
+        # What the script draws from (json_script): the chart's first ``drawn`` value columns.
         "data": {
             "kind": chart.kind,
             "horizontal": chart.horizontal,
@@ -68,12 +67,7 @@ def _chart_context(chart: Chart) -> dict:
             "labels": [row[0] for row in chart.rows],
             "links": list(chart.row_links),
             "series": [
-                {"label": chart.columns[1], "values": [row[1] for row in chart.rows]},
-                *(
-                    [{"label": chart.columns[2], "values": [row[2] for row in chart.rows]}]
-                    if chart.key == "sold-out-per-day"
-                    else []
-                ),
+                {"label": chart.columns[n], "values": [row[n] for row in chart.rows]} for n in range(1, chart.drawn + 1)
             ],
         },
     }

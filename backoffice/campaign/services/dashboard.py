@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, FloatField, Q, Sum
-from django.db.models.functions import Cast, NullIf, TruncDate
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -29,7 +29,7 @@ from backoffice.campaign.models import (
     Screening,
     Ticket,
 )
-from backoffice.campaign.querysets import booking_cutoff, seats_reserved
+from backoffice.campaign.querysets import bookable_condition, booking_cutoff, upcoming_condition
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ VIEW_CODE_BATCH = "campaign.view_accesscodebatch"
 VIEW_EMAIL = "campaign.view_email"
 
 CLOSEST_CINEMAS = 10
+SUMMED = ("offered", "booked", "left", "screenings", "full")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Chart:
     permissions: tuple[str, ...]
     horizontal: bool = False
     percent: bool = False
+    drawn: int = 1  # value columns drawn; the others are in the table and the CSV only
 
 
 @dataclass(frozen=True)
@@ -133,74 +135,77 @@ def dashboard_compute() -> Dashboard:
     midnight, tomorrow = _london_midnight(today), _london_midnight(today + dt.timedelta(days=1))
     week_start = _london_midnight(today - dt.timedelta(days=today.weekday()))
 
-    bookings = Reservation.objects.aggregate(
-        seats=seats_reserved(),
-        today=Count("pk", filter=Q(created_at__gte=midnight)),
-        week=Count("pk", filter=Q(created_at__gte=week_start)),
-        codes_used=Count("access_code", distinct=True, filter=Q(quantity__gt=0)),
-    )
     per_day = list(
         Reservation.objects.annotate(day=TruncDate("created_at", tzinfo=LONDON))
         .values("day")
         .annotate(bookings=Count("pk"))
         .order_by("day")
     )
-    films = list(
+    codes_used = Reservation.objects.filter(quantity__gt=0).aggregate(n=Count("access_code", distinct=True))["n"]
+    # Every screening's seat status once, in one pass: grouped by film, cinema, day and whether
+    # it is still to come and still taking bookings, then added up below per film, cinema and day.
+    groups = list(
         Screening.objects.with_sold_out()
-        .values("film", "film__name")
-        .annotate(offered=Sum("capacity"), booked=Sum("seats_reserved"))
-        .order_by("film__name", "film")
-    )
-    open_by_film = {
-        row["film"]: row
-        for row in Screening.objects.bookable()
-        .with_sold_out()
-        .values("film")
-        .annotate(offered=Sum("seats_left"), open=Count("pk", filter=Q(sold_out=False)))
+        .values(
+            "film",
+            "film__name",
+            "cinema",
+            "cinema__name",
+            day=TruncDate("starts_at", tzinfo=LONDON),
+            upcoming=ExpressionWrapper(upcoming_condition(), output_field=BooleanField()),
+            bookable=ExpressionWrapper(bookable_condition(), output_field=BooleanField()),
+        )
+        .annotate(
+            offered=Sum("capacity"),
+            booked=Sum("seats_reserved"),
+            left=Sum("seats_left"),
+            screenings=Count("pk"),
+            full=Count("pk", filter=Q(sold_out=True)),
+        )
         .order_by()
-    }
+    )
     free_by_film = dict(Ticket.objects.free().values("film").annotate(n=Count("pk")).values_list("film", "n"))
-    cinemas = list(
-        Screening.objects.bookable()
-        .with_sold_out()
-        .values("cinema", "cinema__name")
-        .annotate(offered=Sum("capacity"), booked=Sum("seats_reserved"), left=Sum("seats_left"))
-        .filter(left__gt=0, offered__gt=0)
-        .annotate(sold=Cast("booked", FloatField()) / Cast(NullIf("offered", 0), FloatField()))
-        .order_by("-sold", "left", "cinema__name")[:CLOSEST_CINEMAS]
-    )
-    ahead = list(
-        Screening.objects.upcoming()
-        .with_sold_out()
-        .annotate(day=TruncDate("starts_at", tzinfo=LONDON))
-        .values("day")
-        .annotate(screenings=Count("pk"), full=Count("pk", filter=Q(sold_out=True)))
-        .order_by("day")
-    )
-    codes_issued = AccessCode.objects.count()
+    # Counted from the runs (their count moves in the transaction that writes their codes) and
+    # the codes typed by hand: an index lookup, where counting a million rows takes a while.
+    codes_issued = (AccessCodeBatch.objects.aggregate(n=Sum("created_count"))["n"] or 0) + AccessCode.objects.filter(
+        batch__isnull=True
+    ).count()
     emails = Email.objects.aggregate(
         waiting=Count("pk", filter=Q(status=Email.Status.QUEUED)),
         failed=Count("pk", filter=Q(status=Email.Status.FAILED)),
     )
     runs = runs_in_progress()
 
+    bookings = {day: count for day, count in ((row["day"], row["bookings"]) for row in per_day)}
+    booked_today = bookings.get(today, 0)
+    booked_week = sum(count for day, count in bookings.items() if day >= week_start.date())
+    films = _add_up(groups, ("film", "film__name"))
+    open_by_film = {row["film"]: row for row in _add_up([g for g in groups if g["bookable"]], ("film",))}
+    by_cinema = _add_up([g for g in groups if g["bookable"]], ("cinema", "cinema__name"))
+    cinemas = sorted(
+        (row for row in by_cinema if row["left"] > 0 and row["offered"] > 0),
+        key=lambda row: (-row["booked"] / row["offered"], row["left"], row["cinema__name"]),
+    )[:CLOSEST_CINEMAS]
+    ahead = sorted(_add_up([g for g in groups if g["upcoming"]], ("day",)), key=lambda row: row["day"])
+    films.sort(key=lambda row: (row["film__name"], row["film"]))
+
     capacity = sum(row["offered"] for row in films)
-    seats = bookings["seats"]
+    seats = sum(row["booked"] for row in films)
     upcoming = sum(row["screenings"] for row in ahead)
     sold_out = sum(row["full"] for row in ahead)
     stock = tuple(
         StockRow(
             film=row["film__name"],
             tickets_free=free_by_film.get(row["film"], 0),
-            seats_offered=open_by_film[row["film"]]["offered"],
-            open_screenings=open_by_film[row["film"]]["open"],
+            seats_offered=open_by_film[row["film"]]["left"],
+            open_screenings=open_by_film[row["film"]]["screenings"] - open_by_film[row["film"]]["full"],
             link=_admin_list("ticket", film__id__exact=row["film"], reservation__isempty=1),
         )
         for row in films
         if row["film"] in open_by_film
     )
     stuck_films = [row["film"] for row in films if row["film"] in open_by_film and not free_by_film.get(row["film"])]
-    stuck = sum(open_by_film[film]["open"] for film in stuck_films)
+    stuck = sum(open_by_film[film]["screenings"] - open_by_film[film]["full"] for film in stuck_films)
     cutoff = now + booking_cutoff()
 
     figures = (
@@ -223,7 +228,7 @@ def dashboard_compute() -> Dashboard:
         Figure(
             "today",
             "Bookings today",
-            f"{bookings['today']:,}",
+            f"{booked_today:,}",
             "since midnight",
             _admin_list("reservation", created_at__gte=midnight, created_at__lt=tomorrow),
             (VIEW_RESERVATION,),
@@ -231,7 +236,7 @@ def dashboard_compute() -> Dashboard:
         Figure(
             "week",
             "Bookings this week",
-            f"{bookings['week']:,}",
+            f"{booked_week:,}",
             f"since Monday {week_start:%-d %b}",
             _admin_list("reservation", created_at__gte=week_start, created_at__lt=tomorrow),
             (VIEW_RESERVATION,),
@@ -266,8 +271,8 @@ def dashboard_compute() -> Dashboard:
         Figure(
             "codes_used",
             "Codes used",
-            f"{bookings['codes_used']:,}",
-            f"{_percent(bookings['codes_used'], codes_issued)} of codes issued",
+            f"{codes_used:,}",
+            f"{_percent(codes_used, codes_issued)} of codes issued",
             _admin_list("reservation", quantity__gt=0),
             (VIEW_ACCESS_CODE, VIEW_RESERVATION),
         ),
@@ -382,9 +387,21 @@ def dashboard_compute() -> Dashboard:
             link=_admin_list("screening", sold_out="yes", starts_at__gte=now),
             link_text="Upcoming sold-out screenings",
             permissions=(VIEW_SCREENING,),
+            drawn=2,  # sold out, in front of all the day's screenings
         ),
     )
     return Dashboard(taken_at=now, figures=figures, charts=charts, stock=stock)
+
+
+def _add_up(groups: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """The groups' numbers added up per ``keys``."""
+    totals: dict[tuple, dict] = {}
+    for group in groups:
+        key = tuple(group[name] for name in keys)
+        row = totals.setdefault(key, {**dict(zip(keys, key, strict=True)), **dict.fromkeys(SUMMED, 0)})
+        for name in SUMMED:
+            row[name] += group[name]
+    return list(totals.values())
 
 
 def _london_midnight(day: dt.date) -> dt.datetime:

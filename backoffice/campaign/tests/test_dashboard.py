@@ -166,10 +166,12 @@ def test_each_chart_equals_a_count_made_row_by_row(campaign):
             cinemas[s.cinema.name][0] += s.capacity
             cinemas[s.cinema.name][1] += reserved[s.pk]
     ranked = sorted(
-        ((name, round(100 * b / c, 1), c - b) for name, (c, b) in cinemas.items() if c > b),
-        key=lambda row: (-row[1], row[2], row[0]),
+        ((name, c, b) for name, (c, b) in cinemas.items() if c > b),
+        key=lambda row: (-row[2] / row[1], row[1] - row[2], row[0]),
     )
-    assert board.chart("cinemas-closest-to-selling-out").rows == tuple(ranked[:10])
+    assert board.chart("cinemas-closest-to-selling-out").rows == tuple(
+        (name, round(100 * b / c, 1), c - b) for name, c, b in ranked[:10]
+    )
 
     ahead = defaultdict(lambda: [0, 0])
     for s in screenings:
@@ -308,7 +310,13 @@ def test_each_chart_downloads_its_numbers_as_csv_with_formulas_escaped(admin_cli
 
 
 def test_the_index_shows_each_chart_with_its_table_and_links(admin_client, campaign):
-    html = admin_client.get(INDEX).content.decode()
+    page = admin_client.get(INDEX)
+    html = page.content.decode()
+    drawn = {item["chart"].key: item["data"] for item in page.context["dashboard_charts"]}
+    sold_out = drawn["sold-out-per-day"]
+    assert [series["label"] for series in sold_out["series"]] == ["Sold out", "Screenings"]
+    assert sold_out["links"] == list(page.context["dashboard"].chart("sold-out-per-day").row_links)
+    assert [series["label"] for series in drawn["sell-through-per-film"]["series"]] == ["% sold"]
     for key in ("bookings-per-day", "sell-through-per-film", "cinemas-closest-to-selling-out", "sold-out-per-day"):
         assert f'id="chart-{key}" type="application/json"' in html
         assert reverse("admin:campaign_dashboard_csv", args=[key]) in html
