@@ -9,6 +9,7 @@ it: a figure is at most that old, and the page says when it was taken (docs/dash
 """
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 
@@ -264,7 +265,7 @@ def dashboard_compute() -> Dashboard:
             "codes_issued",
             "Codes issued",
             f"{codes_issued:,}",
-            "access codes in the database",
+            "made by runs or typed by hand",
             _admin_list("accesscode"),
             (VIEW_ACCESS_CODE,),
         ),
@@ -397,8 +398,10 @@ def _add_up(groups: list[dict], keys: tuple[str, ...]) -> list[dict]:
     """The groups' numbers added up per ``keys``."""
     totals: dict[tuple, dict] = {}
     for group in groups:
-        key = tuple(group[name] for name in keys)
-        row = totals.setdefault(key, {**dict(zip(keys, key, strict=True)), **dict.fromkeys(SUMMED, 0)})
+        key = tuple([group[name] for name in keys])
+        row = totals.get(key)
+        if row is None:
+            row = totals[key] = {**{name: group[name] for name in keys}, **dict.fromkeys(SUMMED, 0)}
         for name in SUMMED:
             row[name] += group[name]
     return list(totals.values())
@@ -429,5 +432,10 @@ def _percent(part: int, whole: int) -> str:
 
 
 def _admin_list(model: str, **filters) -> str:
-    url = reverse(f"admin:campaign_{model}_changelist")
+    url = _changelist(model)
     return f"{url}?{urlencode(filters)}" if filters else url
+
+
+@functools.cache
+def _changelist(model: str) -> str:
+    return reverse(f"admin:campaign_{model}_changelist")
