@@ -11,12 +11,13 @@ it: a figure is at most that old, and the page says when it was taken (docs/dash
 import datetime as dt
 import functools
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncHour
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -136,12 +137,17 @@ def dashboard_compute() -> Dashboard:
     midnight, tomorrow = _london_midnight(today), _london_midnight(today + dt.timedelta(days=1))
     week_start = _london_midnight(today - dt.timedelta(days=today.weekday()))
 
-    per_day = list(
-        Reservation.objects.annotate(day=TruncDate("created_at", tzinfo=LONDON))
-        .values("day")
+    # Counted per hour in UTC and put on London days here: a London offset is whole hours, and
+    # truncating in UTC spares the database a time zone conversion for every booking.
+    per_hour = (
+        Reservation.objects.annotate(hour=TruncHour("created_at", tzinfo=dt.UTC))
+        .values("hour")
         .annotate(bookings=Count("pk"))
-        .order_by("day")
+        .order_by()
     )
+    bookings = Counter()
+    for row in per_hour:
+        bookings[timezone.localtime(row["hour"], LONDON).date()] += row["bookings"]
     codes_used = Reservation.objects.filter(quantity__gt=0).aggregate(n=Count("access_code", distinct=True))["n"]
     # Every screening's seat status once, in one pass: grouped by film, cinema, day and whether
     # it is still to come and still taking bookings, then added up below per film, cinema and day.
@@ -177,7 +183,6 @@ def dashboard_compute() -> Dashboard:
     )
     runs = runs_in_progress()
 
-    bookings = {day: count for day, count in ((row["day"], row["bookings"]) for row in per_day)}
     booked_today = bookings.get(today, 0)
     booked_week = sum(count for day, count in bookings.items() if day >= week_start.date())
     films = _add_up(groups, ("film", "film__name"))
@@ -304,7 +309,7 @@ def dashboard_compute() -> Dashboard:
         ),
     )
 
-    days = _days(per_day, today)
+    days = _days(bookings, today)
     charts = (
         Chart(
             key="bookings-per-day",
@@ -411,16 +416,13 @@ def _london_midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
 
 
-def _days(per_day: list[dict], today: dt.date) -> list[tuple[dt.date, int]]:
-    """Every day from the first booking to today, days without bookings as 0."""
-    if not per_day:
+def _days(bookings: Counter, today: dt.date) -> list[tuple[dt.date, int]]:
+    """Every day from the first booking to today (or the last, if later), days without bookings as 0."""
+    if not bookings:
         return []
-    counts = {row["day"]: row["bookings"] for row in per_day}
-    first = min(per_day[0]["day"], today)
-    return [
-        (first + dt.timedelta(days=n), counts.get(first + dt.timedelta(days=n), 0))
-        for n in range((max(per_day[-1]["day"], today) - first).days + 1)
-    ]
+    first = min(min(bookings), today)
+    days = (first + dt.timedelta(days=n) for n in range((max(max(bookings), today) - first).days + 1))
+    return [(day, bookings[day]) for day in days]
 
 
 def _ratio(part: int, whole: int) -> float:
