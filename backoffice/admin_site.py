@@ -1,6 +1,7 @@
-"""The admin site: Django's, with autocomplete labels a model's admin may word for itself,
-a second factor for staff who hold secrets (``backoffice.second_factor``), and the login
-lockouts and second-factor devices under one menu heading.
+"""The admin site: Django's, with the campaign at a glance on its front page, one page of running
+and recent background runs, autocomplete labels a model's admin may word for itself, a second
+factor for staff who hold secrets (``backoffice.second_factor``), and the login lockouts and
+second-factor devices under one menu heading.
 
 Installed in place of ``django.contrib.admin`` (``CampaignAdminConfig``), so ``admin.site`` and
 ``@admin.register`` work as usual. Kept free of model imports: it loads before the apps are ready.
@@ -33,6 +34,7 @@ class CampaignAdminSite(admin.AdminSite):
     site_header = "Xmas Films back office"
     site_title = "Xmas Films"
     index_title = "Campaign"
+    index_template = "admin/campaign/index.html"  # the dashboard above the app list
     login_template = "admin/otp_login.html"
 
     @property
@@ -54,13 +56,19 @@ class CampaignAdminSite(admin.AdminSite):
             return redirect(reverse("admin:otp_setup", current_app=self.name))
         return super().login(request, extra_context)
 
+    def index(self, request, extra_context=None):
+        from backoffice.campaign.admin.dashboard import dashboard_context
+
+        return super().index(request, {**dashboard_context(request), **(extra_context or {})})
+
     def get_urls(self):
+        from backoffice.campaign.admin.dashboard import dashboard_urls
         from backoffice.second_factor import otp_setup
 
         # Not wrapped in admin_view: it is the one page a password alone may open.
         setup = path("otp/setup/", lambda request: otp_setup(request, self), name="otp_setup")
         runs = path("runs/", self.admin_view(self.runs_view), name="runs")
-        return [setup, runs, *super().get_urls()]
+        return [setup, runs, *dashboard_urls(self), *super().get_urls()]
 
     def runs_view(self, request):
         from backoffice.campaign.admin.runs import runs_view

@@ -196,6 +196,9 @@ STORAGES = {
 # Vite names its bundles with a content hash, so they may be cached for a year.
 FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None
+# The admin's own scripts built by frontend/ (the dashboard's charts), collected with the admin's static files.
+FRONTEND_ADMIN_DIST = BASE_DIR / "frontend" / "dist-admin"
+STATICFILES_DIRS = [FRONTEND_ADMIN_DIST] if FRONTEND_ADMIN_DIST.is_dir() else []
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^/?(static/.+\.[0-9a-f]{12}\.|assets/.+-[A-Za-z0-9_-]{8,}\.)"
 
 # Per-process memory: nothing to run beside the site. The public API caches its responses here
@@ -220,6 +223,8 @@ CACHES = {
 # Sessions (admin logins) live in the database, never in the cache: Redis is optional.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 API_CACHE_SECONDS = 60
+# The admin dashboard's figures are computed at most this often and shared by all staff (docs/dashboard.md).
+DASHBOARD_CACHE_SECONDS = env_int("DASHBOARD_CACHE_SECONDS", 60)
 
 # Bookings close this many minutes before a screening starts: cinemas need the door list.
 BOOKING_CUTOFF_MINUTES = env_int("BOOKING_CUTOFF_MINUTES", 60)

@@ -5,7 +5,7 @@ import { defineConfig } from "eslint/config";
 import globals from "globals";
 
 export default defineConfig([
-  { ignores: ["dist/"] },
+  { ignores: ["dist/", "dist-admin/"] },
   {
     files: ["**/*.{js,jsx}"],
     extends: [
@@ -30,7 +30,7 @@ export default defineConfig([
     },
   },
   {
-    files: ["vite.config.js", "eslint.config.js"],
+    files: ["vite.config.js", "vite.admin.config.js", "eslint.config.js"],
     languageOptions: { globals: { ...globals.node } },
   },
 ]);

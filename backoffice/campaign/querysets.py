@@ -52,16 +52,26 @@ def _reserved_seats() -> Coalesce:
     return Coalesce(Subquery(seats, output_field=IntegerField()), 0)
 
 
+def upcoming_condition() -> Q:
+    """A screening still to start (``ScreeningQuerySet.upcoming``), as a condition to filter or count by."""
+    return Q(starts_at__gte=timezone.now())
+
+
+def bookable_condition() -> Q:
+    """A screening still taking bookings (``ScreeningQuerySet.bookable``), as a condition to filter or count by."""
+    return Q(starts_at__gt=timezone.now() + booking_cutoff())
+
+
 class ScreeningQuerySet(models.QuerySet):
     def upcoming(self) -> "ScreeningQuerySet":
-        return self.filter(starts_at__gte=timezone.now())
+        return self.filter(upcoming_condition())
 
     def bookable(self) -> "ScreeningQuerySet":
         """Screenings still taking bookings: the cut-off before their start is still ahead.
 
         The same rule as ``Screening.bookings_closed``, said in SQL.
         """
-        return self.filter(starts_at__gt=timezone.now() + booking_cutoff())
+        return self.filter(bookable_condition())
 
     def public(self) -> "ScreeningQuerySet":
         """What the public site may list: upcoming screenings of live films."""

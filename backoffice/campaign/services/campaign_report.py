@@ -1,0 +1,177 @@
+"""The end-of-campaign report: seats offered, booked and cancelled, codes issued and redeemed, by
+film, by cinema and by code batch, with the campaign's totals.
+
+Four grouped queries (plus the names of films, cinemas and batches) whatever the campaign's size;
+the groups are added up here. Cached like the dashboard (``DASHBOARD_CACHE_SECONDS``).
+
+- Seats booked: seats held by active reservations (``seats_reserved``). Bookings cancelled:
+  reservations at quantity 0 (a cancellation keeps no seat count).
+- Codes issued: access codes in the database. A film's row counts the codes valid only for that
+  film; codes valid for any film have a row of their own. Cinemas issue no codes.
+- Codes redeemed: those codes with at least one active reservation. Redemption rate: redeemed
+  as a share of issued.
+"""
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from backoffice.campaign.models import AccessCode, AccessCodeBatch, Cinema, Film, Reservation, Screening
+from backoffice.campaign.querysets import seats_reserved
+
+logger = logging.getLogger(__name__)
+
+CACHE_KEY = "campaign:report"
+# Bookings, and the code batches they came from.
+REPORT_PERMISSIONS = ("campaign.view_reservation", "campaign.view_accesscodebatch")
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    group: str  # "Campaign", "Film", "Cinema" or "Code batch"
+    name: str
+    seats_offered: int | None = None
+    seats_booked: int | None = None
+    bookings_cancelled: int | None = None
+    codes_issued: int | None = None
+    codes_redeemed: int | None = None
+
+    @property
+    def redemption_rate(self) -> float | None:
+        """Percent of the codes issued that were redeemed; None where no codes are issued."""
+        if not self.codes_issued or self.codes_redeemed is None:
+            return None
+        return round(100 * self.codes_redeemed / self.codes_issued, 1)
+
+
+@dataclass(frozen=True)
+class CampaignReport:
+    taken_at: dt.datetime
+    rows: tuple[ReportRow, ...]
+
+    def section(self, group: str) -> list[ReportRow]:
+        return [row for row in self.rows if row.group == group]
+
+
+def campaign_report_get() -> CampaignReport:
+    """The report from the cache, or computed and cached; a cache that is down is skipped."""
+    try:
+        report = cache.get(CACHE_KEY)
+    except Exception:
+        logger.warning("Report cache unreachable; computing the report", exc_info=True)
+        return campaign_report_compute()
+    if report is None:
+        report = campaign_report_compute()
+        try:
+            cache.set(CACHE_KEY, report, timeout=settings.DASHBOARD_CACHE_SECONDS)
+        except Exception:
+            logger.warning("Report cache unreachable; report not stored", exc_info=True)
+    return report
+
+
+def campaign_report_compute() -> CampaignReport:
+    taken_at = timezone.now()
+    offered = list(Screening.objects.values("film", "cinema").annotate(seats=Sum("capacity")).order_by())
+    booked = list(
+        Reservation.objects.values("screening__film", "screening__cinema")
+        .annotate(seats=seats_reserved(), cancelled=Count("pk", filter=Q(quantity=0)))
+        .order_by()
+    )
+    issued = list(AccessCode.objects.values("batch", "valid_for").annotate(codes=Count("pk")).order_by())
+    # A code belongs to one batch and one film, so distinct codes per (batch, film) add up.
+    by_code = list(
+        Reservation.objects.values("access_code__batch", "access_code__valid_for")
+        .annotate(
+            seats=seats_reserved(),
+            cancelled=Count("pk", filter=Q(quantity=0)),
+            redeemed=Count("access_code", distinct=True, filter=Q(quantity__gt=0)),
+        )
+        .order_by()
+    )
+
+    film_seats, cinema_seats = _totals(offered, "film", "seats"), _totals(offered, "cinema", "seats")
+    film_booked = _totals(booked, "screening__film", "seats", "cancelled")
+    cinema_booked = _totals(booked, "screening__cinema", "seats", "cancelled")
+    film_codes, batch_codes = _totals(issued, "valid_for", "codes"), _totals(issued, "batch", "codes")
+    film_redeemed = _totals(by_code, "access_code__valid_for", "redeemed")
+    batch_booked = _totals(by_code, "access_code__batch", "seats", "cancelled", "redeemed")
+
+    rows = [
+        ReportRow(
+            "Campaign",
+            "All films and cinemas",
+            seats_offered=sum(row["seats"] for row in offered),
+            seats_booked=sum(row["seats"] for row in booked),
+            bookings_cancelled=sum(row["cancelled"] for row in booked),
+            codes_issued=sum(row["codes"] for row in issued),
+            codes_redeemed=sum(row["redeemed"] for row in by_code),
+        )
+    ]
+    for film_id, name in Film.objects.order_by("name", "pk").values_list("pk", "name"):
+        rows.append(
+            ReportRow(
+                "Film",
+                name,
+                seats_offered=film_seats[film_id]["seats"],
+                seats_booked=film_booked[film_id]["seats"],
+                bookings_cancelled=film_booked[film_id]["cancelled"],
+                codes_issued=film_codes[film_id]["codes"],
+                codes_redeemed=film_redeemed[film_id]["redeemed"],
+            )
+        )
+    if film_codes[None]["codes"]:
+        rows.append(
+            ReportRow(
+                "Film",
+                "Codes for any film",
+                codes_issued=film_codes[None]["codes"],
+                codes_redeemed=film_redeemed[None]["redeemed"],
+            )
+        )
+    for cinema_id, name in Cinema.objects.order_by("name", "pk").values_list("pk", "name"):
+        rows.append(
+            ReportRow(
+                "Cinema",
+                name,
+                seats_offered=cinema_seats[cinema_id]["seats"],
+                seats_booked=cinema_booked[cinema_id]["seats"],
+                bookings_cancelled=cinema_booked[cinema_id]["cancelled"],
+            )
+        )
+    batches = AccessCodeBatch.objects.select_related("film").order_by("pk")
+    named = [(batch.pk, _batch_name(batch)) for batch in batches]
+    if batch_codes[None]["codes"]:
+        named.append((None, "Codes typed by hand"))
+    for batch_id, name in named:
+        rows.append(
+            ReportRow(
+                "Code batch",
+                name,
+                seats_booked=batch_booked[batch_id]["seats"],
+                bookings_cancelled=batch_booked[batch_id]["cancelled"],
+                codes_issued=batch_codes[batch_id]["codes"],
+                codes_redeemed=batch_booked[batch_id]["redeemed"],
+            )
+        )
+    return CampaignReport(taken_at=taken_at, rows=tuple(rows))
+
+
+def _totals(rows, key: str, *values: str) -> defaultdict:
+    """``values`` summed per ``key`` over grouped rows; 0 for a key no row has."""
+    totals = defaultdict(lambda: dict.fromkeys(values, 0))
+    for row in rows:
+        for value in values:
+            totals[row[key]][value] += row[value]
+    return totals
+
+
+def _batch_name(batch: AccessCodeBatch) -> str:
+    film = batch.film.name if batch.film else "any film"
+    made = timezone.localtime(batch.created_at)
+    return f"Batch {batch.pk}, {made:%-d %b %Y}, {film}, {batch.max_usages} use{'s' if batch.max_usages > 1 else ''}"

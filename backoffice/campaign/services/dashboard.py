@@ -1,0 +1,443 @@
+"""The campaign at a glance, for the admin's front page: headline figures and four charts.
+
+Every number comes from an aggregate query over the querysets that hold the rules
+(``ScreeningQuerySet.with_sold_out``, ``bookable``, ``upcoming``, ``seats_reserved``,
+``TicketQuerySet.free``): a fixed number of queries whatever the size of the campaign. The whole
+set is computed at most once per ``DASHBOARD_CACHE_SECONDS`` and shared by every viewer; what a
+viewer sees of it is decided by their permissions when the page is drawn. Bookings do not clear
+it: a figure is at most that old, and the page says when it was taken (docs/dashboard.md).
+"""
+
+import datetime as dt
+import functools
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
+from django.db.models.functions import TruncDate, TruncHour
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from backoffice.campaign.models import (
+    LONDON,
+    UNFINISHED_RUN,
+    AccessCode,
+    AccessCodeBatch,
+    DataRun,
+    Email,
+    Reservation,
+    Screening,
+    Ticket,
+)
+from backoffice.campaign.querysets import bookable_condition, booking_cutoff, upcoming_condition
+
+logger = logging.getLogger(__name__)
+
+CACHE_KEY = "campaign:dashboard"
+
+VIEW_RESERVATION = "campaign.view_reservation"
+VIEW_SCREENING = "campaign.view_screening"
+VIEW_TICKET = "campaign.view_ticket"
+VIEW_ACCESS_CODE = "campaign.view_accesscode"
+VIEW_CODE_BATCH = "campaign.view_accesscodebatch"
+VIEW_EMAIL = "campaign.view_email"
+
+CLOSEST_CINEMAS = 10
+SUMMED = ("offered", "booked", "left", "screenings", "full")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline number; ``permissions`` are all needed to see it."""
+
+    key: str
+    label: str
+    value: str
+    detail: str
+    link: str
+    permissions: tuple[str, ...]
+    warn: bool = False
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart and the table of its numbers: ``rows`` are (label, value per series...)."""
+
+    key: str
+    title: str
+    description: str
+    kind: str  # a Chart.js type: "bar" or "line"
+    columns: tuple[str, ...]  # the label column's heading, then one heading per series
+    rows: tuple[tuple, ...]
+    row_links: tuple[str, ...]  # the filtered admin list behind each row (or bar)
+    link: str  # the admin list the whole chart summarises, filtered to what it counts
+    link_text: str
+    permissions: tuple[str, ...]
+    horizontal: bool = False
+    percent: bool = False
+    drawn: int = 1  # value columns drawn; the others are in the table and the CSV only
+
+
+@dataclass(frozen=True)
+class StockRow:
+    film: str
+    tickets_free: int
+    seats_offered: int
+    open_screenings: int
+    link: str
+
+    @property
+    def short(self) -> bool:
+        return self.tickets_free < self.seats_offered
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    taken_at: dt.datetime
+    figures: tuple[Figure, ...]
+    charts: tuple[Chart, ...]
+    stock: tuple[StockRow, ...]
+
+    def chart(self, key: str) -> Chart | None:
+        return next((chart for chart in self.charts if chart.key == key), None)
+
+
+def dashboard_get() -> Dashboard:
+    """The dashboard from the cache, or computed and cached when it is missing or expired.
+
+    The cache is optional: an error reading or writing it is logged and the figures are
+    computed from the database.
+    """
+    try:
+        dashboard = cache.get(CACHE_KEY)
+    except Exception:
+        logger.warning("Dashboard cache unreachable; computing the figures", exc_info=True)
+        return dashboard_compute()
+    if dashboard is None:
+        dashboard = dashboard_compute()
+        try:
+            cache.set(CACHE_KEY, dashboard, timeout=settings.DASHBOARD_CACHE_SECONDS)
+        except Exception:
+            logger.warning("Dashboard cache unreachable; figures not stored", exc_info=True)
+    return dashboard
+
+
+def runs_in_progress() -> int:
+    """Background runs queued or running, of both kinds: code generation and spreadsheet runs."""
+    return sum(model.objects.filter(status__in=UNFINISHED_RUN).count() for model in (AccessCodeBatch, DataRun))
+
+
+def dashboard_compute() -> Dashboard:
+    now = timezone.now()
+    today = timezone.localtime(now, LONDON).date()
+    midnight, tomorrow = _london_midnight(today), _london_midnight(today + dt.timedelta(days=1))
+    week_start = _london_midnight(today - dt.timedelta(days=today.weekday()))
+
+    # Counted per hour in UTC and put on London days here: a London offset is whole hours, and
+    # truncating in UTC spares the database a time zone conversion for every booking.
+    per_hour = (
+        Reservation.objects.annotate(hour=TruncHour("created_at", tzinfo=dt.UTC))
+        .values("hour")
+        .annotate(bookings=Count("pk"))
+        .order_by()
+    )
+    bookings = Counter()
+    for row in per_hour:
+        bookings[timezone.localtime(row["hour"], LONDON).date()] += row["bookings"]
+    codes_used = Reservation.objects.filter(quantity__gt=0).aggregate(n=Count("access_code", distinct=True))["n"]
+    # Every screening's seat status once, in one pass: grouped by film, cinema, day and whether
+    # it is still to come and still taking bookings, then added up below per film, cinema and day.
+    groups = list(
+        Screening.objects.with_sold_out()
+        .values(
+            "film",
+            "film__name",
+            "cinema",
+            "cinema__name",
+            day=TruncDate("starts_at", tzinfo=LONDON),
+            upcoming=ExpressionWrapper(upcoming_condition(), output_field=BooleanField()),
+            bookable=ExpressionWrapper(bookable_condition(), output_field=BooleanField()),
+        )
+        .annotate(
+            offered=Sum("capacity"),
+            booked=Sum("seats_reserved"),
+            left=Sum("seats_left"),
+            screenings=Count("pk"),
+            full=Count("pk", filter=Q(sold_out=True)),
+        )
+        .order_by()
+    )
+    free_by_film = dict(Ticket.objects.free().values("film").annotate(n=Count("pk")).values_list("film", "n"))
+    # Counted from the runs (their count moves in the transaction that writes their codes) and
+    # the codes typed by hand: an index lookup, where counting a million rows takes a while.
+    codes_issued = (AccessCodeBatch.objects.aggregate(n=Sum("created_count"))["n"] or 0) + AccessCode.objects.filter(
+        batch__isnull=True
+    ).count()
+    emails = Email.objects.aggregate(
+        waiting=Count("pk", filter=Q(status=Email.Status.QUEUED)),
+        failed=Count("pk", filter=Q(status=Email.Status.FAILED)),
+    )
+    runs = runs_in_progress()
+
+    booked_today = bookings.get(today, 0)
+    booked_week = sum(count for day, count in bookings.items() if day >= week_start.date())
+    films = _add_up(groups, ("film", "film__name"))
+    open_by_film = {row["film"]: row for row in _add_up([g for g in groups if g["bookable"]], ("film",))}
+    by_cinema = _add_up([g for g in groups if g["bookable"]], ("cinema", "cinema__name"))
+    cinemas = sorted(
+        (row for row in by_cinema if row["left"] > 0 and row["offered"] > 0),
+        key=lambda row: (-row["booked"] / row["offered"], row["left"], row["cinema__name"]),
+    )[:CLOSEST_CINEMAS]
+    ahead = sorted(_add_up([g for g in groups if g["upcoming"]], ("day",)), key=lambda row: row["day"])
+    films.sort(key=lambda row: (row["film__name"], row["film"]))
+
+    capacity = sum(row["offered"] for row in films)
+    seats = sum(row["booked"] for row in films)
+    upcoming = sum(row["screenings"] for row in ahead)
+    sold_out = sum(row["full"] for row in ahead)
+    stock = tuple(
+        StockRow(
+            film=row["film__name"],
+            tickets_free=free_by_film.get(row["film"], 0),
+            seats_offered=open_by_film[row["film"]]["left"],
+            open_screenings=open_by_film[row["film"]]["screenings"] - open_by_film[row["film"]]["full"],
+            link=_admin_list("ticket", film__id__exact=row["film"], reservation__isempty=1),
+        )
+        for row in films
+        if row["film"] in open_by_film
+    )
+    stuck_films = [row["film"] for row in films if row["film"] in open_by_film and not free_by_film.get(row["film"])]
+    stuck = sum(open_by_film[film]["screenings"] - open_by_film[film]["full"] for film in stuck_films)
+    cutoff = now + booking_cutoff()
+
+    figures = (
+        Figure(
+            "seats",
+            "Seats booked",
+            f"{seats:,}",
+            f"of {capacity:,} seats offered",
+            _admin_list("reservation"),
+            (VIEW_RESERVATION,),
+        ),
+        Figure(
+            "sold",
+            "Sold",
+            _percent(seats, capacity),
+            "of all seats, the whole campaign",
+            _admin_list("screening"),
+            (VIEW_RESERVATION,),
+        ),
+        Figure(
+            "today",
+            "Bookings today",
+            f"{booked_today:,}",
+            "since midnight",
+            _admin_list("reservation", created_at__gte=midnight, created_at__lt=tomorrow),
+            (VIEW_RESERVATION,),
+        ),
+        Figure(
+            "week",
+            "Bookings this week",
+            f"{booked_week:,}",
+            f"since Monday {week_start:%-d %b}",
+            _admin_list("reservation", created_at__gte=week_start, created_at__lt=tomorrow),
+            (VIEW_RESERVATION,),
+        ),
+        Figure(
+            "sold_out",
+            "Screenings sold out",
+            f"{sold_out:,}",
+            f"of {upcoming:,} upcoming",
+            _admin_list("screening", sold_out="yes", starts_at__gte=now),
+            (VIEW_SCREENING,),
+        ),
+        Figure(
+            "unbookable",
+            "Screenings without tickets",
+            f"{stuck:,}",
+            "seats left, but no free tickets for the film",
+            _admin_list(
+                "screening", sold_out="no", starts_at__gt=cutoff, film__id__in=",".join(map(str, stuck_films)) or "0"
+            ),
+            (VIEW_SCREENING, VIEW_TICKET),
+            warn=stuck > 0,
+        ),
+        Figure(
+            "codes_issued",
+            "Codes issued",
+            f"{codes_issued:,}",
+            "made by runs or typed by hand",
+            _admin_list("accesscode"),
+            (VIEW_ACCESS_CODE,),
+        ),
+        Figure(
+            "codes_used",
+            "Codes used",
+            f"{codes_used:,}",
+            f"{_percent(codes_used, codes_issued)} of codes issued",
+            _admin_list("reservation", quantity__gt=0),
+            (VIEW_ACCESS_CODE, VIEW_RESERVATION),
+        ),
+        Figure(
+            "emails_waiting",
+            "Emails waiting",
+            f"{emails['waiting']:,}",
+            "queued to send",
+            _admin_list("email", status__exact=Email.Status.QUEUED),
+            (VIEW_EMAIL,),
+        ),
+        Figure(
+            "emails_failed",
+            "Emails failed",
+            f"{emails['failed']:,}",
+            "gave up after retries",
+            _admin_list("email", status__exact=Email.Status.FAILED),
+            (VIEW_EMAIL,),
+            warn=emails["failed"] > 0,
+        ),
+        Figure(
+            "runs",
+            "Runs in progress",
+            f"{runs:,}",
+            "code generation, imports, exports",
+            reverse("admin:runs"),
+            (VIEW_CODE_BATCH,),
+        ),
+    )
+
+    days = _days(bookings, today)
+    charts = (
+        Chart(
+            key="bookings-per-day",
+            title="Bookings per day",
+            description="Reservations made each day of the campaign, cancelled ones included.",
+            kind="line",
+            columns=("Day", "Bookings"),
+            rows=tuple((f"{day:%a %-d %b}", count) for day, count in days),
+            row_links=tuple(
+                _admin_list(
+                    "reservation",
+                    created_at__gte=_london_midnight(day),
+                    created_at__lt=_london_midnight(day + dt.timedelta(days=1)),
+                )
+                for day, _ in days
+            ),
+            link=_admin_list(
+                "reservation",
+                created_at__gte=_london_midnight(days[0][0]) if days else midnight,
+                created_at__lt=tomorrow,
+            ),
+            link_text="Reservations over these days",
+            permissions=(VIEW_RESERVATION,),
+        ),
+        Chart(
+            key="sell-through-per-film",
+            title="Sell-through per film",
+            description="Seats booked as a share of the seats offered, all of each film's screenings.",
+            kind="bar",
+            columns=("Film", "% sold", "Seats booked", "Seats offered"),
+            rows=tuple(
+                (row["film__name"], _ratio(row["booked"], row["offered"]), row["booked"], row["offered"])
+                for row in films
+            ),
+            row_links=tuple(_admin_list("screening", film__id__exact=row["film"]) for row in films),
+            link=_admin_list("screening", film__id__in=",".join(str(row["film"]) for row in films) or "0"),
+            link_text="Screenings of these films",
+            permissions=(VIEW_RESERVATION, VIEW_SCREENING),
+            horizontal=True,
+            percent=True,
+        ),
+        Chart(
+            key="cinemas-closest-to-selling-out",
+            title=f"The {CLOSEST_CINEMAS} cinemas closest to selling out",
+            description="Share of seats booked at screenings still taking bookings; cinemas with seats left.",
+            kind="bar",
+            columns=("Cinema", "% sold", "Seats left"),
+            rows=tuple((row["cinema__name"], _ratio(row["booked"], row["offered"]), row["left"]) for row in cinemas),
+            row_links=tuple(
+                _admin_list("screening", cinema__id__exact=row["cinema"], sold_out="no", starts_at__gt=cutoff)
+                for row in cinemas
+            ),
+            link=_admin_list(
+                "screening",
+                cinema__id__in=",".join(str(row["cinema"]) for row in cinemas) or "0",
+                sold_out="no",
+                starts_at__gt=cutoff,
+            ),
+            link_text="Screenings with seats left at these cinemas",
+            permissions=(VIEW_RESERVATION, VIEW_SCREENING),
+            horizontal=True,
+            percent=True,
+        ),
+        Chart(
+            key="sold-out-per-day",
+            title="Sold-out screenings per day ahead",
+            description="Upcoming screenings each day, and how many of them are sold out.",
+            kind="bar",
+            columns=("Day", "Sold out", "Screenings"),
+            rows=tuple((f"{row['day']:%a %-d %b}", row["full"], row["screenings"]) for row in ahead),
+            row_links=tuple(
+                _admin_list(
+                    "screening",
+                    sold_out="yes",
+                    starts_at__day=row["day"].day,
+                    starts_at__month=row["day"].month,
+                    starts_at__year=row["day"].year,
+                )
+                for row in ahead
+            ),
+            link=_admin_list("screening", sold_out="yes", starts_at__gte=now),
+            link_text="Upcoming sold-out screenings",
+            permissions=(VIEW_SCREENING,),
+            drawn=2,  # sold out, in front of all the day's screenings
+        ),
+    )
+    return Dashboard(taken_at=now, figures=figures, charts=charts, stock=stock)
+
+
+def _add_up(groups: list[dict], keys: tuple[str, ...]) -> list[dict]:
+    """The groups' numbers added up per ``keys``."""
+    totals: dict[tuple, dict] = {}
+    for group in groups:
+        key = tuple([group[name] for name in keys])
+        row = totals.get(key)
+        if row is None:
+            row = totals[key] = {**{name: group[name] for name in keys}, **dict.fromkeys(SUMMED, 0)}
+        for name in SUMMED:
+            row[name] += group[name]
+    return list(totals.values())
+
+
+def _london_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LONDON)
+
+
+def _days(bookings: Counter, today: dt.date) -> list[tuple[dt.date, int]]:
+    """Every day from the first booking to today (or the last, if later), days without bookings as 0."""
+    if not bookings:
+        return []
+    first = min(min(bookings), today)
+    days = (first + dt.timedelta(days=n) for n in range((max(max(bookings), today) - first).days + 1))
+    return [(day, bookings[day]) for day in days]
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+def _percent(part: int, whole: int) -> str:
+    return f"{_ratio(part, whole):.1f}%" if whole else "n/a"
+
+
+def _admin_list(model: str, **filters) -> str:
+    url = _changelist(model)
+    return f"{url}?{urlencode(filters)}" if filters else url
+
+
+@functools.cache
+def _changelist(model: str) -> str:
+    return reverse(f"admin:campaign_{model}_changelist")
