@@ -1,6 +1,7 @@
 """Every changelist renders for staff, on a few hundred rows, in a bounded number of queries."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from backoffice.campaign.factories import (
@@ -81,3 +82,12 @@ def test_ticket_links_are_left_to_allocation(admin_client):
 
     page = admin_client.get(reverse("admin:campaign_ticket_change", args=[held.pk]))
     assert "film" not in page.context["adminform"].form.fields
+
+
+@pytest.mark.parametrize("name", ["admin:login", "admin:index", "admin:campaign_film_changelist"])
+def test_admin_pages_let_people_zoom(admin_client, name):
+    """The theme's viewport tag (user-scalable=no, maximum-scale=1) is left out: pages may be zoomed (WCAG 1.4.4)."""
+    html = (Client() if name == "admin:login" else admin_client).get(reverse(name)).content.decode()
+    assert 'name="viewport"' in html
+    assert "user-scalable=no" not in html
+    assert "maximum-scale" not in html
