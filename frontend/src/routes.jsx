@@ -27,6 +27,35 @@ function unlessOnlyTheSearchChanged({ currentUrl, nextUrl, defaultShouldRevalida
 }
 
 /**
+ * A page about one film or cinema: its loading view and its error view (a 404 as "<Noun> not
+ * found" with the page's own message) are worded from the noun.
+ */
+function detailRoute({ path, loader, shouldRevalidate, Component, noun, notFound }) {
+  const Noun = noun[0].toUpperCase() + noun.slice(1);
+  return {
+    path,
+    loader,
+    shouldRevalidate,
+    lazy: { Component },
+    hydrateFallbackElement: (
+      <PageLoading
+        documentTitle={Noun}
+        heading={<h1 className="visually-hidden">{Noun} details</h1>}
+        label={`Loading ${noun}…`}
+      />
+    ),
+    errorElement: (
+      <RouteError
+        documentTitle={Noun}
+        heading={<h1>{Noun} details</h1>}
+        what={`this ${noun}`}
+        notFound={{ title: `${Noun} not found`, message: notFound }}
+      />
+    ),
+  };
+}
+
+/**
  * The site's routes. Each page's loader fetches what it shows before it renders; its
  * hydrateFallbackElement shows while a first visit loads, and its errorElement shows an API
  * 404 as the not-found page and any other failure with a Try again button.
@@ -47,26 +76,14 @@ export function siteRoutes() {
           errorElement: <RouteError documentTitle="Films" heading={<FilmsIntro />} what="the films" />,
         },
         { path: "films", element: <Navigate to="/" replace /> },
-        {
+        detailRoute({
           path: "films/:slug",
           loader: filmLoader,
           shouldRevalidate: unlessOnlyTheSearchChanged,
-          lazy: { Component: page.film },
-          hydrateFallbackElement: (
-            <PageLoading documentTitle="Film" heading={<h1 className="visually-hidden">Film details</h1>} label="Loading film…" />
-          ),
-          errorElement: (
-            <RouteError
-              documentTitle="Film"
-              heading={<h1>Film details</h1>}
-              what="this film"
-              notFound={{
-                title: "Film not found",
-                message: "We couldn't find that film. It may no longer be showing in this campaign.",
-              }}
-            />
-          ),
-        },
+          Component: page.film,
+          noun: "film",
+          notFound: "We couldn't find that film. It may no longer be showing in this campaign.",
+        }),
         {
           path: "cinemas",
           loader: cinemasLoader,
@@ -77,29 +94,13 @@ export function siteRoutes() {
           ),
           errorElement: <RouteError documentTitle="Cinemas" heading={<h1>Find a cinema</h1>} what="the cinemas" />,
         },
-        {
+        detailRoute({
           path: "cinemas/:slug",
           loader: cinemaLoader,
-          lazy: { Component: page.cinema },
-          hydrateFallbackElement: (
-            <PageLoading
-              documentTitle="Cinema"
-              heading={<h1 className="visually-hidden">Cinema details</h1>}
-              label="Loading cinema…"
-            />
-          ),
-          errorElement: (
-            <RouteError
-              documentTitle="Cinema"
-              heading={<h1>Cinema details</h1>}
-              what="this cinema"
-              notFound={{
-                title: "Cinema not found",
-                message: "We couldn't find that cinema. It may not be taking part in this campaign.",
-              }}
-            />
-          ),
-        },
+          Component: page.cinema,
+          noun: "cinema",
+          notFound: "We couldn't find that cinema. It may not be taking part in this campaign.",
+        }),
         {
           path: "privacy",
           loader: privacyLoader,
