@@ -94,6 +94,25 @@ def mail_worker(broker_url, start_worker) -> Iterator[Worker]:
         yield start_worker(broker_url, running=False)
 
 
+@contextmanager
+def run_worker(broker_url: str, private_files, **settings: str) -> Iterator[Worker]:
+    """One started worker for background runs: publishing to it, its queue emptied first, writing
+    to this test's private storage, with ``settings`` (e.g. a small batch size) in its environment."""
+    with publishing_to(broker_url):
+        celery_app.control.purge()
+        worker = Worker(
+            broker_url=broker_url,
+            database_url=database_url(connection.settings_dict),
+            smtp_port=1,  # sends nothing here
+            PRIVATE_ROOT=str(private_files),
+            **settings,
+        )
+        try:
+            yield worker.start()
+        finally:
+            worker.close()
+
+
 @pytest.fixture
 def private_files(settings, tmp_path):
     """Private storage (generated code CSVs) in this test's own folder."""

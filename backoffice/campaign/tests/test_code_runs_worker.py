@@ -3,15 +3,13 @@
 import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, private_storage
 from backoffice.campaign.services.access_codes import access_code_batch_csv
 from backoffice.campaign.services.code_runs import code_run_request, code_runs_sweep
-from backoffice.campaign.tests.conftest import publishing_to
-from backoffice.campaign.tests.servers import Worker, database_url
-from backoffice.celery import app as celery_app
+from backoffice.campaign.tests.conftest import run_worker
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -19,19 +17,8 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.worker, pytest.mark.django_db(
 @pytest.fixture
 def code_worker(broker_url, private_files, transactional_db):
     """One worker writing to this test's private storage, committing 1,000 codes a batch."""
-    with publishing_to(broker_url):
-        celery_app.control.purge()
-        worker = Worker(
-            broker_url=broker_url,
-            database_url=database_url(connection.settings_dict),
-            smtp_port=1,  # sends nothing here
-            PRIVATE_ROOT=str(private_files),
-            CODE_RUN_BATCH_SIZE="1000",
-        )
-        try:
-            yield worker.start()
-        finally:
-            worker.close()
+    with run_worker(broker_url, private_files, CODE_RUN_BATCH_SIZE="1000") as worker:
+        yield worker
 
 
 def request_run(count: int) -> AccessCodeBatch:

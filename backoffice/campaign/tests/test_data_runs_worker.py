@@ -4,7 +4,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 
 from backoffice.campaign.factories import FilmFactory
@@ -12,10 +12,8 @@ from backoffice.campaign.models import DataExchangeLog, DataRun, Ticket
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.resources.tickets import TicketResource
 from backoffice.campaign.services.data_runs import data_import_request, data_run_confirm, data_runs_sweep
-from backoffice.campaign.tests.conftest import publishing_to
-from backoffice.campaign.tests.servers import Worker, database_url
+from backoffice.campaign.tests.conftest import run_worker
 from backoffice.campaign.tests.test_admin_import_export import csv_file
-from backoffice.celery import app as celery_app
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -23,19 +21,8 @@ pytestmark = [pytest.mark.postgresql, pytest.mark.worker, pytest.mark.django_db(
 @pytest.fixture
 def data_worker(broker_url, private_files, transactional_db):
     """One worker reading and writing this test's private storage, with a heartbeat every 500 rows."""
-    with publishing_to(broker_url):
-        celery_app.control.purge()
-        worker = Worker(
-            broker_url=broker_url,
-            database_url=database_url(connection.settings_dict),
-            smtp_port=1,  # sends nothing here
-            PRIVATE_ROOT=str(private_files),
-            DATA_RUN_BATCH_SIZE="500",
-        )
-        try:
-            yield worker.start()
-        finally:
-            worker.close()
+    with run_worker(broker_url, private_files, DATA_RUN_BATCH_SIZE="500") as worker:
+        yield worker
 
 
 def request_import(rows: int) -> DataRun:
