@@ -13,19 +13,15 @@ the groups are added up here. Cached like the dashboard (``DASHBOARD_CACHE_SECON
 """
 
 import datetime as dt
-import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, Cinema, Film, Reservation, Screening
 from backoffice.campaign.querysets import seats_reserved
-
-logger = logging.getLogger(__name__)
+from backoffice.campaign.services.dashboard import cached_or_computed
 
 CACHE_KEY = "campaign:report"
 # Bookings, and the code batches they came from.
@@ -61,18 +57,7 @@ class CampaignReport:
 
 def campaign_report_get() -> CampaignReport:
     """The report from the cache, or computed and cached; a cache that is down is skipped."""
-    try:
-        report = cache.get(CACHE_KEY)
-    except Exception:
-        logger.warning("Report cache unreachable; computing the report", exc_info=True)
-        return campaign_report_compute()
-    if report is None:
-        report = campaign_report_compute()
-        try:
-            cache.set(CACHE_KEY, report, timeout=settings.DASHBOARD_CACHE_SECONDS)
-        except Exception:
-            logger.warning("Report cache unreachable; report not stored", exc_info=True)
-    return report
+    return cached_or_computed(CACHE_KEY, campaign_report_compute)
 
 
 def campaign_report_compute() -> CampaignReport:

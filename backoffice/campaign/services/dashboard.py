@@ -12,7 +12,9 @@ import datetime as dt
 import functools
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -36,6 +38,7 @@ from backoffice.campaign.models import (
 from backoffice.campaign.querysets import bookable_condition, booking_cutoff, upcoming_condition
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 CACHE_KEY = "campaign:dashboard"
 
@@ -107,23 +110,28 @@ class Dashboard:
 
 
 def dashboard_get() -> Dashboard:
-    """The dashboard from the cache, or computed and cached when it is missing or expired.
+    """The dashboard from the cache, or computed and cached when it is missing or expired."""
+    return cached_or_computed(CACHE_KEY, dashboard_compute)
+
+
+def cached_or_computed(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``'s result, kept ``DASHBOARD_CACHE_SECONDS`` under ``key``.
 
     The cache is optional: an error reading or writing it is logged and the figures are
     computed from the database.
     """
     try:
-        dashboard = cache.get(CACHE_KEY)
+        value = cache.get(key)
     except Exception:
-        logger.warning("Dashboard cache unreachable; computing the figures", exc_info=True)
-        return dashboard_compute()
-    if dashboard is None:
-        dashboard = dashboard_compute()
+        logger.warning("Cache unreachable; computing %s", key, exc_info=True)
+        return compute()
+    if value is None:
+        value = compute()
         try:
-            cache.set(CACHE_KEY, dashboard, timeout=settings.DASHBOARD_CACHE_SECONDS)
+            cache.set(key, value, timeout=settings.DASHBOARD_CACHE_SECONDS)
         except Exception:
-            logger.warning("Dashboard cache unreachable; figures not stored", exc_info=True)
-    return dashboard
+            logger.warning("Cache unreachable; %s not stored", key, exc_info=True)
+    return value
 
 
 def runs_in_progress() -> int:

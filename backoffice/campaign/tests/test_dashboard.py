@@ -233,6 +233,15 @@ def test_figures_are_cached_and_a_booking_does_not_clear_them(campaign, django_a
     assert figures(dashboard_get())["seats"] == figures(first)["seats"] + 1
 
 
+def test_a_cache_that_is_down_costs_the_figures_nothing(campaign, settings, caplog):
+    # Nothing listens on port 1: every cache read and write fails at once.
+    down = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1"}
+    settings.CACHES = {**settings.CACHES, "default": down}
+    assert figures(dashboard_get()) == figures(dashboard_compute())
+    assert campaign_report.campaign_report_get().rows == campaign_report.campaign_report_compute().rows
+    assert "Cache unreachable" in caplog.text
+
+
 def staff_with(django_user_model, *codenames):
     user = django_user_model.objects.create_user("holly", password="pw", is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaign", codename__in=codenames))
