@@ -40,6 +40,14 @@ def publishing_to(broker_url: str) -> Iterator[None]:
             os.environ["CELERY_BROKER_URL"] = before[2]
 
 
+@pytest.fixture
+def queued_tasks() -> Iterator[None]:
+    """Tasks published by this test wait in an in-process queue that no worker reads, whatever the
+    broker: a test with real commits (``transaction=True``) then runs the task itself, when it chooses."""
+    with publishing_to("memory://localhost/"):
+        yield
+
+
 def _drop_broker_connections() -> None:
     # Dropped, not closed: objects made earlier (the control mailbox) may still hold the old pool.
     celery_app._pool = None

@@ -171,7 +171,7 @@ def test_a_run_delivered_twice_runs_once():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_cancel_stops_an_import_at_a_batch_boundary_and_keeps_nothing(settings):
+def test_cancel_stops_an_import_at_a_batch_boundary_and_keeps_nothing(settings, queued_tasks):
     settings.DATA_RUN_BATCH_SIZE = 10
     run = checked(tickets_csv(50))
     with TestCase.captureOnCommitCallbacks(execute=False):
@@ -346,7 +346,7 @@ def test_a_big_cinema_file_goes_through_the_row_by_row_import(admin_client, smal
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_cancelled_export_leaves_no_file(admin_client, small_limits, settings, film, private_files):
+def test_a_cancelled_export_leaves_no_file(admin_client, small_limits, settings, film, private_files, queued_tasks):
     settings.DATA_RUN_BATCH_SIZE = 2
     for i in range(5):
         TicketFactory(code=f"ELF-{i}", film=film)
