@@ -1,4 +1,4 @@
-import { screen } from "@testing-library/react";
+import { screen, waitFor } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { FILMS, page } from "./test/fixtures.js";
 import { deferred, mockApi, pageRequests } from "./test/mockApi.js";
@@ -37,7 +37,7 @@ describe("Site", () => {
     expect(await screen.findByRole("heading", { level: 1, name: "Find a cinema" })).toBeInTheDocument();
     expect(screen.getByRole("link", { name: "Cinemas" })).toHaveAttribute("aria-current", "page");
     expect(screen.getByRole("main")).toHaveFocus();
-    expect(document.title).toBe("Cinemas · Xmas Films");
+    await waitFor(() => expect(document.title).toBe("Cinemas · Xmas Films"));
   });
 
   it("sends /films to the film list", async () => {

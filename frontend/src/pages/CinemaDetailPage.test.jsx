@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { CINEMAS, page, screening } from "../test/fixtures.js";
 import { mockApi, notFound, requestedPaths, serverError } from "../test/mockApi.js";
@@ -89,7 +89,7 @@ describe("Cinema page", () => {
     renderAt("/cinemas/atlantis");
 
     expect(await screen.findByRole("heading", { level: 1, name: "Cinema not found" })).toBeInTheDocument();
-    expect(document.title).toBe("Cinema not found · Xmas Films");
+    await waitFor(() => expect(document.title).toBe("Cinema not found · Xmas Films"));
   });
 
   it("recovers from an error with Try again", async () => {

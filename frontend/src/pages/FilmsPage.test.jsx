@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { FILMS, film, page } from "../test/fixtures.js";
 import { deferred, mockApi, pageRequests, reply, serverError } from "../test/mockApi.js";
@@ -104,6 +104,6 @@ describe("Films page", () => {
     await user.click(await screen.findByRole("link", { name: "Elf" }));
 
     expect(await screen.findByRole("heading", { level: 1, name: "Elf" })).toBeInTheDocument();
-    expect(document.title).toBe("Elf · Xmas Films");
+    await waitFor(() => expect(document.title).toBe("Elf · Xmas Films"));
   });
 });

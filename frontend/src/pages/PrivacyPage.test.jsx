@@ -1,4 +1,4 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import { contact, FILMS, page } from "../test/fixtures.js";
 import { mockApi, serverError } from "../test/mockApi.js";
@@ -29,7 +29,7 @@ describe("Privacy notice", () => {
     await user.click(link);
 
     expect(await screen.findByRole("heading", { level: 1, name: "Privacy notice" })).toBeInTheDocument();
-    expect(document.title).toBe("Privacy · Xmas Films");
+    await waitFor(() => expect(document.title).toBe("Privacy · Xmas Films"));
     expect(screen.getByRole("main")).toHaveFocus();
   });
 
