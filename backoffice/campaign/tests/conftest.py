@@ -1,6 +1,7 @@
 """Fixtures for the outbox: tasks run in-process, or a real broker, SMTP server and Celery worker."""
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -100,6 +101,18 @@ def mail_worker(broker_url, start_worker) -> Iterator[Worker]:
     with publishing_to(broker_url):
         celery_app.control.purge()
         yield start_worker(broker_url, running=False)
+
+
+def wait_for(run, test, *, timeout: float, progress: str):
+    """Read ``run`` again every 0.1 s until ``test(run)`` holds; after ``timeout`` seconds fail,
+    saying where the run got to (``progress``, formatted with the run as ``r``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        run.refresh_from_db()
+        if test(run):
+            return run
+        assert time.monotonic() < deadline, progress.format(r=run)
+        time.sleep(0.1)
 
 
 @contextmanager

@@ -9,7 +9,7 @@ from django.test import override_settings
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, private_storage
 from backoffice.campaign.services.access_codes import access_code_batch_csv
 from backoffice.campaign.services.code_runs import code_run_request, code_runs_sweep
-from backoffice.campaign.tests.conftest import run_worker
+from backoffice.campaign.tests.conftest import run_worker, wait_for
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -31,25 +31,19 @@ def stored_csv(batch: AccessCodeBatch) -> str:
         return file.read().decode()
 
 
-def wait_for(batch: AccessCodeBatch, test, *, timeout: float) -> AccessCodeBatch:
-    deadline = time.monotonic() + timeout
-    while True:
-        batch.refresh_from_db()
-        if test(batch):
-            return batch
-        assert time.monotonic() < deadline, f"batch {batch.pk}: {batch.status}, {batch.created_count:,} codes"
-        time.sleep(0.1)
+def wait_for_run(run: AccessCodeBatch, test, *, timeout: float) -> AccessCodeBatch:
+    return wait_for(run, test, timeout=timeout, progress="batch {r.pk}: {r.status}, {r.created_count:,} codes")
 
 
 def test_a_worker_runs_the_batch_and_its_csv_equals_the_database(code_worker):
-    batch = wait_for(request_run(5_500), lambda b: b.status == "completed", timeout=60)
+    batch = wait_for_run(request_run(5_500), lambda b: b.status == "completed", timeout=60)
     assert batch.created_count == AccessCode.objects.filter(batch=batch).count() == 5_500
     assert stored_csv(batch) == "".join(access_code_batch_csv(batch=batch))
 
 
 def test_a_worker_killed_mid_run_leaves_a_failed_batch_whose_csv_equals_the_database(code_worker):
     batch = request_run(1_000_000)
-    wait_for(batch, lambda b: b.created_count >= 5_000, timeout=60)
+    wait_for_run(batch, lambda b: b.created_count >= 5_000, timeout=60)
     code_worker.kill()
 
     batch.refresh_from_db()
@@ -74,8 +68,8 @@ def test_cancel_from_a_worker_run_keeps_the_csv_equal_to_the_database(code_worke
     from backoffice.campaign.services.code_runs import code_run_cancel
 
     batch = request_run(1_000_000)
-    wait_for(batch, lambda b: b.created_count >= 3_000, timeout=60)
+    wait_for_run(batch, lambda b: b.created_count >= 3_000, timeout=60)
     assert code_run_cancel(batch)
-    batch = wait_for(batch, lambda b: b.status == "cancelled", timeout=60)
+    batch = wait_for_run(batch, lambda b: b.status == "cancelled", timeout=60)
     assert batch.created_count == AccessCode.objects.filter(batch=batch).count() < 1_000_000
     assert stored_csv(batch) == "".join(access_code_batch_csv(batch=batch))

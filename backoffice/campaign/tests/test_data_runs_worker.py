@@ -12,7 +12,7 @@ from backoffice.campaign.models import DataExchangeLog, DataRun, Ticket
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.resources.tickets import TicketResource
 from backoffice.campaign.services.data_runs import data_import_request, data_run_confirm, data_runs_sweep
-from backoffice.campaign.tests.conftest import run_worker
+from backoffice.campaign.tests.conftest import run_worker, wait_for
 from backoffice.campaign.tests.test_admin_import_export import csv_file
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -45,31 +45,25 @@ def confirm(run: DataRun) -> None:
         assert data_run_confirm(run)
 
 
-def wait_for(run: DataRun, test, *, timeout: float) -> DataRun:
-    deadline = time.monotonic() + timeout
-    while True:
-        run.refresh_from_db()
-        if test(run):
-            return run
-        assert time.monotonic() < deadline, f"run {run.pk}: {run.phase} {run.status}, {run.done:,} rows"
-        time.sleep(0.1)
+def wait_for_run(run: DataRun, test, *, timeout: float) -> DataRun:
+    return wait_for(run, test, timeout=timeout, progress="run {r.pk}: {r.phase} {r.status}, {r.done:,} rows")
 
 
 def test_a_worker_checks_then_imports_the_file(data_worker):
-    run = wait_for(request_import(3_000), lambda r: r.status == "completed", timeout=60)
+    run = wait_for_run(request_import(3_000), lambda r: r.status == "completed", timeout=60)
     assert run.outcome["new"] == 3_000
     assert not Ticket.objects.exists()
     confirm(run)
-    run = wait_for(run, lambda r: r.phase == "apply" and r.status == "completed", timeout=60)
+    run = wait_for_run(run, lambda r: r.phase == "apply" and r.status == "completed", timeout=60)
     assert Ticket.objects.count() == 3_000
     assert DataExchangeLog.objects.get().new_rows == 3_000
 
 
 def test_a_worker_killed_mid_import_leaves_a_failed_run_and_nothing_written(data_worker):
-    run = wait_for(request_import(40_000), lambda r: r.status == "completed", timeout=120)
+    run = wait_for_run(request_import(40_000), lambda r: r.status == "completed", timeout=120)
     confirm(run)
     # Heartbeats arrive while the rows are still one open transaction: progress shows, nothing is written yet.
-    wait_for(run, lambda r: r.phase == "apply" and r.status == "running" and r.done >= 2_000, timeout=60)
+    wait_for_run(run, lambda r: r.phase == "apply" and r.status == "running" and r.done >= 2_000, timeout=60)
     assert not Ticket.objects.exists()
     data_worker.kill()
 
