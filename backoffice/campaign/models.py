@@ -660,6 +660,8 @@ class Email(models.Model):
         indexes = [
             # The sweeper's question: which queued messages are due?
             models.Index(fields=["next_attempt_at"], condition=models.Q(status="queued"), name="email_queued_due"),
+            # The dashboard's question, and the admin's status filter: which are waiting or failed?
+            models.Index(fields=["status"], name="email_status"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,7 @@
 """The campaign at a glance, for the admin's front page: headline figures and four charts.
 
 Every number comes from an aggregate query over the querysets that hold the rules
-(``ScreeningQuerySet.with_sold_out``, ``bookable``, ``upcoming``, ``seats_reserved``,
+(``ScreeningQuerySet.with_sold_out`` and ``seats_left``, ``bookable``, ``upcoming``, ``seats_reserved``,
 ``TicketQuerySet.free``): a fixed number of queries whatever the size of the campaign. The whole
 set is computed at most once per ``DASHBOARD_CACHE_SECONDS`` and shared by every viewer; what a
 viewer sees of it is decided by their permissions when the page is drawn. Bookings do not clear
@@ -12,7 +12,7 @@ import datetime as dt
 import functools
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -35,7 +35,7 @@ from backoffice.campaign.models import (
     Screening,
     Ticket,
 )
-from backoffice.campaign.querysets import bookable_condition, booking_cutoff, upcoming_condition
+from backoffice.campaign.querysets import bookable_condition, booking_cutoff, seats_left, upcoming_condition
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,7 +50,6 @@ VIEW_CODE_BATCH = "campaign.view_accesscodebatch"
 VIEW_EMAIL = "campaign.view_email"
 
 CLOSEST_CINEMAS = 10
-SUMMED = ("offered", "booked", "left", "screenings", "full")
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,33 @@ class StockRow:
     @property
     def short(self) -> bool:
         return self.tickets_free < self.seats_offered
+
+
+@dataclass
+class Seats:
+    """The seats of some screenings, added up: those of a film, a cinema or a day."""
+
+    key: object
+    name: str = ""
+    offered: int = 0
+    booked: int = 0
+    left: int = 0
+    screenings: int = 0
+    full: int = 0  # sold out
+
+    @property
+    def open(self) -> int:
+        """Screenings with seats left."""
+        return self.screenings - self.full
+
+    def add(self, capacity: int, reserved: int, left: int, screenings: int) -> None:
+        """Add ``screenings`` screenings, each with this capacity, seats reserved and seats left."""
+        self.offered += capacity * screenings
+        self.booked += reserved * screenings
+        self.left += left * screenings
+        self.screenings += screenings
+        if left == 0:
+            self.full += screenings
 
 
 @dataclass(frozen=True)
@@ -157,69 +183,66 @@ def dashboard_compute() -> Dashboard:
     for row in per_hour:
         bookings[timezone.localtime(row["hour"], LONDON).date()] += row["bookings"]
     codes_used = Reservation.objects.filter(quantity__gt=0).aggregate(n=Count("access_code", distinct=True))["n"]
-    # Every screening's seat status once, in one pass: grouped by film, cinema, day and whether
-    # it is still to come and still taking bookings, then added up below per film, cinema and day.
-    groups = list(
+    # The screenings grouped by everything their figures depend on, their seats reserved
+    # included, so that the seats-reserved subquery runs once per screening (summing seats left
+    # and counting sold-out screenings in SQL would run it three times). The screenings of a
+    # group have the same seats; _add_up adds them up per film, cinema and day.
+    groups = (
         Screening.objects.with_sold_out()
-        .values(
+        .values_list(
             "film",
             "film__name",
             "cinema",
             "cinema__name",
-            day=TruncDate("starts_at", tzinfo=LONDON),
-            upcoming=ExpressionWrapper(upcoming_condition(), output_field=BooleanField()),
-            bookable=ExpressionWrapper(bookable_condition(), output_field=BooleanField()),
+            TruncDate("starts_at", tzinfo=LONDON),
+            ExpressionWrapper(upcoming_condition(), output_field=BooleanField()),
+            ExpressionWrapper(bookable_condition(), output_field=BooleanField()),
+            "capacity",
+            "seats_reserved",
         )
-        .annotate(
-            offered=Sum("capacity"),
-            booked=Sum("seats_reserved"),
-            left=Sum("seats_left"),
-            screenings=Count("pk"),
-            full=Count("pk", filter=Q(sold_out=True)),
-        )
+        .annotate(Count("pk"))
         .order_by()
     )
+    by_film, open_by_film, by_cinema, by_day = _add_up(groups)
     free_by_film = dict(Ticket.objects.free().values("film").annotate(n=Count("pk")).values_list("film", "n"))
     # Counted from the runs (their count moves in the transaction that writes their codes) and
     # the codes typed by hand: an index lookup, where counting a million rows takes a while.
     codes_issued = (AccessCodeBatch.objects.aggregate(n=Sum("created_count"))["n"] or 0) + AccessCode.objects.filter(
         batch__isnull=True
     ).count()
-    emails = Email.objects.aggregate(
-        waiting=Count("pk", filter=Q(status=Email.Status.QUEUED)),
-        failed=Count("pk", filter=Q(status=Email.Status.FAILED)),
+    # Counted from the status index alone; most emails are sent and not read.
+    emails = Email.objects.filter(status__in=(Email.Status.QUEUED, Email.Status.FAILED)).aggregate(
+        waiting=Count("status", filter=Q(status=Email.Status.QUEUED)),
+        failed=Count("status", filter=Q(status=Email.Status.FAILED)),
     )
     runs = runs_in_progress()
 
     booked_today = bookings.get(today, 0)
     booked_week = sum(count for day, count in bookings.items() if day >= week_start.date())
-    films = _add_up(groups, ("film", "film__name"))
-    open_by_film = {row["film"]: row for row in _add_up([g for g in groups if g["bookable"]], ("film",))}
-    by_cinema = _add_up([g for g in groups if g["bookable"]], ("cinema", "cinema__name"))
+    films = sorted(by_film.values(), key=lambda row: (row.name, row.key))
     cinemas = sorted(
-        (row for row in by_cinema if row["left"] > 0 and row["offered"] > 0),
-        key=lambda row: (-row["booked"] / row["offered"], row["left"], row["cinema__name"]),
+        (row for row in by_cinema.values() if row.left > 0 and row.offered > 0),
+        key=lambda row: (-row.booked / row.offered, row.left, row.name),
     )[:CLOSEST_CINEMAS]
-    ahead = sorted(_add_up([g for g in groups if g["upcoming"]], ("day",)), key=lambda row: row["day"])
-    films.sort(key=lambda row: (row["film__name"], row["film"]))
+    ahead = sorted(by_day.values(), key=lambda row: row.key)
 
-    capacity = sum(row["offered"] for row in films)
-    seats = sum(row["booked"] for row in films)
-    upcoming = sum(row["screenings"] for row in ahead)
-    sold_out = sum(row["full"] for row in ahead)
+    capacity = sum(row.offered for row in films)
+    seats = sum(row.booked for row in films)
+    upcoming = sum(row.screenings for row in ahead)
+    sold_out = sum(row.full for row in ahead)
     stock = tuple(
         StockRow(
-            film=row["film__name"],
-            tickets_free=free_by_film.get(row["film"], 0),
-            seats_offered=open_by_film[row["film"]]["left"],
-            open_screenings=open_by_film[row["film"]]["screenings"] - open_by_film[row["film"]]["full"],
-            link=_admin_list("ticket", film__id__exact=row["film"], reservation__isempty=1),
+            film=row.name,
+            tickets_free=free_by_film.get(row.key, 0),
+            seats_offered=open_by_film[row.key].left,
+            open_screenings=open_by_film[row.key].open,
+            link=_admin_list("ticket", film__id__exact=row.key, reservation__isempty=1),
         )
         for row in films
-        if row["film"] in open_by_film
+        if row.key in open_by_film
     )
-    stuck_films = [row["film"] for row in films if row["film"] in open_by_film and not free_by_film.get(row["film"])]
-    stuck = sum(open_by_film[film]["screenings"] - open_by_film[film]["full"] for film in stuck_films)
+    stuck_films = [row.key for row in films if row.key in open_by_film and not free_by_film.get(row.key)]
+    stuck = sum(open_by_film[film].open for film in stuck_films)
     cutoff = now + booking_cutoff()
 
     figures = (
@@ -348,12 +371,9 @@ def dashboard_compute() -> Dashboard:
             description="Seats booked as a share of the seats offered, all of each film's screenings.",
             kind="bar",
             columns=("Film", "% sold", "Seats booked", "Seats offered"),
-            rows=tuple(
-                (row["film__name"], _ratio(row["booked"], row["offered"]), row["booked"], row["offered"])
-                for row in films
-            ),
-            row_links=tuple(_admin_list("screening", film__id__exact=row["film"]) for row in films),
-            link=_admin_list("screening", film__id__in=",".join(str(row["film"]) for row in films) or "0"),
+            rows=tuple((row.name, _ratio(row.booked, row.offered), row.booked, row.offered) for row in films),
+            row_links=tuple(_admin_list("screening", film__id__exact=row.key) for row in films),
+            link=_admin_list("screening", film__id__in=",".join(str(row.key) for row in films) or "0"),
             link_text="Screenings of these films",
             permissions=(VIEW_RESERVATION, VIEW_SCREENING),
             horizontal=True,
@@ -365,14 +385,14 @@ def dashboard_compute() -> Dashboard:
             description="Share of seats booked at screenings still taking bookings; cinemas with seats left.",
             kind="bar",
             columns=("Cinema", "% sold", "Seats left"),
-            rows=tuple((row["cinema__name"], _ratio(row["booked"], row["offered"]), row["left"]) for row in cinemas),
+            rows=tuple((row.name, _ratio(row.booked, row.offered), row.left) for row in cinemas),
             row_links=tuple(
-                _admin_list("screening", cinema__id__exact=row["cinema"], sold_out="no", starts_at__gt=cutoff)
+                _admin_list("screening", cinema__id__exact=row.key, sold_out="no", starts_at__gt=cutoff)
                 for row in cinemas
             ),
             link=_admin_list(
                 "screening",
-                cinema__id__in=",".join(str(row["cinema"]) for row in cinemas) or "0",
+                cinema__id__in=",".join(str(row.key) for row in cinemas) or "0",
                 sold_out="no",
                 starts_at__gt=cutoff,
             ),
@@ -387,14 +407,14 @@ def dashboard_compute() -> Dashboard:
             description="Upcoming screenings each day, and how many of them are sold out.",
             kind="bar",
             columns=("Day", "Sold out", "Screenings"),
-            rows=tuple((f"{row['day']:%a %-d %b}", row["full"], row["screenings"]) for row in ahead),
+            rows=tuple((f"{row.key:%a %-d %b}", row.full, row.screenings) for row in ahead),
             row_links=tuple(
                 _admin_list(
                     "screening",
                     sold_out="yes",
-                    starts_at__day=row["day"].day,
-                    starts_at__month=row["day"].month,
-                    starts_at__year=row["day"].year,
+                    starts_at__day=row.key.day,
+                    starts_at__month=row.key.month,
+                    starts_at__year=row.key.year,
                 )
                 for row in ahead
             ),
@@ -407,17 +427,27 @@ def dashboard_compute() -> Dashboard:
     return Dashboard(taken_at=now, figures=figures, charts=charts, stock=stock)
 
 
-def _add_up(groups: list[dict], keys: tuple[str, ...]) -> list[dict]:
-    """The groups' numbers added up per ``keys``."""
-    totals: dict[tuple, dict] = {}
-    for group in groups:
-        key = tuple([group[name] for name in keys])
-        row = totals.get(key)
-        if row is None:
-            row = totals[key] = {**{name: group[name] for name in keys}, **dict.fromkeys(SUMMED, 0)}
-        for name in SUMMED:
-            row[name] += group[name]
-    return list(totals.values())
+def _add_up(groups: Iterable[tuple]) -> tuple[dict, dict, dict, dict]:
+    """The groups' seats added up per film; per film and per cinema at screenings still taking
+    bookings; and per day ahead. Each dict maps a film, cinema or day to its ``Seats``."""
+    by_film, open_by_film, by_cinema, by_day = {}, {}, {}, {}
+    for film, film_name, cinema, cinema_name, day, upcoming, bookable, capacity, reserved, count in groups:
+        seats = (capacity, reserved, seats_left(capacity=capacity, reserved=reserved), count)
+        _seats(by_film, film, film_name).add(*seats)
+        if bookable:
+            _seats(open_by_film, film).add(*seats)
+            _seats(by_cinema, cinema, cinema_name).add(*seats)
+        if upcoming:
+            _seats(by_day, day).add(*seats)
+    return by_film, open_by_film, by_cinema, by_day
+
+
+def _seats(totals: dict, key: object, name: str = "") -> Seats:
+    """The totals under ``key``, started when missing."""
+    row = totals.get(key)
+    if row is None:
+        row = totals[key] = Seats(key, name)
+    return row
 
 
 def _london_midnight(day: dt.date) -> dt.datetime:
