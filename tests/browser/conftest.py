@@ -10,9 +10,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import Page
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Browser, Page, expect
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+PHONE, DESKTOP = 390, 1280
+PASSWORD = "browser-test-password"
 
 
 @pytest.fixture(scope="session")
@@ -61,3 +65,41 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def staff_page(browser: Browser, live_server, django_user_model):
+    """A superuser's admin, logged in, in a fresh context of the given width.
+
+    ``scheme="dark"`` is the admin's dark scheme as staff pick it, with the theme toggle in the
+    header (kept in localStorage): the theme keeps its pages light when only the system prefers dark.
+    """
+    user = django_user_model.objects.create_superuser("staff", "staff@example.com", PASSWORD)
+    # A superuser holds secrets, so signs in with a second factor: an enrolled authenticator,
+    # and here its one-time recovery codes (an app's code could not be used twice in 30 s).
+    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    codes = [f"browser{n:04}" for n in range(10)]
+    for code in codes:
+        recovery.token_set.create(token=code)
+    contexts = []
+
+    def open_page(width: int, scheme: str = "light") -> Page:
+        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        if scheme == "dark":
+            context.add_init_script("localStorage.setItem('theme', 'dark')")
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/admin/login/")
+        page.get_by_label("Username").fill("staff")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_label("Authenticator code").fill(codes.pop())
+        page.get_by_role("button", name="Log in").click()
+        expect(
+            page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))
+        ).to_be_attached()
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()

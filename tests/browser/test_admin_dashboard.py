@@ -8,18 +8,15 @@ from axe_playwright_python.sync_playwright import Axe
 from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from backoffice.campaign.factories import CinemaFactory, FilmFactory, ReservationFactory, ScreeningFactory
 from backoffice.campaign.models import Reservation
 from backoffice.campaign.services import dashboard
+from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE, DESKTOP = 390, 1280
-PASSWORD = "browser-test-password"
 CHARTS = 4
 
 # Every chart's canvas has something drawn on it (Chart.js paints nothing until it has data).
@@ -60,37 +57,16 @@ def season():
     cache.delete(dashboard.CACHE_KEY)
 
 
-@pytest.fixture
-def open_dashboard(browser: Browser, live_server, django_user_model):
-    """The admin's front page for a superuser, in a fresh context of the given width and scheme."""
-    user = django_user_model.objects.create_superuser("staff", "staff@example.com", PASSWORD)
-    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-    recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
-    codes = [f"browser{n:04}" for n in range(10)]
-    for code in codes:
-        recovery.token_set.create(token=code)
-    contexts = []
-
-    def open_page(width: int, scheme: str = "light") -> Page:
-        context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{live_server.url}/admin/login/")
-        page.get_by_label("Username").fill("staff")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_label("Authenticator code").fill(codes.pop())
-        page.get_by_role("button", name="Log in").click()
-        expect(page.get_by_role("heading", name="The campaign at a glance")).to_be_visible()
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
+def open_dashboard(staff_page, width: int, scheme: str = "light") -> Page:
+    page = staff_page(width, scheme)
+    expect(page.get_by_role("heading", name="The campaign at a glance")).to_be_visible()
+    return page
 
 
 @pytest.mark.parametrize(("width", "scheme"), [(DESKTOP, "light"), (PHONE, "light"), (DESKTOP, "dark")])
-def test_the_dashboard_draws_its_charts_and_passes_axe(open_dashboard, season, width, scheme, screenshot):
-    page = open_dashboard(width, scheme)
+def test_the_dashboard_draws_its_charts_and_passes_axe(staff_page, season, width, scheme, screenshot):
+    page = open_dashboard(staff_page, width, scheme)
+    assert page.evaluate("document.documentElement.dataset.theme || 'auto'") == ("dark" if scheme == "dark" else "auto")
     canvases = page.locator(".dashboard-chart canvas")
     expect(canvases).to_have_count(CHARTS)
     page.wait_for_function(
@@ -108,8 +84,8 @@ def test_the_dashboard_draws_its_charts_and_passes_axe(open_dashboard, season, w
     assert results.violations_count == 0, results.generate_report()
 
 
-def test_a_bar_opens_the_list_behind_it(open_dashboard, season):
-    page = open_dashboard(DESKTOP)
+def test_a_bar_opens_the_list_behind_it(staff_page, season):
+    page = open_dashboard(staff_page, DESKTOP)
     chart = page.locator("#chart-sell-through-per-film").locator("..").locator("canvas")
     expect(chart).to_be_visible()
     page.wait_for_function("[...document.querySelectorAll('.dashboard-chart canvas')].every((c) => c.width > 0)")

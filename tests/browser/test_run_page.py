@@ -5,13 +5,13 @@ from django.contrib.contenttypes.models import ContentType
 from playwright.sync_api import expect
 
 from backoffice.campaign.models import DataRun, Ticket
-from tests.browser.test_admin_pages import DESKTOP, PHONE, staff_page  # noqa: F401 (a fixture)
+from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
-def test_the_run_page_follows_progress_and_shows_the_outcome(staff_page, screenshot, width):  # noqa: F811
+def test_the_run_page_follows_progress_and_shows_the_outcome(staff_page, screenshot, width):
     run = DataRun.objects.create(
         kind=DataRun.Kind.IMPORT,
         phase=DataRun.Phase.APPLY,
