@@ -114,6 +114,14 @@ class Screening(models.Model):
     starts_at = models.DateTimeField(help_text="Europe/London time.")
     capacity = models.PositiveIntegerField(help_text="Seats offered to the campaign.")
     slug = models.SlugField(max_length=255, unique=True, editable=False)
+    # Cancelled, never deleted: the row keeps its bookings' history and tells the public it is off.
+    cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    cancellation_reason = models.TextField(
+        blank=True, editable=False, help_text="Why it was cancelled, as customers are told."
+    )
     history = HistoricalRecords()
 
     objects = ScreeningQuerySet.as_manager()
@@ -164,6 +172,10 @@ class Screening(models.Model):
     @property
     def local_start(self):
         return self.starts_at.astimezone(LONDON)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def bookings_close_at(self):
@@ -351,6 +363,9 @@ class AccessCode(models.Model):
         help_text="The generation run that made this code; empty for codes typed by hand.",
         db_constraint=False,
     )
+    # Withdrawn (a leaked batch, say): refused at booking, its bookings so far left for staff to review.
+    blocked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    blocked_reason = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["-pk"]  # newest first, from the primary key index rather than a sort
@@ -623,6 +638,7 @@ class Email(models.Model):
         UPDATE = "update", "Updated confirmation"
         ADDRESS_CHANGED = "address_changed", "Note to the previous address"
         CANCELLATION = "cancellation", "Cancellation"
+        SCREENING_CANCELLED = "screening_cancelled", "Screening cancelled"
         REMINDER = "reminder", "Reminder"
         DOOR_LIST = "door_list", "Door list"
 
@@ -632,7 +648,7 @@ class Email(models.Model):
         FAILED = "failed", "Failed"
 
     created_at = models.DateTimeField(auto_now_add=True)
-    kind = models.CharField(max_length=16, choices=Kind)
+    kind = models.CharField(max_length=24, choices=Kind)
     reservation = models.ForeignKey(
         Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="emails"
     )
