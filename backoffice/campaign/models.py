@@ -365,7 +365,8 @@ class AccessCode(models.Model):
     )
     # Withdrawn (a leaked batch, say): refused at booking, its bookings so far left for staff to review.
     blocked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    blocked_reason = models.CharField(max_length=200, blank=True, editable=False)
+    # A database default, as created_at's: the bulk loads' COPY names only the columns it fills.
+    blocked_reason = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["-pk"]  # newest first, from the primary key index rather than a sort
