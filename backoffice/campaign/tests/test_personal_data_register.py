@@ -6,6 +6,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
 from django.apps import apps
@@ -17,9 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.campaign.factories import AccessCodeFactory, CinemaFactory, FilmFactory, ScreeningFactory, TicketFactory
-from backoffice.campaign.models import DataExchangeLog, DataRun, Email, Reservation, Screening
+from backoffice.campaign.models import DataExchangeLog, DataRun, Email, Reservation, Screening, Ticket
+from backoffice.campaign.resources.formats import CSV
+from backoffice.campaign.resources.tickets import TicketResource
 from backoffice.campaign.services.code_runs import code_run_execute
-from backoffice.campaign.services.data_runs import data_run_execute
+from backoffice.campaign.services.data_runs import data_export_request, data_run_execute
 from backoffice.campaign.services.emails import door_lists_queue, email_deliver
 from backoffice.campaign.services.personal_data_register import (
     OUT_OF_SCOPE,
@@ -31,7 +34,7 @@ from backoffice.campaign.services.personal_data_register import (
 from backoffice.campaign.tests.test_admin_import_export import export
 from backoffice.campaign.tests.test_admin_reservations import ADD_URL, add_data
 from backoffice.campaign.tests.test_code_runs import queued
-from backoffice.campaign.tests.test_data_runs import queued_import, tickets_csv
+from backoffice.campaign.tests.test_data_runs import tickets_csv
 from backoffice.campaign.tests.test_personal_data import columns_containing
 
 pytestmark = pytest.mark.django_db
@@ -69,12 +72,13 @@ def files_containing(folders: list[Path], text: str) -> list[str]:
     ]
 
 
+# As typed, and as a URL's query string carries them (a search kept with a run).
+PERSON = (NAME, EMAIL, quote_plus(NAME), quote_plus(EMAIL))
+
+
 def traces(folders: list[Path]) -> dict[str, list[str]]:
-    return {
-        text: columns_containing(text) + files_containing(folders, text)
-        for text in (NAME, EMAIL)
-        if columns_containing(text) or files_containing(folders, text)
-    }
+    found = {text: columns_containing(text) + files_containing(folders, text) for text in PERSON}
+    return {text: places for text, places in found.items() if places}
 
 
 def deliver_all() -> None:
@@ -119,7 +123,8 @@ def test_after_erasure_or_retention_no_table_or_file_holds_the_person(
 ):
     run = take_everything_out(admin_client, settings, screening)
     found = traces(folders)
-    assert set(found) == {NAME, EMAIL}, "the set-up should have put the person everywhere"
+    assert set(found) == {NAME, EMAIL, quote_plus(NAME)}, "the set-up should have put the person everywhere"
+    assert found[quote_plus(NAME)] == ["campaign_datarun.parameters"]
     assert any("data-runs" in place for place in found[NAME]), found
     assert any("emails" in place for place in found[EMAIL]), found
 
@@ -213,19 +218,28 @@ def test_the_command_writes_its_csv_owner_only(umask_022, tmp_path):
     assert mode(path) == 0o600
 
 
-def test_workers_write_run_files_owner_only(umask_022, folders, admin_user, eager_tasks, settings):
+def test_workers_write_run_files_owner_only(umask_022, folders, admin_user):
     private = folders[0]
     batch = queued(5)
     assert code_run_execute(batch.pk)
     batch.refresh_from_db()
     assert_private(private / batch.result_file.name, private)
 
-    FilmFactory(name="Elf", slug="elf")
+    TicketFactory.create_batch(3)
     with TestCase.captureOnCommitCallbacks(execute=False):
-        run = queued_import(tickets_csv(3), user=admin_user)
+        run = data_export_request(
+            model=Ticket,
+            resource_class=TicketResource,
+            file_format=CSV(),
+            export_fields=None,
+            query="",
+            total=3,
+            created_by=admin_user,
+        )
     assert data_run_execute(run.pk)
     run.refresh_from_db()
-    assert_private(private / run.upload_file.name, private)
+    assert run.status == "completed"
+    assert_private(private / run.result_file.name, private)
 
 
 def test_workers_write_message_files_owner_only(umask_022, folders, screening):
