@@ -213,9 +213,11 @@ class Outbox(Place):
         touching |= Q(kind=Email.Kind.DOOR_LIST, screening__in={r.screening_id for r in job.rows})
         changed = []
         for email in Email.objects.filter(touching).order_by("pk"):
-            to, payload = scrub.text(email.to), scrub.json(email.payload)
-            if (to, payload) == (email.to, email.payload):
+            # An SMTP server's refusal, kept as it answered, may quote the address.
+            to, payload, last_error = scrub.text(email.to), scrub.json(email.payload), scrub.text(email.last_error)
+            if (to, payload, last_error) == (email.to, email.payload, email.last_error):
                 continue
+            email.last_error = last_error
             if email.status == Email.Status.QUEUED and to != email.to:
                 # Its address no longer reaches anyone: sending it would only bounce.
                 email.status, email.last_error = Email.Status.FAILED, "Not sent: the recipient's data was erased."
@@ -382,11 +384,11 @@ PLACES: tuple[Place, ...] = (
     ),
     Outbox(
         title="Outbox",
-        holds="`Email.to` and `payload` of the person's messages and of door lists naming them",
+        holds="`Email.to`, `payload` and `last_error` of the person's messages and of door lists naming them",
         erasure="Addresses and names rewritten; a message still queued to the person is marked failed",
         retention="The same",
         access="`emails`: every message about the bookings or to the address, with its content",
-        columns=("campaign.Email.to", "campaign.Email.payload"),
+        columns=("campaign.Email.to", "campaign.Email.payload", "campaign.Email.last_error"),
         unit="email(s) in the outbox",
         access_key="emails",
     ),
@@ -418,6 +420,14 @@ PLACES: tuple[Place, ...] = (
         access="Not copied: the rows are the bookings above",
         columns=("campaign.DataRun.result_file", "campaign.DataRun.parameters"),
         unit="spreadsheet run file(s)",
+    ),
+    Place(
+        title="Application logs",
+        holds="Workers' and web processes' log lines (standard error): rows by number, never by name or "
+        "address; an SMTP server's refusal is logged as it answered and may quote the address",
+        erasure="Not by the application: rotated by whoever collects them (see below)",
+        retention="The same",
+        access="Not copied",
     ),
     Download(
         title="Downloads",
