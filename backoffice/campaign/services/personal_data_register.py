@@ -348,10 +348,6 @@ def _cells(name: str) -> list[str]:
     return [cell for row in csv.reader(io.StringIO(text)) for cell in row]
 
 
-class Download(Place):
-    """A file made for one download and never kept: only its record in the exchange log stays."""
-
-
 @dataclass(frozen=True)
 class Exclusion:
     """Columns that look like a customer's personal data but are not, and why."""
@@ -429,7 +425,7 @@ PLACES: tuple[Place, ...] = (
         retention="The same",
         access="Not copied",
     ),
-    Download(
+    Place(
         title="Downloads",
         holds="Inline exports, door lists, run results and subject access copies, made per request",
         erasure="Never kept on the server; each download is in the imports and exports log (who, when, what, "
