@@ -180,9 +180,10 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    # Files only permission-checked admin views hand out (generated code CSVs): no base URL.
+    # Files only permission-checked admin views hand out (generated code CSVs, spreadsheet runs):
+    # no base URL; files 0600 in 0700 folders whatever the umask (docs/personal-data.md).
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "backoffice.campaign.private_files.PrivateStorage",
         "OPTIONS": {"location": Path(os.environ.get("PRIVATE_ROOT", DATA_DIR / "private")), "base_url": None},
     },
     "staticfiles": {
@@ -369,7 +370,9 @@ EMAIL_FILE_PATH = DATA_DIR / "emails"
 # The right-hand side of each Message-ID the outbox writes.
 EMAIL_MESSAGE_ID_DOMAIN = DEFAULT_FROM_EMAIL.rpartition("@")[2].strip(" >") or "localhost"
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend"
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "backoffice.campaign.private_files.PrivateFileEmailBackend"
 )
 # The outbox (docs/emails.md): tries before a message is marked failed, the first retry delay
 # (doubling each time), how long a claimed send may take before another worker may try it, and

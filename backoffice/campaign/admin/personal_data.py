@@ -7,8 +7,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
-from backoffice.campaign.models import Reservation
-from backoffice.campaign.services.personal_data import ERASED_DOMAIN, personal_data_erase, personal_data_export
+from backoffice.campaign.admin.data_exchange import log_data_exchange
+from backoffice.campaign.models import DataExchangeLog, Reservation
+from backoffice.campaign.services.personal_data import personal_data_erase, personal_data_export
+from backoffice.campaign.services.personal_data_register import ERASED_DOMAIN
 
 
 def _people(queryset: QuerySet[Reservation]) -> list[str]:
@@ -57,6 +59,16 @@ def export_personal_data(modeladmin, request: HttpRequest, queryset: QuerySet[Re
             messages.WARNING,
         )
         return None
-    response = JsonResponse(personal_data_export(email=emails[0]), json_dumps_params={"indent": 2})
+    held = personal_data_export(email=emails[0])
+    # The file name, not the address: the log must hold no customer's data.
+    log_data_exchange(
+        request,
+        action=DataExchangeLog.Action.EXPORT,
+        model=Reservation,
+        file_format="json",
+        file_name="personal-data.json",
+        rows=len(held["reservations"]),
+    )
+    response = JsonResponse(held, json_dumps_params={"indent": 2})
     response["Content-Disposition"] = 'attachment; filename="personal-data.json"'
     return response

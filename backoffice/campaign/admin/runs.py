@@ -127,7 +127,10 @@ class DataRunAdmin(admin.ModelAdmin):
         if run.kind != DataRun.Kind.EXPORT or not self.may_work_on(request, run):
             raise PermissionDenied
         if run.status != DataRun.Status.COMPLETED or not run.result_file:
-            raise Http404(f"Run {run.pk} has no file to download (unfinished, or deleted after its retention days).")
+            raise Http404(
+                f"Run {run.pk} has no file to download: it is unfinished, or the file was removed "
+                "(the run's page says when and why)."
+            )
         file_format = spreadsheet_format(run.parameters["format"])
         file_name = run.parameters["file_name"]
         # Logged as every export is: who took which rows, when.

@@ -4,10 +4,10 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.utils.html import format_html
 
-from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
+from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin, log_data_exchange
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
-from backoffice.campaign.models import Reservation, Screening
+from backoffice.campaign.models import DataExchangeLog, Reservation, Screening
 from backoffice.campaign.resources.door_lists import DoorListResource
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.resources.screenings import ScreeningResource
@@ -124,8 +124,16 @@ class ScreeningAdmin(LockedSaveMixin, SpreadsheetImportExportMixin, HistoryAdmin
         """Who is coming to the selected screenings, with their ticket codes, for the cinema's door staff."""
         reservations = Reservation.objects.filter(screening__in=queryset)
         csv = CSV()
-        data = csv.export_data(DoorListResource().export(queryset=reservations))
-        response = HttpResponse(data, content_type=csv.get_content_type())
+        dataset = DoorListResource().export(queryset=reservations)
+        log_data_exchange(
+            request,
+            action=DataExchangeLog.Action.EXPORT,
+            model=Reservation,
+            file_format=csv.get_extension(),
+            file_name="door-list.csv",
+            rows=len(dataset),
+        )
+        response = HttpResponse(csv.export_data(dataset), content_type=csv.get_content_type())
         response["Content-Disposition"] = 'attachment; filename="door-list.csv"'
         return response
 

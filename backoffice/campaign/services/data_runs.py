@@ -397,6 +397,11 @@ def data_run_files_expire(*, days: int) -> int:
         for name in (run.upload_file.name, run.result_file.name):
             if name:
                 storage.delete(name)
-        DataRun.objects.filter(pk=run.pk).update(upload_file="", result_file="")
+        DataRun.objects.filter(pk=run.pk).update(
+            upload_file="",
+            result_file="",
+            message=f"The file was removed on {timezone.localdate():%Y-%m-%d}, {days} day(s) after the run "
+            "ended: run files may hold personal data and are kept no longer.",
+        )
         expired += 1
     return expired

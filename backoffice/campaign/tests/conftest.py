@@ -137,7 +137,7 @@ def run_worker(broker_url: str, private_files, **settings: str) -> Iterator[Work
 @pytest.fixture
 def private_files(settings, tmp_path):
     """Private storage (generated code CSVs) in this test's own folder."""
-    private = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    private = {"BACKEND": "backoffice.campaign.private_files.PrivateStorage"}
     private["OPTIONS"] = {"location": str(tmp_path / "private"), "base_url": None}
     settings.STORAGES = {**settings.STORAGES, "private": private}
     return tmp_path / "private"

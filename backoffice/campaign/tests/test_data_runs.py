@@ -309,6 +309,9 @@ def test_retention_deletes_the_files_of_runs_that_ended_long_ago(private_files):
     recent.refresh_from_db()
     assert not old_file.exists()
     assert (old.upload_file.name, old.result_file.name) == ("", "")
+    assert old.message.endswith(
+        "7 day(s) after the run ended: run files may hold personal data and are kept no longer."
+    )
     assert (private_files / recent.upload_file.name).is_file()
     assert data_run_files_expire(days=7) == 0
 

@@ -15,7 +15,8 @@ from backoffice.campaign.factories import (
 )
 from backoffice.campaign.models import LONDON, AccessCodeBatch, Reservation
 from backoffice.campaign.services.access_codes import access_codes_generate
-from backoffice.campaign.services.personal_data import ERASED_NAME, ERASURE_REASON
+from backoffice.campaign.services.personal_data import ERASURE_REASON
+from backoffice.campaign.services.personal_data_register import ERASED_NAME
 
 pytestmark = pytest.mark.django_db
 

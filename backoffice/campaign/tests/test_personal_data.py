@@ -27,7 +27,7 @@ from backoffice.campaign.factories import (
 from backoffice.campaign.models import Email, Reservation, Screening, Ticket
 from backoffice.campaign.services import personal_data
 from backoffice.campaign.services.emails import door_lists_queue, email_deliver
-from backoffice.campaign.services.personal_data import ERASED_NAME, erased_email
+from backoffice.campaign.services.personal_data_register import ERASED_NAME, erased_email
 from backoffice.campaign.tasks import reservations_anonymise
 from backoffice.campaign.tests.booking_support import assert_invariants
 
@@ -42,7 +42,7 @@ CHANGELIST = reverse("admin:campaign_reservation_changelist")
 
 @pytest.fixture
 def mail_files(settings, tmp_path):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_BACKEND = "backoffice.campaign.private_files.PrivateFileEmailBackend"
     settings.EMAIL_FILE_PATH = tmp_path
     return tmp_path
 
