@@ -68,6 +68,15 @@ def bookable_condition() -> Q:
     return Q(starts_at__gt=timezone.now() + booking_cutoff())
 
 
+def door_list_unaddressed_condition() -> Q:
+    """A cinema with screenings to come (cancelled ones aside) and no contact email: their door
+    lists go nowhere. The dashboard counts these cinemas; the cinema list filters by it."""
+    from backoffice.campaign.models import Screening  # models import this module
+
+    ahead = Screening.objects.upcoming().not_cancelled().filter(cinema=OuterRef("pk"))
+    return Q(Exists(ahead), contact_email="")
+
+
 class ScreeningQuerySet(models.QuerySet):
     def upcoming(self) -> "ScreeningQuerySet":
         return self.filter(upcoming_condition())
