@@ -68,6 +68,15 @@ def bookable_condition() -> Q:
     return Q(starts_at__gt=timezone.now() + booking_cutoff())
 
 
+def door_list_unaddressed_condition() -> Q:
+    """A cinema with screenings to come (cancelled ones aside) and no contact email: their door
+    lists go nowhere. The dashboard counts these cinemas; the cinema list filters by it."""
+    from backoffice.campaign.models import Screening  # models import this module
+
+    ahead = Screening.objects.upcoming().not_cancelled().filter(cinema=OuterRef("pk"))
+    return Q(Exists(ahead), contact_email="")
+
+
 class ScreeningQuerySet(models.QuerySet):
     def upcoming(self) -> "ScreeningQuerySet":
         return self.filter(upcoming_condition())
@@ -79,26 +88,36 @@ class ScreeningQuerySet(models.QuerySet):
         """
         return self.filter(bookable_condition())
 
+    def not_cancelled(self) -> "ScreeningQuerySet":
+        """Screenings still on (``Screening.is_cancelled`` is false)."""
+        return self.filter(cancelled_at__isnull=True)
+
     def public(self) -> "ScreeningQuerySet":
-        """What the public site may list: upcoming screenings of live films."""
+        """What the public site may list: upcoming screenings of live films, cancelled ones
+        included, so that people who saw a time are told it is off rather than left to wonder."""
         return self.upcoming().filter(film__live=True)
 
     def with_sold_out(self) -> "ScreeningQuerySet":
         """Annotate ``seats_reserved``, ``seats_left`` (never negative) and ``sold_out``.
 
         Cancelled reservations hold quantity 0, so they count for nothing. A screening is sold
-        out when its reserved seats reach its capacity, so a capacity of 0 is sold out.
+        out when its reserved seats reach its capacity, so a capacity of 0 is sold out. A
+        cancelled screening is never sold out: it is off, and says so, which is not the same
+        news as "in demand".
         """
         return self.annotate(seats_reserved=_reserved_seats()).annotate(
             seats_left=Greatest(F("capacity") - F("seats_reserved"), 0, output_field=IntegerField()),
-            sold_out=ExpressionWrapper(Q(seats_reserved__gte=F("capacity")), output_field=BooleanField()),
+            sold_out=ExpressionWrapper(
+                Q(seats_reserved__gte=F("capacity"), cancelled_at__isnull=True), output_field=BooleanField()
+            ),
         )
 
     def sold_out(self) -> "ScreeningQuerySet":
         return self._with_sold_out_once().filter(sold_out=True)
 
     def available(self) -> "ScreeningQuerySet":
-        return self._with_sold_out_once().filter(sold_out=False)
+        """Screenings with seats left that are not cancelled (a cancelled one is neither this nor sold out)."""
+        return self._with_sold_out_once().not_cancelled().filter(sold_out=False)
 
     def _with_sold_out_once(self) -> "ScreeningQuerySet":
         return self if "sold_out" in self.query.annotations else self.with_sold_out()
@@ -117,9 +136,9 @@ class FilmQuerySet(models.QuerySet):
         )
 
     def with_sold_out(self) -> "FilmQuerySet":
-        """Annotate ``screenings_total`` and ``screenings_sold_out`` (upcoming screenings only),
-        ``sold_out``: every upcoming screening is sold out, and ``run_ended``: it had screenings
-        and none is still to come.
+        """Annotate ``screenings_total`` and ``screenings_sold_out`` (upcoming screenings that
+        are not cancelled), ``sold_out``: every one of them is sold out, and ``run_ended``: it had
+        screenings and none is still to come (cancelled ones are not to come).
 
         A film with no upcoming screenings is *not* sold out: there is nothing left to book, but
         nothing was booked out either, and ``screenings_total == 0`` already says so. Calling it
@@ -127,7 +146,7 @@ class FilmQuerySet(models.QuerySet):
         """
         from backoffice.campaign.models import Screening  # models import this module
 
-        upcoming = Screening.objects.upcoming().filter(film=OuterRef("pk")).order_by()
+        upcoming = Screening.objects.upcoming().not_cancelled().filter(film=OuterRef("pk")).order_by()
         scheduled = Screening.objects.filter(film=OuterRef("pk")).order_by()
         return self.annotate(
             screenings_total=_count(upcoming),

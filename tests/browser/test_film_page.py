@@ -7,6 +7,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from backoffice.campaign.api.cache import api_cache_invalidate
 from backoffice.campaign.factories import CinemaFactory, FilmFactory, ScreeningFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -109,3 +110,26 @@ def test_film_page_schedule_is_a_row_per_cinema_with_its_times_across(visit, liv
     assert times[0]["x"] > name["x"] + name["width"]
     assert times[0]["y"] < name["y"] + 40
     assert first.bounding_box()["height"] < 140
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_a_cancelled_time_keeps_its_reason_inside_its_cinema_row(visit, live_server, wonka, width, screenshot):
+    york = wonka.screenings.filter(cinema__name="York - Vangarde")
+    york.update(
+        cancelled_at=timezone.now(),
+        cancellation_reason="The cinema is closed after a burst pipe flooded the foyer; we are sorry.",
+    )
+    api_cache_invalidate()  # update() sends no signal
+    page = visit(f"{live_server.url}/films/{wonka.slug}", width)
+
+    page.get_by_role("searchbox", name="Cinema name or town").fill("york")
+    expect(rows(page)).to_have_count(1)
+    slot = rows(page).first.get_by_test_id("screening").first
+    expect(slot.get_by_role("button")).to_contain_text("Cancelled")
+    expect(slot.get_by_role("button")).to_be_disabled()
+    expect(slot).to_contain_text("burst pipe")
+    assert not overflows(page.locator("html")), "the page scrolls sideways"
+    row, reason = rows(page).first.bounding_box(), slot.locator(".slot-item__reason").bounding_box()
+    assert reason["x"] + reason["width"] <= row["x"] + row["width"]
+    assert Axe().run(page).violations_count == 0
+    screenshot(f"film-page-cancelled-{width}", of=page)

@@ -1,6 +1,7 @@
 """The public site as a visitor sees it: real Chromium, the built app, real API data."""
 
 import datetime as dt
+import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -133,3 +134,46 @@ def test_the_footer_leads_to_the_privacy_notice_staff_wrote(browser, live_server
     assert_accessible(page)
     screenshot(f"privacy-{width}", of=page)
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_cancelled_and_closed_screenings_and_an_ended_run_say_so_in_words(
+    browser, live_server, campaign, width, screenshot
+):
+    york, elf = campaign["york"], campaign["film"]
+    start = campaign["open"].starts_at + dt.timedelta(hours=2)
+    cancelled = ScreeningFactory(
+        film=elf,
+        cinema=york,
+        starts_at=start,
+        cancelled_at=timezone.now(),
+        cancellation_reason="The screen is closed for repairs.",
+    )
+    closed = ScreeningFactory(film=elf, cinema=york, starts_at=timezone.now() + dt.timedelta(minutes=30), capacity=9)
+    ended = FilmFactory(name="Scrooge")
+    ScreeningFactory(film=ended, cinema=york, starts_at=timezone.now() - dt.timedelta(days=1))
+    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+
+    page.goto(f"{live_server.url}/cinemas/{york.slug}")
+    expect(screening(page, cancelled.slug).get_by_role("button")).to_have_text(re.compile(r"\d\d:\d\d Cancelled"))
+    expect(screening(page, cancelled.slug).get_by_role("button")).to_be_disabled()
+    expect(screening(page, cancelled.slug)).to_contain_text("The screen is closed for repairs.")
+    expect(screening(page, cancelled.slug)).not_to_contain_text("Sold out")
+    expect(screening(page, closed.slug).get_by_role("button")).to_have_text(re.compile(r"\d\d:\d\d Bookings closed"))
+    expect(screening(page, closed.slug).get_by_role("button")).to_be_disabled()
+    assert_accessible(page)
+    screenshot(f"cinema-cancelled-closed-{width}", of=page)
+
+    page.goto(f"{live_server.url}/films/{elf.slug}")
+    expect(screening(page, cancelled.slug)).to_contain_text("Cancelled")
+    expect(screening(page, closed.slug)).to_contain_text("Bookings closed")
+    assert not page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+    assert_accessible(page)
+    screenshot(f"film-cancelled-closed-{width}", of=page)
+
+    page.goto(live_server.url + "/")
+    card = page.get_by_role("article").filter(has=page.get_by_role("heading", name="Scrooge"))
+    expect(card).to_contain_text("Its run has ended")
+    expect(card).not_to_contain_text("coming soon")
+    screenshot(f"films-run-ended-{width}", of=page)
+    page.context.close()

@@ -5,13 +5,28 @@ from django.utils.html import format_html
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.models import Cinema, Film
+from backoffice.campaign.querysets import door_list_unaddressed_condition
 from backoffice.campaign.resources.catalogue import CinemaResource, FilmResource
+
+
+class DoorListFilter(admin.SimpleListFilter):
+    title = "door lists"
+    parameter_name = "door_lists"
+
+    def lookups(self, request, model_admin):
+        return [("unaddressed", "No contact email, screenings to come")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unaddressed":
+            return queryset.filter(door_list_unaddressed_condition())
+        return queryset
 
 
 @admin.register(Cinema)
 class CinemaAdmin(SpreadsheetImportExportMixin, HistoryAdmin):
     resource_classes = [CinemaResource]
     list_display = ["name", "address", "lat", "lng", "contact_email"]
+    list_filter = [DoorListFilter]
     search_fields = ["name", "address", "slug"]
     readonly_fields = ["slug"]
     fields = ["name", "slug", "address", "lat", "lng", "contact_email"]

@@ -50,6 +50,7 @@ def dashboard_context(request: HttpRequest) -> dict:
         "dashboard_figures": [figure for figure in dashboard.figures if may(figure.permissions)],
         "dashboard_charts": [_chart_context(chart) for chart in dashboard.charts if may(chart.permissions)],
         "dashboard_stock": dashboard.stock if may((VIEW_SCREENING, VIEW_TICKET)) else (),
+        "dashboard_notices": [notice for notice in dashboard.notices if may(notice.permissions)],
         "campaign_report_url": reverse("admin:campaign_report") if may(REPORT_PERMISSIONS) else "",
     }
 

@@ -6,11 +6,11 @@ Reservations, names, emails, access codes and tickets have no serializer here on
 from collections.abc import Callable
 from functools import cached_property
 
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from rest_framework import serializers
 
 from backoffice.campaign.models import CampaignContact, Cinema, Film
-from backoffice.campaign.querysets import ScreeningQuerySet
+from backoffice.campaign.querysets import ScreeningQuerySet, bookable_condition, booking_cutoff
 
 
 class FilmSerializer(serializers.ModelSerializer):
@@ -74,7 +74,8 @@ class CinemaSerializer(serializers.ModelSerializer):
 
 
 class ScreeningSerializer(serializers.Serializer):
-    """An upcoming screening with its sold-out status, from a row of ``screening_rows()``.
+    """An upcoming screening with its sold-out, cancelled and bookings-closed status, from a row
+    of ``screening_rows()``. Who cancelled it is never shown; why is, as staff wrote it for customers.
 
     The list sends up to 1,000 screenings a page, so rows are flat dicts from ``.values()`` (no
     model instances) and ``to_representation`` copies the values that already are JSON types
@@ -92,7 +93,17 @@ class ScreeningSerializer(serializers.Serializer):
     )
     capacity = serializers.IntegerField(read_only=True)
     seats_left = serializers.IntegerField(read_only=True, min_value=0)
-    sold_out = serializers.BooleanField(read_only=True)
+    sold_out = serializers.BooleanField(read_only=True, help_text="Every seat is reserved; never for a cancelled one.")
+    cancelled = serializers.BooleanField(read_only=True, help_text="Off: not bookable, and not sold out either.")
+    cancellation_reason = serializers.CharField(
+        read_only=True, help_text="Why it was cancelled, as customers are told; empty when it is not."
+    )
+    bookings_close_at = serializers.DateTimeField(
+        read_only=True, help_text="When it stops taking bookings (the cut-off before its start), like starts_at."
+    )
+    bookings_closed = serializers.BooleanField(
+        read_only=True, help_text="The cut-off has passed: no booking, whatever the seats left."
+    )
 
     def to_representation(self, row: dict) -> dict:
         return {name: row[key] if convert is None else convert(row[key]) for name, key, convert in self._columns}
@@ -114,6 +125,10 @@ def screening_rows(screenings: ScreeningQuerySet) -> QuerySet:
         "capacity",
         "seats_left",
         "sold_out",
+        "cancellation_reason",
+        cancelled=ExpressionWrapper(Q(cancelled_at__isnull=False), output_field=BooleanField()),
+        bookings_close_at=ExpressionWrapper(F("starts_at") - Value(booking_cutoff()), output_field=DateTimeField()),
+        bookings_closed=ExpressionWrapper(~bookable_condition(), output_field=BooleanField()),
         film_slug=F("film__slug"),
         film_name=F("film__name"),
         cinema_slug=F("cinema__slug"),

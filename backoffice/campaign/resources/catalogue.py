@@ -35,7 +35,8 @@ class CinemaResource(SlugOrNameResource):
     class Meta:
         model = Cinema
         name = "Cinemas"
-        fields = ["name", "slug", "address", "lat", "lng"]
+        # contact_email is where door lists go: a cinema without one gets none.
+        fields = ["name", "slug", "address", "lat", "lng", "contact_email"]
         # Matching is by slug or name (get_instance), so no single id column is demanded.
         import_id_fields = []
         clean_model_instances = True

@@ -29,13 +29,21 @@ from backoffice.campaign.models import (
     UNFINISHED_RUN,
     AccessCode,
     AccessCodeBatch,
+    CampaignContact,
+    Cinema,
     DataRun,
     Email,
     Reservation,
     Screening,
     Ticket,
 )
-from backoffice.campaign.querysets import bookable_condition, booking_cutoff, seats_left, upcoming_condition
+from backoffice.campaign.querysets import (
+    bookable_condition,
+    booking_cutoff,
+    door_list_unaddressed_condition,
+    seats_left,
+    upcoming_condition,
+)
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,8 +56,11 @@ VIEW_TICKET = "campaign.view_ticket"
 VIEW_ACCESS_CODE = "campaign.view_accesscode"
 VIEW_CODE_BATCH = "campaign.view_accesscodebatch"
 VIEW_EMAIL = "campaign.view_email"
+VIEW_CINEMA = "campaign.view_cinema"
+VIEW_CONTACT = "campaign.view_campaigncontact"
 
 CLOSEST_CINEMAS = 10
+NAMED_CINEMAS = 3
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,17 @@ class Figure:
     link: str
     permissions: tuple[str, ...]
     warn: bool = False
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something staff should put right, said in words, with a link to where they can."""
+
+    key: str
+    text: str
+    link: str
+    link_text: str
+    permissions: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -130,6 +152,7 @@ class Dashboard:
     figures: tuple[Figure, ...]
     charts: tuple[Chart, ...]
     stock: tuple[StockRow, ...]
+    notices: tuple[Notice, ...] = ()
 
     def chart(self, key: str) -> Chart | None:
         return next((chart for chart in self.charts if chart.key == key), None)
@@ -424,7 +447,37 @@ def dashboard_compute() -> Dashboard:
             drawn=2,  # sold out, in front of all the day's screenings
         ),
     )
-    return Dashboard(taken_at=now, figures=figures, charts=charts, stock=stock)
+    return Dashboard(taken_at=now, figures=figures, charts=charts, stock=stock, notices=_notices())
+
+
+def _notices() -> tuple[Notice, ...]:
+    """Door lists with nowhere to go, and a public site with no way to book: two queries and a lookup."""
+    notices = []
+    unaddressed = Cinema.objects.filter(door_list_unaddressed_condition())
+    if count := unaddressed.count():
+        names = list(unaddressed.order_by("name").values_list("name", flat=True)[:NAMED_CINEMAS])
+        more = f" and {count - len(names):,} more" if count > len(names) else ""
+        notices.append(
+            Notice(
+                "cinemas_without_contact",
+                f"{count:,} {'cinema has' if count == 1 else 'cinemas have'} screenings to come and no contact email, "
+                f"so no door list will reach {'it' if count == 1 else 'them'}: {', '.join(names)}{more}.",
+                _admin_list("cinema", door_lists="unaddressed"),
+                "Cinemas without a contact email",
+                (VIEW_CINEMA,),
+            )
+        )
+    if not CampaignContact.objects.exclude(phone="", email="").exists():
+        notices.append(
+            Notice(
+                "contact_empty",
+                "The campaign contact has never been filled in: the public site gives no phone or email to book by.",
+                reverse("admin:campaign_campaigncontact_change", args=[CampaignContact.SINGLETON_ID]),
+                "Fill in the campaign contact",
+                (VIEW_CONTACT,),
+            )
+        )
+    return tuple(notices)
 
 
 def _add_up(groups: Iterable[tuple]) -> tuple[dict, dict, dict, dict]:

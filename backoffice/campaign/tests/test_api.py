@@ -56,6 +56,10 @@ SCREENING_FIELDS = {
     "capacity",
     "seats_left",
     "sold_out",
+    "cancelled",
+    "cancellation_reason",
+    "bookings_close_at",
+    "bookings_closed",
 }
 PAGE_KEYS = {"count", "next", "previous", "results"}
 
@@ -240,7 +244,48 @@ def test_a_screening_shows_film_cinema_start_and_seats(client):
         "capacity": 5,
         "seats_left": 2,
         "sold_out": False,
+        "cancelled": False,
+        "cancellation_reason": "",
+        # BOOKING_CUTOFF_MINUTES (60) before the start, in London time like the start.
+        "bookings_close_at": f"{timezone.now().year + 1}-07-01T17:30:00+01:00",
+        "bookings_closed": False,
     }
+
+
+def test_a_cancelled_screening_is_listed_as_cancelled_with_its_reason_and_not_sold_out(client, django_user_model):
+    staff = django_user_model.objects.create_user("marley", first_name="Jacob", last_name="Marley")
+    screening = ScreeningFactory(capacity=1)
+    ReservationFactory(screening=screening, quantity=1)
+    screening.cancelled_at, screening.cancelled_by = timezone.now(), staff
+    screening.cancellation_reason = "The screen is closed for repairs."
+    screening.save(update_fields=["cancelled_at", "cancelled_by", "cancellation_reason"])
+    other = ScreeningFactory(capacity=1)
+
+    by_slug = {s["slug"]: s for s in results(client, "/api/screenings/")}
+    response, detail = get(client, f"/api/screenings/{screening.slug}/")
+
+    assert response.status_code == 200
+    assert by_slug[screening.slug] == detail
+    assert (detail["cancelled"], detail["sold_out"], detail["cancellation_reason"]) == (
+        True,
+        False,
+        "The screen is closed for repairs.",
+    )
+    assert (by_slug[other.slug]["cancelled"], by_slug[other.slug]["cancellation_reason"]) == (False, "")
+    # Who cancelled it is staff's business, never the public's.
+    assert "marley" not in response.content.decode().lower()
+    assert "cancelled_by" not in detail
+
+
+@pytest.mark.parametrize(("minutes_to_start", "closed"), [(61, False), (59, True), (1, True)])
+def test_a_screening_past_its_cut_off_is_listed_as_bookings_closed_whatever_its_seats(client, minutes_to_start, closed):
+    starts_at = (timezone.now() + dt.timedelta(minutes=minutes_to_start)).replace(microsecond=0)
+    screening = ScreeningFactory(capacity=10, starts_at=starts_at)
+
+    _, body = get(client, f"/api/screenings/{screening.slug}/")
+
+    assert (body["bookings_closed"], body["seats_left"], body["sold_out"]) == (closed, 10, False)
+    assert dt.datetime.fromisoformat(body["bookings_close_at"]) == starts_at - dt.timedelta(minutes=60)
 
 
 def test_sold_out_and_seats_left_follow_the_reservations(client):
@@ -505,6 +550,21 @@ def test_catalogue_changes_invalidate_the_cache(client, django_capture_on_commit
         else:
             screening.delete()
     assert results(client, "/api/screenings/") != before
+
+
+def test_cancelling_a_screening_invalidates_the_cache_once_committed(client, django_capture_on_commit_callbacks):
+    screening = ScreeningFactory(capacity=2)
+    url = f"/api/screenings/{screening.slug}/"
+    assert get(client, url)[1]["cancelled"] is False
+    film_url = f"/api/films/{screening.film.slug}/"
+    assert get(client, film_url)[1]["screenings_total"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        screening.cancelled_at, screening.cancellation_reason = timezone.now(), "Snow."
+        screening.save(update_fields=["cancelled_at", "cancellation_reason"])
+
+    assert (get(client, url)[1]["cancelled"], get(client, url)[1]["cancellation_reason"]) == (True, "Snow.")
+    assert (get(client, film_url)[1]["screenings_total"], get(client, film_url)[1]["run_ended"]) == (0, True)
 
 
 def test_writes_that_skip_signals_show_after_an_explicit_invalidation(client):

@@ -26,6 +26,8 @@ from backoffice.campaign.models import (
     LONDON,
     AccessCode,
     AccessCodeBatch,
+    CampaignContact,
+    Cinema,
     DataRun,
     Email,
     Reservation,
@@ -355,3 +357,60 @@ def test_an_empty_campaign_shows_zeros_and_empty_charts(admin_client):
     assert page.status_code == 200
     assert "Nothing to show yet." in page.content.decode()
     assert figures(page.context["dashboard"])["seats"] == 0
+
+
+# Warnings: door lists with nowhere to go, a contact never filled in
+
+
+def notices(board) -> dict[str, str]:
+    return {notice.key: notice.text for notice in board.notices}
+
+
+def test_cinemas_with_screenings_to_come_and_no_contact_email_are_named_and_linked(admin_client, campaign):
+    now = timezone.now()
+    # The fixture's three cinemas all have screenings to come and no contact email.
+    CinemaFactory(name="Aberdeen - Queens Links")  # no screenings: no door list to send
+    ScreeningFactory(cinema=CinemaFactory(name="Bath - Southgate"), starts_at=now - dt.timedelta(days=1))
+    ScreeningFactory(cinema=CinemaFactory(name="Leeds - Kirkstall"), cancelled_at=now)
+    ScreeningFactory(cinema=CinemaFactory(name="York - Vangarde", contact_email="doors@vue.example"))
+
+    board = dashboard_compute()
+
+    assert notices(board)["cinemas_without_contact"] == (
+        "3 cinemas have screenings to come and no contact email, so no door list will reach them: "
+        "Town 0 - High Street, Town 1 - High Street, Town 2 - High Street."
+    )
+    link = next(notice.link for notice in board.notices if notice.key == "cinemas_without_contact")
+    assert result_count(admin_client, link) == 3
+
+    ScreeningFactory(cinema=CinemaFactory(name="Dundee - Camperdown"))
+    assert notices(dashboard_compute())["cinemas_without_contact"].endswith(
+        ": Dundee - Camperdown, Town 0 - High Street, Town 1 - High Street and 1 more."
+    )
+    Cinema.objects.update(contact_email="doors@cinema.example")
+    assert "cinemas_without_contact" not in notices(dashboard_compute())
+
+
+def test_a_campaign_contact_never_filled_in_is_a_warning_until_it_has_a_phone_or_email(admin_client):
+    page = admin_client.get(INDEX)
+    html = page.content.decode()
+    assert "The campaign contact has never been filled in" in html
+    form = reverse("admin:campaign_campaigncontact_change", args=[CampaignContact.SINGLETON_ID])
+    assert f'href="{form}">Fill in the campaign contact</a>' in html
+    assert admin_client.get(form).status_code == 200
+
+    CampaignContact.objects.create(opening_hours="9 to 5")
+    assert "contact_empty" in notices(dashboard_compute())
+    CampaignContact.objects.update(phone="0800 123 4567")
+    assert "contact_empty" not in notices(dashboard_compute())
+
+
+def test_each_warning_is_shown_only_to_staff_who_may_open_its_link(client, campaign, django_user_model):
+    verified_login(client, staff_with(django_user_model, "view_screening"))
+    page = client.get(INDEX)
+    assert page.context["dashboard_notices"] == []
+    assert "Needs attention" not in page.content.decode()
+
+    Permission.objects.get(codename="view_cinema").user_set.add(django_user_model.objects.get(username="holly"))
+    page = client.get(INDEX)
+    assert [notice.key for notice in page.context["dashboard_notices"]] == ["cinemas_without_contact"]

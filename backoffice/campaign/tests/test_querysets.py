@@ -126,6 +126,23 @@ def test_sold_out_and_available_split_the_screenings_in_one_query_each(django_as
     assert [s.seats_left for s in Screening.objects.with_sold_out().available().order_by("seats_left")] == [1, 3]
 
 
+def cancelled(**kwargs) -> Screening:
+    return ScreeningFactory(cancelled_at=timezone.now(), cancellation_reason="Projector fault.", **kwargs)
+
+
+def test_a_cancelled_screening_is_neither_sold_out_nor_available():
+    full_then_cancelled = cancelled(capacity=1)
+    ReservationFactory(screening=full_then_cancelled, quantity=1)
+    empty_then_cancelled = cancelled(capacity=3)
+    on = ScreeningFactory(capacity=3)
+
+    assert annotated(full_then_cancelled).sold_out is False
+    assert set(Screening.objects.sold_out()) == set()
+    assert set(Screening.objects.available()) == {on}
+    assert set(Screening.objects.not_cancelled()) == {on}
+    assert {empty_then_cancelled, full_then_cancelled} <= set(Screening.objects.public())
+
+
 def test_public_screenings_are_upcoming_and_of_live_films():
     shown = ScreeningFactory()
     past()
@@ -178,3 +195,25 @@ def test_film_counts_take_one_query_for_many_films(django_assert_num_queries):
         films = list(Film.objects.live().with_sold_out())
     assert len(films) == 12
     assert all((f.screenings_total, f.screenings_sold_out, f.sold_out) == (3, 3, True) for f in films)
+
+
+def test_cancelled_screenings_do_not_count_for_a_film_nor_keep_its_run_going():
+    elf = FilmFactory(name="Elf")
+    past(film=elf)
+    cancelled(film=elf)
+    full = ScreeningFactory(film=elf, capacity=1)
+    ReservationFactory(screening=full, quantity=1)
+    scrooge = FilmFactory(name="Scrooge")
+    past(film=scrooge)
+    cancelled(film=scrooge)
+    cancelled(film=FilmFactory(name="Muppets"))
+
+    films = films_by_name()
+    # The cancelled screening is neither a seat left nor one more to come: Elf is sold out.
+    assert (films["Elf"].screenings_total, films["Elf"].sold_out, films["Elf"].run_ended) == (1, True, False)
+    assert (films["Scrooge"].screenings_total, films["Scrooge"].run_ended) == (0, True)
+    assert (films["Muppets"].screenings_total, films["Muppets"].sold_out, films["Muppets"].run_ended) == (
+        0,
+        False,
+        True,
+    )

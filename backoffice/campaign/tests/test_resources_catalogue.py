@@ -95,10 +95,37 @@ def test_bad_cinema_rows_are_reported_and_nothing_is_written():
     assert snapshot(Cinema) == before
 
 
+def test_a_cinema_contact_email_is_imported_and_a_bad_one_is_a_row_error():
+    york = CinemaFactory(name="York - Vangarde", contact_email="old@vue.example")
+    bath = CinemaFactory(name="Bath - Southgate")
+    before = snapshot(Cinema)
+
+    result = import_rows(
+        CinemaResource(),
+        rows(
+            ["slug", "Contact_Email"],
+            [york.slug, " doors@vue.example "],
+            [bath.slug, "doors at bath"],
+        ),
+    )
+
+    assert errors(result) == {2: {"contact_email": ["Enter a valid email address."]}}
+    assert snapshot(Cinema) == before
+    result = import_rows(
+        CinemaResource(), rows(["slug", "contact_email"], [york.slug, " doors@vue.example "], [bath.slug, ""])
+    )
+    assert not result.has_validation_errors()
+    assert dict(Cinema.objects.values_list("name", "contact_email")) == {
+        "York - Vangarde": "doors@vue.example",
+        "Bath - Southgate": "",
+    }
+
+
 def test_a_file_without_a_slug_or_name_column_is_refused_once():
     result = import_rows(CinemaResource(), rows(["town", "address"], ["York", "x"], ["Bath", "y"]))
     assert [str(e.error) for e in result.base_errors] == [
-        "The file has no slug or name column. Its columns are: town, address. Expected: name, slug, address, lat, lng."
+        "The file has no slug or name column. Its columns are: town, address. "
+        "Expected: name, slug, address, lat, lng, contact_email."
     ]
     assert not result.invalid_rows
     assert not result.rows
@@ -134,6 +161,7 @@ def test_export_then_import_gives_the_same_rows(resource_class, factory, file_fo
     factory(name='=HYPERLINK("http://evil.example")')
     if resource_class is CinemaResource:
         CinemaFactory(lat=None, lng=None, address="")
+        CinemaFactory(contact_email="doors@vue.example")
     else:
         FilmFactory(running_time=None, certificate="", live=False)
     model = resource_class._meta.model

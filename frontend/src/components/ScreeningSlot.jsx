@@ -1,12 +1,20 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { formatDay, formatTime, seatsLeftHint } from "../lib/format.js";
+import { unavailableReason } from "../lib/schedule.js";
 import { BookingContact } from "./CampaignContact.jsx";
+
+const UNAVAILABLE_CLASS = {
+  Cancelled: "slot--cancelled",
+  "Bookings closed": "slot--closed",
+  "Sold out": "slot--sold-out",
+};
 
 /**
  * One screening's time as a button: available ones can be picked (one at a time, see
- * useScreeningChoice), sold-out ones are marked and disabled. With `showFilm`, the film's name
- * follows as a link, for lists that mix films.
+ * useScreeningChoice); cancelled, closed and sold-out ones are disabled and say which in words,
+ * a cancelled one with the reason staff gave. With `showFilm`, the film's name follows as a
+ * link, for lists that mix films.
  */
 export function ScreeningSlot({ screening, selected, onToggle, showFilm = false }) {
   const time = (
@@ -15,28 +23,31 @@ export function ScreeningSlot({ screening, selected, onToggle, showFilm = false 
     </time>
   );
   const hint = seatsLeftHint(screening);
+  const unavailable = unavailableReason(screening);
   return (
     <li
       className="slot-item"
       data-testid="screening"
       data-slug={screening.slug}
       data-sold-out={String(screening.sold_out)}
+      data-unavailable={unavailable}
     >
-      {screening.sold_out ? (
-        <button type="button" className="slot slot--sold-out" disabled>
-          {time}
-          <span className="slot__hint">Sold out</span>
+      {unavailable ? (
+        <button type="button" className={`slot slot--unavailable ${UNAVAILABLE_CLASS[unavailable]}`} disabled>
+          {time} <span className="slot__hint">{unavailable}</span>
         </button>
       ) : (
         <button type="button" className="slot" aria-pressed={selected} onClick={() => onToggle(screening.slug)}>
-          {time}
-          {hint && <span className="slot__hint">{hint}</span>}
+          {time} {hint && <span className="slot__hint">{hint}</span>}
         </button>
       )}
       {showFilm && (
         <Link className="slot-item__film" to={`/films/${screening.film}`}>
           {screening.film_name}
         </Link>
+      )}
+      {screening.cancelled && screening.cancellation_reason && (
+        <span className="slot-item__reason">{screening.cancellation_reason}</span>
       )}
     </li>
   );
@@ -62,7 +73,7 @@ export function SlotList({ className, screenings, choice, showFilm = false }) {
 /** The one screening picked in a schedule, if it is still listed and available. */
 export function useScreeningChoice(screenings) {
   const [selectedSlug, setSelectedSlug] = useState(null);
-  const selected = screenings.find((s) => s.slug === selectedSlug && !s.sold_out) ?? null;
+  const selected = screenings.find((s) => s.slug === selectedSlug && !unavailableReason(s)) ?? null;
   const toggle = (slug) => setSelectedSlug((current) => (current === slug ? null : slug));
   return { selected, toggle };
 }

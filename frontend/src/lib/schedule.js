@@ -10,6 +10,18 @@ function groupInOrder(items, keyOf) {
   return [...groups.entries()];
 }
 
+/**
+ * Why a screening cannot be picked, in the words its slot shows, or "" when it can: cancelled
+ * first, then past its cut-off, then sold out. The cut-off is read from the clock too, so an
+ * answer cached just before it passed never offers a closed screening.
+ */
+export function unavailableReason(screening, now = Date.now()) {
+  if (screening.cancelled) return "Cancelled";
+  if (screening.bookings_closed || Date.parse(screening.bookings_close_at) <= now) return "Bookings closed";
+  if (screening.sold_out) return "Sold out";
+  return "";
+}
+
 const byStart = (a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at);
 
 /** Screenings by London calendar day, days and times earliest first: [{key, label, screenings}]. */

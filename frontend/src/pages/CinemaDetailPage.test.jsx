@@ -77,6 +77,33 @@ describe("Cinema page", () => {
     expect(within(item("elf-sat")).getByRole("button", { name: "18:30" })).toBeEnabled();
   });
 
+  it("marks a cancelled screening with its reason and a closed one in words, neither as sold out", async () => {
+    mockAberdeen([
+      ...SCREENINGS,
+      screening({
+        ...elf,
+        slug: "elf-sun-cancelled",
+        starts_at: "2026-12-13T18:00:00Z",
+        cancelled: true,
+        cancellation_reason: "The screen is closed for repairs.",
+      }),
+      // Past its cut-off on the morning of 1 December, the tests' clock.
+      screening({ ...polar, slug: "polar-closed", starts_at: "2026-12-01T09:30:00Z", seats_left: 30 }),
+    ]);
+    renderAt("/cinemas/aberdeen-queens-links");
+    await screen.findByRole("heading", { level: 1, name: "Aberdeen - Queens Links" });
+
+    const cancelled = item("elf-sun-cancelled");
+    expect(within(cancelled).getByRole("button", { name: "18:00 Cancelled" })).toBeDisabled();
+    expect(cancelled).toHaveTextContent("The screen is closed for repairs.");
+    expect(cancelled).not.toHaveTextContent("Sold out");
+    expect(cancelled).toHaveAttribute("data-unavailable", "Cancelled");
+    const closed = item("polar-closed");
+    expect(within(closed).getByRole("button", { name: "09:30 Bookings closed" })).toBeDisabled();
+    expect(closed).not.toHaveTextContent(/seats left|Sold out/);
+    expect(item("elf-sat")).toHaveAttribute("data-unavailable", "");
+  });
+
   it("says when nothing is on", async () => {
     mockAberdeen([]);
     renderAt("/cinemas/aberdeen-queens-links");

@@ -127,6 +127,28 @@ describe("Film detail page", () => {
     expect(item("elf-abd-1830")).not.toHaveTextContent("Sold out");
   });
 
+  it("does not let a cancelled or closed screening be chosen", async () => {
+    const aberdeen = { cinema: "aberdeen-queens-links", cinema_name: "Aberdeen - Queens Links" };
+    mockElf([
+      screening({ ...aberdeen, slug: "elf-abd-off", starts_at: "2026-12-12T18:30:00Z", cancelled: true }),
+      screening({ ...aberdeen, slug: "elf-abd-shut", starts_at: "2026-12-12T20:30:00Z", bookings_closed: true }),
+    ]);
+    const { user } = renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    for (const [slug, words] of [
+      ["elf-abd-off", "Cancelled"],
+      ["elf-abd-shut", "Bookings closed"],
+    ]) {
+      const button = within(item(slug)).getByRole("button");
+      expect(button).toHaveTextContent(words);
+      expect(button).toBeDisabled();
+      expect(button).not.toHaveAttribute("aria-pressed");
+      await user.click(button);
+    }
+    expect(screen.queryByText(/ask campaign staff/)).not.toBeInTheDocument();
+  });
+
   it("lets an available screening be chosen, and explains how to book it", async () => {
     mockElf();
     const { user } = renderAt("/films/elf");

@@ -111,7 +111,9 @@ export function manyCinemas(count = 98) {
   });
 }
 
+/** A screening on sale: its cut-off an hour before its start, as the API sets it, unless overridden. */
 export function screening(overrides = {}) {
+  const startsAt = Date.parse(overrides.starts_at ?? "2026-12-12T18:30:00Z");
   return {
     slug: "elf-aberdeen-queens-links-2026-12-12-18-30",
     film: "elf",
@@ -122,6 +124,10 @@ export function screening(overrides = {}) {
     capacity: 50,
     seats_left: 42,
     sold_out: false,
+    cancelled: false,
+    cancellation_reason: "",
+    bookings_close_at: new Date(startsAt - 60 * 60 * 1000).toISOString(),
+    bookings_closed: false,
     ...overrides,
   };
 }
