@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from backoffice.campaign.models import DataExchangeLog, DataRun, RunStatus, private_storage, run_stale_after
+from backoffice.campaign.one_line import header_text
 from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
 from backoffice.campaign.services.runs import run_cancel, run_claim, run_fail_stale
 
@@ -65,7 +66,7 @@ def data_import_request(
         parameters={
             "resource": class_path(resource_class),
             "format": file_format.get_extension(),
-            "file_name": file_name,
+            "file_name": header_text(file_name),  # shown, logged and named in downloads: one line
         },
         total=total,
         created_by=created_by,
