@@ -1,6 +1,7 @@
 """Middleware for every part of the site: the admin, the API and the public site."""
 
 import logging
+import threading
 from collections.abc import Callable
 
 from django.conf import settings
@@ -12,6 +13,49 @@ logger = logging.getLogger(__name__)
 # What a 503 asks clients to wait: a lock or an overload usually clears within this.
 RETRY_AFTER_SECONDS = 30
 UNAVAILABLE = "The database is not answering just now; please try again in a minute."
+
+
+def unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 a request gets when the database cannot serve it now: JSON for the API, text elsewhere."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": UNAVAILABLE}, status=503)
+    else:
+        response = HttpResponse(UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+class DatabaseSlotsMiddleware:
+    """Let at most ``WEB_DATABASE_REQUESTS`` requests of this process past the API cache at once.
+
+    Right after ``ApiCacheMiddleware``: a cached answer never waits here. When the database
+    blocks (a locked table), requests that need it pile up until ``WEB_STATEMENT_TIMEOUT``;
+    without a limit they take every thread of the process, and cached answers queue behind them
+    for seconds. One request more than the limit is answered 503 at once instead, so the threads
+    beyond the limit (backoffice/gunicorn.conf.py keeps two) stay free for cached answers. 0 means
+    no limit (``runserver``, tests).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        limit = settings.WEB_DATABASE_REQUESTS
+        self.slots = threading.BoundedSemaphore(limit) if limit > 0 else None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.slots is None:
+            return self.get_response(request)
+        if not self.slots.acquire(blocking=False):
+            logger.warning(
+                "Database busy for %s %s: %d requests of this process already wait on it",
+                request.method,
+                request.path,
+                settings.WEB_DATABASE_REQUESTS,
+            )
+            return unavailable(request)
+        try:
+            return self.get_response(request)
+        finally:
+            self.slots.release()
 
 
 class DatabaseUnavailableMiddleware:
@@ -31,12 +75,7 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, OperationalError):
             return None
         logger.error("Database unavailable for %s %s: %s", request.method, request.path, exception)
-        if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": UNAVAILABLE}, status=503)
-        else:
-            response = HttpResponse(UNAVAILABLE, status=503, content_type="text/plain; charset=utf-8")
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable(request)
 
 
 class ContentSecurityPolicyMiddleware:

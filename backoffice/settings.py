@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so a cached API answer skips everything below (docs/api.md).
     "backoffice.campaign.api.cache.ApiCacheMiddleware",
+    # Keeps threads free for cached answers while the database blocks (docs/operations.md).
+    "backoffice.middleware.DatabaseSlotsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,6 +137,10 @@ ACCESS_CODES_STATEMENT_TIMEOUT = env_int("ACCESS_CODES_STATEMENT_TIMEOUT", 60)
 # Web requests give up on a statement after this many seconds and answer 503 (0: no limit).
 # Set by wsgi.py and asgi.py only (backoffice/db.py): commands and background jobs may need longer.
 WEB_STATEMENT_TIMEOUT = env_int("WEB_STATEMENT_TIMEOUT", 5)
+# Requests of one web process that may go past the API cache at once; one more answers 503 at
+# once (backoffice/middleware.py). backoffice/gunicorn.conf.py sets it to its threads less two,
+# so a blocked database can never hold the threads that serve cached answers. 0: no limit.
+WEB_DATABASE_REQUESTS = env_int("WEB_DATABASE_REQUESTS", 0)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

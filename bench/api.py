@@ -2,7 +2,7 @@
 
 1. In process (Django test client, DEBUG=1): p50/p99 of GET /api/screenings/ with the response
    cache cleared before every request (uncached) and warm (cached), and the SQL queries it runs.
-2. Under load: gunicorn with production settings (DEBUG=0, gthread workers) on a free loopback
+2. Under load: the documented gunicorn (backoffice/gunicorn.conf.py, DEBUG=0) on a free loopback
    port, hit by a small keep-alive HTTP client in threads for a bounded time, cached responses.
 
 Targets (docs/api.md): p50 < 150 ms uncached at page_size=1000, a constant number of queries,
@@ -11,20 +11,17 @@ Targets (docs/api.md): p50 < 150 ms uncached at page_size=1000, a constant numbe
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/films .venv/bin/python bench/api.py
 """
 
-import os
-import secrets
 import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
 
-from common import ROOT, percentile, scratch_database, setup_django, verdict
+from common import percentile, scratch_database, setup_django, verdict
 
 FILMS, CINEMAS, SCREENINGS, RESERVATIONS = 20, 250, 5_000, 100_000
 UNCACHED_RUNS, CACHED_RUNS = 25, 300
-LOAD_ROUNDS, LOAD_SECONDS, LOAD_CONNECTIONS, SERVER_WORKERS, SERVER_THREADS = 5, 3.0, 8, 2, 4
+LOAD_ROUNDS, LOAD_SECONDS, LOAD_CONNECTIONS, SERVER_WORKERS = 5, 3.0, 8, 2
 URL = "/api/screenings/"
 
 
@@ -62,9 +59,9 @@ def load_campaign() -> None:
             # Four reservations per code; codes made of digits and consonants only, like real ones.
             cursor.execute(
                 """
-                INSERT INTO campaign_accesscode (value, max_usages)
+                INSERT INTO campaign_accesscode (value, max_usages, blocked_reason)
                 SELECT 'BNCH-' || substr(lpad(g::text, 12, '0'), 1, 4) || '-' || substr(lpad(g::text, 12, '0'), 5, 4)
-                       || '-' || substr(lpad(g::text, 12, '0'), 9, 4), 4
+                       || '-' || substr(lpad(g::text, 12, '0'), 9, 4), 4, ''
                 FROM generate_series(1, %s) AS g
                 """,
                 [RESERVATIONS // 4],
@@ -157,48 +154,6 @@ def in_process() -> bool:
     return ok
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_gunicorn(database_url: str, port: int) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DEBUG": "0",
-        "OTP_REQUIRED": "1",  # production settings: the bench process's demo switch does not carry over
-        "SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback; a proxy does TLS in production
-        "DATABASE_URL": database_url,
-        "PYTHONWARNINGS": "ignore:No directory at:UserWarning",  # no collectstatic: the API needs no files
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "backoffice.wsgi",
-        f"--bind=127.0.0.1:{port}",
-        f"--workers={SERVER_WORKERS}",
-        "--worker-class=gthread",
-        f"--threads={SERVER_THREADS}",
-        "--log-level=warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with status {server.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not answer within 30 s")
-
-
 def get_over(sock: socket.socket, request: bytes, buffer: bytearray) -> int:
     """One keep-alive GET on a raw socket; returns the status. Kept minimal so the client, which
     shares the machine with the server, spends as little CPU as possible per request."""
@@ -263,8 +218,11 @@ def load(port: int) -> tuple[int, int, list[float], float]:
 
 
 def under_load(database_url: str) -> bool:
-    port = free_port()
-    server = start_gunicorn(database_url, port)
+    from backoffice.campaign.tests.servers import Gunicorn
+
+    # The documented server (backoffice/gunicorn.conf.py), one process per core of this machine.
+    server = Gunicorn(database_url=database_url, quiet=True, WEB_CONCURRENCY=str(SERVER_WORKERS)).start()
+    port = server.port
     try:
         sock, buffer = socket.create_connection(("127.0.0.1", port), timeout=10), bytearray()
         request = f"GET {URL} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n".encode()
@@ -272,8 +230,8 @@ def under_load(database_url: str) -> bool:
             get_over(sock, request, buffer)
         sock.close()
         print(
-            f"under load (gunicorn with DEBUG=0 production settings, {SERVER_WORKERS} workers x {SERVER_THREADS} "
-            f"threads; {LOAD_CONNECTIONS} keep-alive connections; GET {URL}, cached):"
+            f"under load (gunicorn -c backoffice/gunicorn.conf.py, DEBUG=0, {SERVER_WORKERS} workers; "
+            f"{LOAD_CONNECTIONS} keep-alive connections; GET {URL}, cached):"
         )
         rates, p99s = [], []
         for round_ in range(1, LOAD_ROUNDS + 1):
@@ -285,8 +243,7 @@ def under_load(database_url: str) -> bool:
                 f"{done / elapsed:,.0f} req/s, p50 {percentile(latencies, 50):.1f} ms, p99 {p99s[-1]:.1f} ms"
             )
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.close()
     rate, p99 = statistics.median(rates), statistics.median(p99s)
     print(
         f"  median of {LOAD_ROUNDS} rounds: {rate:,.0f} req/s [{verdict(rate >= 1000)} >= 1,000 req/s], "

@@ -26,6 +26,7 @@ from PIL import Image
 from tablib import Dataset
 
 from backoffice.campaign.models import Email
+from backoffice.campaign.one_line import header_text
 from backoffice.campaign.resources.door_lists import COLUMNS as DOOR_LIST_COLUMNS
 from backoffice.campaign.resources.formats import CSV
 
@@ -81,7 +82,7 @@ def email_message(email: Email) -> OutboxMessage:
     for ticket in context["tickets"]:
         image = MIMEImage(ticket["png"], "png")
         image.add_header("Content-ID", f"<{ticket['cid']}>")
-        image.add_header("Content-Disposition", "inline", filename=f"{ticket['code']}.png")
+        image.add_header("Content-Disposition", "inline", filename=f"{header_text(ticket['code'])}.png")
         html.attach(image)
     text = SafeMIMEText(render_to_string(f"campaign/emails/{template}.txt", context), "plain", "utf-8")
     alternative = SafeMIMEMultipart("alternative", boundary=f"==alternative-{token}==", _subparts=[text, html])
@@ -127,11 +128,15 @@ def message_context(
     return {
         **payload,
         "kind": kind,
-        "subject": SUBJECTS[kind].format(
-            film=payload["film"],
-            cinema=payload["cinema"],
-            when=f"{starts_at:%a %-d %b %H:%M}",
-            reference=payload.get("reference", ""),
+        # On one line whatever the row holds: a name stored before the model refused line breaks
+        # must not stop the send (backoffice/campaign/one_line.py).
+        "subject": header_text(
+            SUBJECTS[kind].format(
+                film=payload["film"],
+                cinema=payload["cinema"],
+                when=f"{starts_at:%a %-d %b %H:%M}",
+                reference=payload.get("reference", ""),
+            )
         ),
         "when": when,
         "starts_at_local": starts_at,

@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 
 from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
 from backoffice.campaign.managers import ReservationManager
+from backoffice.campaign.one_line import validate_one_line, validate_text
 from backoffice.campaign.querysets import TICKET_FREE, FilmQuerySet, ScreeningQuerySet, TicketQuerySet, booking_cutoff
 from backoffice.campaign.slugs import unique_slug
 
@@ -28,7 +29,9 @@ MAX_SEATS_PER_RESERVATION = 4
 
 
 class Cinema(models.Model):
-    name = models.CharField(max_length=200, help_text='Chain style, e.g. "Aberdeen - Queens Links".')
+    name = models.CharField(
+        max_length=200, validators=[validate_one_line], help_text='Chain style, e.g. "Aberdeen - Queens Links".'
+    )
     slug = models.SlugField(max_length=220, unique=True, blank=True, help_text="Made from the name when left empty.")
     address = models.TextField(blank=True)
     lat = models.FloatField(
@@ -68,7 +71,7 @@ class Film(models.Model):
         FIFTEEN = "15", "15"
         EIGHTEEN = "18", "18"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_one_line])
     slug = models.SlugField(max_length=220, unique=True, blank=True, help_text="Made from the name when left empty.")
     release_date = models.CharField(
         "release year",
@@ -120,7 +123,7 @@ class Screening(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
     )
     cancellation_reason = models.TextField(
-        blank=True, editable=False, help_text="Why it was cancelled, as customers are told."
+        blank=True, editable=False, validators=[validate_text], help_text="Why it was cancelled, as customers are told."
     )
     history = HistoricalRecords()
 
@@ -366,7 +369,9 @@ class AccessCode(models.Model):
     # Withdrawn (a leaked batch, say): refused at booking, its bookings so far left for staff to review.
     blocked_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A database default, as created_at's: the bulk loads' COPY names only the columns it fills.
-    blocked_reason = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
+    blocked_reason = models.CharField(
+        max_length=200, blank=True, default="", db_default="", editable=False, validators=[validate_one_line]
+    )
 
     class Meta:
         ordering = ["-pk"]  # newest first, from the primary key index rather than a sort
@@ -390,7 +395,7 @@ class Reservation(models.Model):
     reservation_id = models.CharField(
         "reference", max_length=16, unique=True, default=reservation_reference, editable=False
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[validate_one_line])
     email = models.EmailField()
     access_code = models.ForeignKey(AccessCode, on_delete=models.PROTECT, related_name="reservations")
     # No separate FK index: the (screening, quantity) index below serves lookups by screening and
@@ -483,7 +488,9 @@ class Reservation(models.Model):
 
 
 class Ticket(models.Model):
-    code = models.CharField(max_length=64, unique=True, help_text="Supplied by the cinema chain.")
+    code = models.CharField(
+        max_length=64, unique=True, validators=[validate_one_line], help_text="Supplied by the cinema chain."
+    )
     film = models.ForeignKey(Film, on_delete=models.PROTECT, related_name="tickets")
     reservation = models.ForeignKey(
         Reservation, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
@@ -528,7 +535,7 @@ class DataExchangeLog(models.Model):
         "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+", verbose_name="data"
     )
     file_format = models.CharField("format", max_length=10)
-    file_name = models.CharField(max_length=255, blank=True)
+    file_name = models.CharField(max_length=255, blank=True, validators=[validate_one_line])
     rows = models.PositiveIntegerField(help_text="Rows in the file.")
     # Import outcome; empty for exports.
     new_rows = models.PositiveIntegerField(null=True, blank=True)

@@ -25,6 +25,7 @@ from import_export.admin import ExportMixin, ImportMixin
 
 from backoffice.campaign.admin.import_limits import LimitedImportForm
 from backoffice.campaign.models import DataExchangeLog
+from backoffice.campaign.one_line import header_text
 from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
 from backoffice.campaign.services.data_runs import data_export_request, data_import_request
 
@@ -73,7 +74,7 @@ def log_data_exchange(request, *, action: str, model, file_format: str, file_nam
         action=action,
         content_type=ContentType.objects.get_for_model(model),
         file_format=file_format,
-        file_name=file_name[:255],
+        file_name=header_text(file_name)[:255],
         rows=rows,
         **counts,
     )

@@ -21,6 +21,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from import_export.forms import ImportForm
 
+from backoffice.campaign.resources.formats import XLSX_UNREADABLE, long_cell
+
 ZIP_MAGIC = b"PK\x03\x04"
 SPLIT = "Split it into smaller files."
 
@@ -37,6 +39,8 @@ def import_file_check(upload: UploadedFile) -> int:
     upload.seek(0)
     try:
         rows = _xlsx_rows(upload) if is_zip else _csv_rows(upload)
+    except SyntaxError:  # the XML parser's ParseError: entities of its own (billion laughs, external ones)
+        raise forms.ValidationError(XLSX_UNREADABLE) from None
     except (zipfile.BadZipFile, ValueError, KeyError, OSError):
         rows = 0  # not a readable spreadsheet: the import's own check says so
     finally:
@@ -59,8 +63,11 @@ def _limit() -> int:
 
 
 def _csv_rows(upload: UploadedFile) -> int:
-    lines = codecs.iterdecode(upload, "utf-8-sig", errors="replace")
-    return max(0, sum(1 for row in islice(csv.reader(lines), _limit()) if any(row)) - 1)
+    reader = csv.reader(codecs.iterdecode(upload, "utf-8-sig", errors="replace"))
+    try:
+        return max(0, sum(1 for row in islice(reader, _limit()) if any(row)) - 1)
+    except csv.Error:  # a cell beyond the field limit
+        raise forms.ValidationError(long_cell(reader.line_num)) from None
 
 
 def _xlsx_rows(upload: UploadedFile) -> int:

@@ -1,9 +1,10 @@
 """Server-side cache of public API responses, and how a change to the data invalidates it.
 
 Each successful GET under ``/api/`` is stored under its path, the query parameters its endpoint
-knows (sorted) and its media type, plus a *generation* number. Nothing else a client sends can make
-a new entry: a request with unknown parameters is answered from the entry without them (and never
-stored), and a media type other than JSON is never cached.
+knows (sorted; page numbers and sizes by their value) and its media type, plus a *generation*
+number. Nothing else a client sends can make a new entry: a request with unknown parameters (or a
+page size the list ignores) is answered from the entry without them (and never stored), and a
+media type other than JSON is never cached. A ``Host`` not allowed is a 400, never a cache error.
 Saving or deleting a film, cinema, screening or reservation replaces the generation (after the
 transaction commits, so no request can cache the old rows under the new number), and every
 stored response becomes unreachable at once. Entries also expire after ``API_CACHE_SECONDS``
@@ -28,6 +29,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
+
+from backoffice.campaign.api.pagination import PAGINATION_PARAMS, PublicPagination
 
 API_PREFIX = "/api/"
 GENERATION_KEY = "api:generation"
@@ -111,11 +114,32 @@ def known_params(request: HttpRequest) -> frozenset[str]:
     return frozenset(known)
 
 
-def _response_key(request: HttpRequest, known: frozenset[str], accept: str) -> str:
+def cache_query(request: HttpRequest, known: frozenset[str]) -> tuple[str, bool]:
+    """The query string an answer is keyed under, and whether the answer may be stored under it.
+
+    Known parameters only, sorted; ``page`` and ``page_size`` by their meaning (``01000``,
+    ``1000 `` and ``5000`` are all the page size 1,000), so spellings of one answer share one
+    entry. A parameter the endpoint does not know, or a page size the list ignores (``abc``,
+    ``0``: the default is used), is left out of the key and the answer is not stored.
+    """
+    storable = request.GET.keys() <= known
+    params = []
+    for name in sorted(known & request.GET.keys()):
+        values = request.GET.getlist(name)
+        if name in PAGINATION_PARAMS:
+            value = PublicPagination.canonical(name, values[-1])  # the list reads the last one
+            if value is None:
+                storable = False
+                continue
+            values = [value]
+        params.append((name, values))
+    return urlencode(params, doseq=True), storable
+
+
+def _response_key(request: HttpRequest, host: str, query: str, accept: str) -> str:
     # Accept picks the format, so it is part of the key; responses say so with Vary: Accept.
     # The host stays in the key because answers carry absolute URLs (next pages, images).
-    query = urlencode(sorted((name, request.GET.getlist(name)) for name in known & request.GET.keys()), doseq=True)
-    url = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+    url = f"{request.scheme}://{host}{request.path}?{query}"
     digest = hashlib.sha256(f"{_generation()}|{accept}|{url}".encode()).hexdigest()
     return f"api:response:{digest}"
 
@@ -145,7 +169,8 @@ class ApiCacheMiddleware:
             response["Allow"] = "GET, HEAD"
             return response
         known = known_params(request)
-        key, entry = _lookup(request, known)
+        query, storable = cache_query(request, known)
+        key, entry = _lookup(request, query)
         if entry is not None:
             stored_at, headers, content = entry
             response = HttpResponse(content, headers=headers)
@@ -158,7 +183,7 @@ class ApiCacheMiddleware:
             patch_vary_headers(response, ["Accept"])
         if (
             key is not None
-            and request.GET.keys() <= known
+            and storable
             and request.method == "GET"
             and response.status_code == 200
             and not response.streaming
@@ -172,13 +197,17 @@ class ApiCacheMiddleware:
         return response
 
 
-def _lookup(request: HttpRequest, known: frozenset[str]) -> tuple[str | None, tuple | None]:
+def _lookup(request: HttpRequest, query: str) -> tuple[str | None, tuple | None]:
     """The request's cache key and stored entry; no key for a media type not cached or a cache that is down."""
     accept = CACHED_ACCEPT.get(request.headers.get("Accept", "").strip())
     if accept is None or not health.available():
         return None, None
+    # Outside the try: a Host not in ALLOWED_HOSTS is the client's fault, not the cache's. It
+    # raises DisallowedHost here, which Django answers with a 400; counted as a cache error it
+    # would switch the cache off for every client.
+    host = request.get_host()
     try:
-        key = _response_key(request, known, accept)
+        key = _response_key(request, host, query, accept)
         return key, cache.get(key)
     except Exception:
         health.failed("reading")

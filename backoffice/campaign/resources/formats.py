@@ -70,6 +70,22 @@ class UnreadableFile(ValueError):
     """A file that is not a spreadsheet this import can read; the message is for staff."""
 
 
+# Also what a workbook with XML entities of its own gets (a billion-laughs or an external-entity
+# DTD): the XML parser refuses them, and no spreadsheet program writes one.
+XLSX_UNREADABLE = (
+    "The file looks like an XLSX workbook but cannot be opened (it may be damaged or incomplete). "
+    "Save it again from your spreadsheet and upload it again."
+)
+
+
+def long_cell(line: int) -> str:
+    """What a CSV cell beyond the csv module's field limit gets, usually a quote left open."""
+    return (
+        f"Line {line} has a cell longer than {csv.field_size_limit():,} characters, longer than any column "
+        'of an import. Check that line for a quote (") that is opened but never closed.'
+    )
+
+
 def read_spreadsheet(data: bytes | str) -> tablib.Dataset:
     """The rows of an uploaded CSV or XLSX file, its first row as the headers."""
     if isinstance(data, str):
@@ -78,10 +94,7 @@ def read_spreadsheet(data: bytes | str) -> tablib.Dataset:
         try:
             return base_formats.XLSX().create_dataset(data)
         except Exception:  # openpyxl and zipfile fail in many ways on a damaged file; all mean the same
-            raise UnreadableFile(
-                "The file looks like an XLSX workbook but cannot be opened (it may be damaged or incomplete). "
-                "Save it again from your spreadsheet and upload it again."
-            ) from None
+            raise UnreadableFile(XLSX_UNREADABLE) from None
     if data.startswith(OLD_EXCEL_START):
         raise UnreadableFile(
             "The file is an old Excel .xls workbook. Save it as .xlsx or as CSV UTF-8 and upload it again."
@@ -101,7 +114,11 @@ def read_spreadsheet(data: bytes | str) -> tablib.Dataset:
 
 
 def _read_csv(text: str) -> tablib.Dataset:
-    records = list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    try:
+        records = list(reader)
+    except csv.Error:  # the only one a reader of str with the default dialect raises: a cell too long
+        raise UnreadableFile(long_cell(reader.line_num)) from None
     records = [(number, cells) for number, cells in enumerate(records, start=1) if cells]
     if not records:
         return tablib.Dataset()

@@ -33,7 +33,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from backoffice.campaign.models import DataExchangeLog, DataRun, RunStatus, private_storage, run_stale_after
-from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS
+from backoffice.campaign.one_line import header_text
+from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
 from backoffice.campaign.services.runs import run_cancel, run_claim, run_fail_stale
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def data_import_request(
         parameters={
             "resource": class_path(resource_class),
             "format": file_format.get_extension(),
-            "file_name": file_name,
+            "file_name": header_text(file_name),  # shown, logged and named in downloads: one line
         },
         total=total,
         created_by=created_by,
@@ -175,6 +176,8 @@ def data_run_execute(pk: int) -> bool:
             _apply(run, heartbeat)
     except RunCancelled:
         _finish(run, RunStatus.CANCELLED, _cancelled_message(run))
+    except UnreadableFile as exc:  # the file's fault, said in plain words: no traceback in the log
+        _finish(run, RunStatus.FAILED, f"{exc} {_nothing_kept(run)}")
     except Exception as exc:
         logger.exception("Spreadsheet run %s failed", pk)
         _finish(run, RunStatus.FAILED, f"The run stopped on an error: {exc}. {_nothing_kept(run)}")

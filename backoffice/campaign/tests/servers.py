@@ -1,9 +1,11 @@
-"""Real servers for the tests of the outbox: a throwaway Redis, an in-process SMTP server, Celery workers.
+"""Real servers for the tests: a throwaway Redis, an in-process SMTP server, Celery workers, gunicorn.
 
-Also used by scripts/with_redis.py and the email benchmark, so all three start them the same way.
+Also used by scripts/with_redis.py and the email and API benchmarks, so all of them start them the
+same way.
 """
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -143,6 +145,17 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}@{host}{port}/{quote(settings_dict['NAME'], safe='')}"
 
 
+def terminate(process: subprocess.Popen | None) -> None:
+    """Stop a server process with TERM, and KILL it if it has not ended within 30 s."""
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 # Workers here need no cluster chatter: no gossip, start-up sync or heartbeats between workers.
 QUIET = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
 
@@ -188,14 +201,8 @@ class Worker:
         return Path(self.log.name).read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            # TERM is a warm shutdown: the task in hand finishes, the rest stay in the broker.
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        # TERM is a warm shutdown: the task in hand finishes, the rest stay in the broker.
+        terminate(self.process)
         self.process = None
 
     def kill(self) -> None:
@@ -208,3 +215,63 @@ class Worker:
         self.stop()
         self.log.close()
         os.unlink(self.log.name)
+
+
+GUNICORN_CONFIG = ROOT / "backoffice" / "gunicorn.conf.py"
+
+
+class Gunicorn:
+    """The documented server (``gunicorn -c backoffice/gunicorn.conf.py``) with production settings
+    (DEBUG off) on a free loopback port; its output, the access log included, goes to ``log``."""
+
+    def __init__(self, *, database_url: str, quiet: bool = False, **env: str) -> None:
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "DEBUG": "0",
+            "OTP_REQUIRED": "1",  # production settings: a test's or a bench's demo switch does not carry over
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback; a proxy does TLS in production
+            "DATABASE_URL": database_url,
+            "PYTHONWARNINGS": "ignore:No directory at:UserWarning",  # no collectstatic: the API needs no files
+            **env,
+        }
+        self.quiet = quiet
+        self.process: subprocess.Popen | None = None
+        self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
+
+    def start(self, timeout: float = 30) -> "Gunicorn":
+        command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG), f"--bind=127.0.0.1:{self.port}"]
+        if self.quiet:  # a benchmark: no line per request
+            command += ["--access-logfile=/dev/null", "--log-level=warning"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with status {self.process.returncode}:\n{self.output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        self.close()
+        raise RuntimeError(f"gunicorn did not answer within {timeout} s")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")
+
+    def close(self) -> None:
+        terminate(self.process)  # gunicorn finishes the requests in hand first
+        self.process = None
+        self.log.close()
+        os.unlink(self.log.name)
+
+
+@contextmanager
+def gunicorn_server(*, database_url: str, quiet: bool = False, **env: str) -> Iterator[Gunicorn]:
+    server = Gunicorn(database_url=database_url, quiet=quiet, **env)
+    try:
+        yield server.start()
+    finally:
+        server.close()

@@ -105,3 +105,58 @@ def test_json_and_any_are_cached(client, django_assert_num_queries, accept):
     client.get("/api/films/", **headers)
     with django_assert_num_queries(0):
         client.get("/api/films/", **headers)
+
+
+def test_a_bad_host_header_gets_400_and_leaves_the_cache_on(client, redis, django_assert_num_queries, caplog):
+    FilmFactory(name="Elf")
+    client.get("/api/films/", HTTP_ACCEPT=JSON)
+    errors = health.errors
+    for _ in range(3):
+        assert client.get("/api/films/", HTTP_ACCEPT=JSON, HTTP_HOST="evil.example").status_code == 400
+    assert health.errors == errors
+    assert health.available()
+    assert "API cache unreachable" not in caplog.text
+    with django_assert_num_queries(0):
+        assert client.get("/api/films/", HTTP_ACCEPT=JSON).status_code == 200
+
+
+def page_size_spellings() -> list[str]:
+    """500 ways to write page_size=1000 that the list reads as 1,000: zeros before, spaces around, sizes above."""
+    padded = [
+        f"{' ' * before}{'0' * zeros}1000{' ' * after}" for zeros in range(25) for before in (0, 1) for after in (0, 1)
+    ]
+    return padded[1:] + [str(size) for size in range(1001, 1001 + 500 - len(padded) + 1)]
+
+
+def test_spellings_of_one_page_size_share_one_entry(client, redis):
+    FilmFactory.create_batch(3)
+    spellings = page_size_spellings()
+    assert len(set(spellings)) == 500
+    assert "1000" not in spellings
+    first = client.get("/api/films/", {"page_size": "1000"}, HTTP_ACCEPT=JSON)
+    for spelling in spellings:
+        response = client.get("/api/films/", {"page_size": spelling}, HTTP_ACCEPT=JSON)
+        assert response.content == first.content, spelling
+    assert redis.command("DBSIZE") == 2  # the generation and one answer
+
+
+def test_spellings_of_one_page_share_one_entry(client, django_assert_num_queries):
+    FilmFactory.create_batch(3)
+    first = client.get("/api/films/?page_size=2&page=2", HTTP_ACCEPT=JSON)
+    for spelling in ("02", " 2", "2 ", "0002"):
+        with django_assert_num_queries(0):
+            assert client.get(f"/api/films/?page_size=2&page={spelling}", HTTP_ACCEPT=JSON).content == first.content
+
+
+@pytest.mark.parametrize("size", ["abc", "0", "-5", "1.5", ""])
+def test_a_page_size_the_list_ignores_is_answered_from_the_default_entry_and_not_stored(
+    client, django_assert_num_queries, size
+):
+    FilmFactory(name="Elf")
+    plain = client.get("/api/films/", HTTP_ACCEPT=JSON)
+    with django_assert_num_queries(0):
+        assert client.get("/api/films/", {"page_size": size}, HTTP_ACCEPT=JSON).content == plain.content
+    cache.clear()
+    client.get("/api/films/", {"page_size": size}, HTTP_ACCEPT=JSON)
+    with django_assert_num_queries(2):  # nothing was stored for it, nor for /api/films/
+        client.get("/api/films/", HTTP_ACCEPT=JSON)

@@ -1,20 +1,24 @@
 """A database that does not answer in time costs a web request a few seconds and a clear 503, never a worker."""
 
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import psycopg2
 import pytest
 from django.db import connection
+from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import reverse
 
 from backoffice.campaign.factories import FilmFactory
 from backoffice.campaign.tests.servers import database_url
 from backoffice.db import limit_web_statements, unlimit_web_statements
+from backoffice.middleware import DatabaseSlotsMiddleware
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -95,3 +99,28 @@ def test_web_processes_get_the_statement_timeout_and_commands_do_not():
     assert statement_timeout_in("from backoffice.wsgi import application") == "5s"
     assert statement_timeout_in("from backoffice.asgi import application") == "5s"
     assert statement_timeout_in("import django; django.setup()") == "0"
+
+
+def test_a_request_beyond_the_database_slots_is_answered_503_at_once(settings, rf):
+    """While every slot waits on the database, one more request does not wait for a thread."""
+    settings.WEB_DATABASE_REQUESTS = 1
+    entered, release = threading.Event(), threading.Event()
+
+    def view(request):
+        entered.set()
+        release.wait(timeout=10)
+        return HttpResponse("ok")
+
+    middleware = DatabaseSlotsMiddleware(view)
+    holder = threading.Thread(target=middleware, args=(rf.get("/api/films/"),))
+    holder.start()
+    assert entered.wait(timeout=10)
+    started = time.monotonic()
+    busy = middleware(rf.get("/api/screenings/"))
+    assert time.monotonic() - started < 0.5
+    assert busy.status_code == 503
+    assert int(busy["Retry-After"]) > 0
+    assert "try again" in json.loads(busy.content)["detail"]
+    release.set()
+    holder.join(timeout=10)
+    assert middleware(rf.get("/admin/")).status_code == 200  # the slot is free again
