@@ -170,7 +170,7 @@ def _insert_postgresql(
 ) -> list[str]:
     """Insert ``values``, skipping any already taken; return those inserted."""
     film = "\\N" if film_id is None else str(film_id)
-    tail = f"\t{max_usages}\t{film}\t{batch_id}\t{created_at.isoformat()}\n"
+    tail = f"\t{max_usages}\t{film}\t{batch_id}\t{created_at.isoformat()}\t\n"  # blocked_reason: empty
     rows = tail.join(values) + tail
     # COPY, PostgreSQL's bulk load, takes the batch whole or not at all: a value already taken
     # fails it, and the same values then go through ON CONFLICT DO NOTHING RETURNING, which says
@@ -180,14 +180,15 @@ def _insert_postgresql(
         with transaction.atomic(), connection.cursor() as cursor, connection.wrap_database_errors:
             cursor.cursor.copy_expert(f"COPY {_table()} ({_columns()}) FROM STDIN", io.StringIO(rows), size=len(rows))
     except IntegrityError:
-        params = [max_usages, film_id, batch_id, created_at, "\n".join(values)]
+        params = [max_usages, film_id, batch_id, created_at, "", "\n".join(values)]
         with connection.cursor() as cursor, connection.wrap_database_errors:
             cursor.cursor.execute(_insert_new_sql(), params)
             return [row[0] for row in cursor.cursor.fetchall()]
     return list(values)
 
 
-_COLUMNS = ("value", "max_usages", "valid_for", "batch", "created_at")
+# Every NOT NULL column: COPY and INSERT ... SELECT fill no model defaults.
+_COLUMNS = ("value", "max_usages", "valid_for", "batch", "created_at", "blocked_reason")
 
 
 def _table() -> str:
