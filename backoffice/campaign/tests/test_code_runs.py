@@ -195,3 +195,21 @@ def test_the_result_download_is_checked_and_logged(admin_client, client, django_
     verified_login(client, viewer)
     assert client.get(url).status_code == 403
     assert DataExchangeLog.objects.count() == 1
+
+
+def test_a_result_file_gone_from_the_server_gets_a_message_not_an_error(admin_client):
+    batch = queued(5)
+    code_run_execute(batch.pk)
+    batch.refresh_from_db()
+    private_storage().delete(batch.result_file.name)
+    change = reverse("admin:campaign_accesscodebatch_change", args=[batch.pk])
+    url = reverse("admin:campaign_accesscodebatch_result", args=[batch.pk])
+
+    response = admin_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(change, 302)]
+    page = response.content.decode()
+    assert f"The file of batch {batch.pk} is no longer on the server" in page
+    assert "Download CSV" in page
+    assert url not in page  # no link to a file that is not there
+    assert not DataExchangeLog.objects.exists()  # nothing was handed out

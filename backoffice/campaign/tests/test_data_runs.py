@@ -362,3 +362,23 @@ def test_a_cancelled_export_leaves_no_file(admin_client, small_limits, settings,
         "",
     )
     assert not list((private_files / "data-runs").rglob("*.csv"))
+
+
+def test_an_export_file_gone_from_the_server_gets_a_message_not_an_error(admin_client, small_limits, eager_tasks):
+    for i in range(3):
+        TicketFactory(code=f"ELF-{i}")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        export(admin_client, "ticket")
+    run = DataRun.objects.get()
+    private_storage().delete(run.result_file.name)
+    change = reverse("admin:campaign_datarun_change", args=[run.pk])
+    url = reverse("admin:campaign_datarun_result", args=[run.pk])
+
+    response = admin_client.get(url, follow=True)
+
+    assert response.redirect_chain == [(change, 302)]
+    page = response.content.decode()
+    assert f"The file of run {run.pk} is no longer on the server" in page
+    assert "Export the list again." in page
+    assert url not in page
+    assert not DataExchangeLog.objects.exists()
