@@ -24,6 +24,7 @@ from backoffice.campaign.services.data_runs import (
     data_run_files_expire,
     data_runs_sweep,
 )
+from backoffice.campaign.tests.conftest import download_of_a_lost_file
 from backoffice.campaign.tests.test_admin_import_export import csv_file, export, staff, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_files")]
@@ -369,16 +370,6 @@ def test_an_export_file_gone_from_the_server_gets_a_message_not_an_error(admin_c
         TicketFactory(code=f"ELF-{i}")
     with TestCase.captureOnCommitCallbacks(execute=True):
         export(admin_client, "ticket")
-    run = DataRun.objects.get()
-    private_storage().delete(run.result_file.name)
-    change = reverse("admin:campaign_datarun_change", args=[run.pk])
-    url = reverse("admin:campaign_datarun_result", args=[run.pk])
-
-    response = admin_client.get(url, follow=True)
-
-    assert response.redirect_chain == [(change, 302)]
-    page = response.content.decode()
-    assert f"The file of run {run.pk} is no longer on the server" in page
+    page = download_of_a_lost_file(admin_client, DataRun.objects.get())
+    assert f"The file of run {DataRun.objects.get().pk} is no longer on the server" in page
     assert "Export the list again." in page
-    assert url not in page
-    assert not DataExchangeLog.objects.exists()
