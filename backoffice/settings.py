@@ -237,6 +237,10 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # DENY, so the themed admin opens related objects in popup windows rather than in iframe modals.
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A staff login, and the second factor verified with it (django-otp keeps that in the session),
+# lasts this long; then the password and the code are asked again. It counts from the session's
+# last save, and the admin saves a session at the login and not after, however busy it is.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 # Every response (backoffice/middleware.py). Nothing runs inline scripts; film images may come
 # from a media host, hence https: for images only.
 CONTENT_SECURITY_POLICY = (
