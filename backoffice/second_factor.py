@@ -42,8 +42,8 @@ RECOVERY_CODES = 10
 # Every refused login gets these words: a wrong password, a right one without its code, a wrong
 # code. Different words would tell whoever tries passwords which one was right.
 LOGIN_REFUSED = (
-    "Please enter the correct %(username)s and password for a staff account, and the current code from "
-    "your authenticator app (or a recovery code) if you have set one up. The fields may be case-sensitive."
+    "Please enter the correct %(username)s and password for a staff account, and your authenticator code "
+    "if you have set one up. The fields may be case-sensitive."
 )
 CODE_WRONG = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
 

@@ -111,7 +111,7 @@ def test_with_a_device_the_login_asks_for_its_token(client, django_user_model):
     user = staff_user(django_user_model, *EVERYTHING)
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     page = log_in(client, user).content.decode()
-    assert "and the current code from your authenticator app (or a recovery code) if you have set one up" in page
+    assert "and your authenticator code if you have set one up" in page
     assert "_auth_user_id" not in client.session
     log_in(client, user, wrong_token(device))
     assert "_auth_user_id" not in client.session
@@ -199,7 +199,7 @@ def test_a_right_password_without_its_code_is_answered_as_a_wrong_password(clien
     assert [answer.status_code for answer in answers] == [200, 200]
     wrong_password, right_password = (without_csrf_token(answer.content.decode()) for answer in answers)
     assert right_password == wrong_password
-    assert "Please enter the correct username and password for a staff account, and the current code" in wrong_password
+    assert "correct username and password for a staff account, and your authenticator code" in wrong_password
     assert 'name="otp_token"' in wrong_password
     assert "_auth_user_id" not in client.session
 
