@@ -31,6 +31,24 @@ def _commit_without_waiting_for_the_disk(**kwargs) -> None:
     connection_created.connect(_synchronous_commit_off, weak=False)
 
 
+@worker_init.connect
+def _patient_broker_connection(sender, **kwargs) -> None:
+    """Workers give the broker longer than web processes do (settings: a quarter of a second).
+
+    A worker's acknowledgements and its sweeps' publishes go over these connections; a Redis slow
+    for a moment must not cost it its connection and the messages in hand.
+    """
+    from django.conf import settings
+
+    timeout = settings.WORKER_BROKER_SOCKET_TIMEOUT
+    conf = sender.app.conf
+    conf.broker_transport_options = {
+        **conf.broker_transport_options,
+        "socket_connect_timeout": timeout,
+        "socket_timeout": timeout,
+    }
+
+
 def _synchronous_commit_off(sender, connection, **kwargs) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

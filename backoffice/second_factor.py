@@ -39,12 +39,19 @@ CODE_PERMISSIONS = {
     "campaign.change_accesscodebatch",
 }
 RECOVERY_CODES = 10
-CODE_MISSING = "Enter the 6-digit code from your authenticator app, or a recovery code."
+# Every refused login gets these words: a wrong password, a right one without its code, a wrong
+# code. Different words would tell whoever tries passwords which one was right.
+LOGIN_REFUSED = (
+    "Please enter the correct %(username)s and password for a staff account, and your authenticator code "
+    "if you have set one up. The fields may be case-sensitive."
+)
 CODE_WRONG = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
 
 
-def needs_second_factor(user) -> bool:
-    if not settings.OTP_REQUIRED or not (user.is_active and user.is_staff):
+def holds_secrets(user) -> bool:
+    """Superusers, and staff who may see or make access codes, or import or export anything: the
+    staff who log in with a second factor, and the only ones shown the ticket stock's codes."""
+    if not (user.is_active and user.is_staff):
         return False
     if user.is_superuser:
         return True
@@ -52,6 +59,10 @@ def needs_second_factor(user) -> bool:
         perm in CODE_PERMISSIONS or perm.partition(".")[2].startswith(("import_", "export_"))
         for perm in user.get_all_permissions()
     )
+
+
+def needs_second_factor(user) -> bool:
+    return settings.OTP_REQUIRED and holds_secrets(user)
 
 
 def is_verified(user) -> bool:
@@ -72,11 +83,16 @@ def needs_enrolment(user) -> bool:
 
 
 class StaffLoginForm(AdminAuthenticationForm):
+    """Django's admin login with the code field shown to everyone, whether or not they have an app,
+    so the form itself says nothing about an account."""
+
+    error_messages = {**AdminAuthenticationForm.error_messages, "invalid_login": LOGIN_REFUSED}
     otp_token = forms.CharField(
         label="Authenticator code",
         required=False,
         max_length=20,
-        help_text="From your authenticator app, or one of your recovery codes.",
+        help_text="The current code from your authenticator app, or one of your recovery codes. "
+        "Leave it empty if you have not set up an app.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
     )
 
@@ -85,13 +101,12 @@ class StaffLoginForm(AdminAuthenticationForm):
         if not needs_second_factor(user) or not has_device(user):
             return  # nothing to ask, or a device is set up right after the password
         token = "".join((self.cleaned_data.get("otp_token") or "").split())
-        if not token:
-            raise forms.ValidationError(CODE_MISSING, code="token_required")
-        device = match_token(user, token)
+        device = match_token(user, token) if token else None
         if device is None:
-            # Counted like a wrong password, so guessing tokens meets the same lockout.
+            # Refused and counted exactly as a wrong password is, so the lockout meets code guessing
+            # too, and neither the answer nor the count of failures shows the password was right.
             user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=self.request)
-            raise forms.ValidationError(CODE_WRONG, code="token_invalid")
+            raise self.get_invalid_login_error()
         user.otp_device = device  # django_otp verifies the session when the login completes
 
 

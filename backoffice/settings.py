@@ -244,6 +244,10 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # DENY, so the themed admin opens related objects in popup windows rather than in iframe modals.
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A staff login, and the second factor verified with it (django-otp keeps that in the session),
+# lasts this long; then the password and the code are asked again. It counts from the session's
+# last save, and the admin saves a session at the login and not after, however busy it is.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 60 * 60)
 # Every response (backoffice/middleware.py). Nothing runs inline scripts; film images may come
 # from a media host, hence https: for images only.
 CONTENT_SECURITY_POLICY = (
@@ -333,10 +337,19 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # it: a new PostgreSQL connection per email cost more than the email. Reused for this many tasks.
 CELERY_DB_REUSE_MAX = 1000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Publishing happens after a booking commits; a broker that is down or frozen must cost the
-# request seconds, not minutes. The beat sweeper publishes what could not be published.
+# Publishing happens after a booking commits, its outbox row already safe in the database: a
+# broker that is down or frozen may cost the request at most a quarter of a second. One try
+# (kombu would otherwise sleep 2 s before a second, whatever the timeouts), short socket
+# timeouts; beat's sweep publishes later what could not be published. Workers wait longer on
+# the broker they consume from (WORKER_BROKER_SOCKET_TIMEOUT, backoffice/celery.py).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 0.25,
+    "socket_timeout": 0.25,
+    "visibility_timeout": 3600,
+}
+WORKER_BROKER_SOCKET_TIMEOUT = 2
 CELERY_BEAT_SCHEDULE = {
     "emails-sweep": {"task": "backoffice.campaign.tasks.emails_sweep", "schedule": 30.0},
     "reminders-queue": {"task": "backoffice.campaign.tasks.reminders_queue", "schedule": 300.0},

@@ -59,9 +59,9 @@ def load_campaign() -> None:
             # Four reservations per code; codes made of digits and consonants only, like real ones.
             cursor.execute(
                 """
-                INSERT INTO campaign_accesscode (value, max_usages, blocked_reason)
+                INSERT INTO campaign_accesscode (value, max_usages)
                 SELECT 'BNCH-' || substr(lpad(g::text, 12, '0'), 1, 4) || '-' || substr(lpad(g::text, 12, '0'), 5, 4)
-                       || '-' || substr(lpad(g::text, 12, '0'), 9, 4), 4, ''
+                       || '-' || substr(lpad(g::text, 12, '0'), 9, 4), 4
                 FROM generate_series(1, %s) AS g
                 """,
                 [RESERVATIONS // 4],

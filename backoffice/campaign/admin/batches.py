@@ -6,6 +6,7 @@ The run itself is in services/code_runs.py; these views read and flag its ``Acce
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
@@ -63,12 +64,21 @@ class CodeRunAdminMixin:
             self.message_user(request, f"Batch {batch.pk} has already finished; nothing to cancel.", messages.WARNING)
         return HttpResponseRedirect(reverse("admin:campaign_accesscodebatch_change", args=[batch.pk]))
 
-    def result_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+    def result_view(self, request: HttpRequest, object_id: str) -> FileResponse | HttpResponseRedirect:
         if not self.has_download_permission(request):
             raise PermissionDenied
         batch = self._batch(request, object_id)
         if not batch.result_file or batch.status in UNFINISHED:
             raise Http404(f"Batch {batch.pk} has no finished CSV file; download its codes with “Download CSV”.")
+        file = run_file(batch.result_file.name)
+        if file is None:
+            self.message_user(
+                request,
+                f"The file of batch {batch.pk} is no longer on the server (lost or deleted). Its codes are in the "
+                "database: download them again with “Download CSV” in the batch list.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:campaign_accesscodebatch_change", args=[batch.pk]))
         file_name = f"access-codes-batch-{batch.pk}.csv"
         # Logged as every copy of a batch's codes is (who, when, which batch: the file name).
         self.admin_site.get_model_admin(AccessCode).log_data_exchange(
@@ -78,12 +88,7 @@ class CodeRunAdminMixin:
             file_name=file_name,
             rows=batch.created_count,
         )
-        response = FileResponse(
-            private_storage().open(batch.result_file.name, "rb"),
-            as_attachment=True,
-            filename=file_name,
-            content_type="text/csv",
-        )
+        response = FileResponse(file, as_attachment=True, filename=file_name, content_type="text/csv")
         response["Cache-Control"] = "no-store"  # the codes are secrets
         return response
 
@@ -103,11 +108,24 @@ class CodeRunAdminMixin:
                 "cancel_help": "Stops after the batch of codes in progress; the codes made stay, "
                 "and the CSV holds exactly them.",
                 "result_url": reverse("admin:campaign_accesscodebatch_result", args=[obj.pk])
-                if obj.result_file and not unfinished and self.has_download_permission(request)
+                if not unfinished and self.has_download_permission(request) and run_file_exists(obj.result_file.name)
                 else None,
                 "result_label": "Download the run's CSV",
             }
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+
+def run_file(name: str) -> File | None:
+    """A run's file from private storage, or None when it is gone: deleted after its retention days,
+    or lost with a disk or a server that did not share it. A page says so; a missing file is no 500."""
+    try:
+        return private_storage().open(name, "rb")
+    except FileNotFoundError:
+        return None
+
+
+def run_file_exists(name: str) -> bool:
+    return bool(name) and private_storage().exists(name)
 
 
 def run_status_response(run, *, status_display: str, done: int, total: int) -> JsonResponse:

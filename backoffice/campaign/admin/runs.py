@@ -7,6 +7,7 @@ an import's check and Confirm, and an export's file. ``/admin/runs/`` lists both
 
 from itertools import chain
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -17,9 +18,9 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from backoffice.campaign.admin.batches import UNFINISHED, run_status_response
+from backoffice.campaign.admin.batches import UNFINISHED, run_file, run_file_exists, run_status_response
 from backoffice.campaign.admin.data_exchange import data_label
-from backoffice.campaign.models import AccessCodeBatch, DataExchangeLog, DataRun, private_storage
+from backoffice.campaign.models import AccessCodeBatch, DataExchangeLog, DataRun
 from backoffice.campaign.services.data_runs import data_run_cancel, data_run_confirm, spreadsheet_format
 
 RECENT = 50
@@ -122,7 +123,7 @@ class DataRunAdmin(admin.ModelAdmin):
             self.message_user(request, "This run has no checked file waiting for confirm.", messages.WARNING)
         return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
 
-    def result_view(self, request: HttpRequest, object_id: str) -> FileResponse:
+    def result_view(self, request: HttpRequest, object_id: str) -> FileResponse | HttpResponseRedirect:
         run = self._run(request, object_id)
         if run.kind != DataRun.Kind.EXPORT or not self.may_work_on(request, run):
             raise PermissionDenied
@@ -131,6 +132,16 @@ class DataRunAdmin(admin.ModelAdmin):
                 f"Run {run.pk} has no file to download: it is unfinished, or the file was removed "
                 "(the run's page says when and why)."
             )
+        file = run_file(run.result_file.name)
+        if file is None:
+            self.message_user(
+                request,
+                f"The file of run {run.pk} is no longer on the server (run files are deleted "
+                f"{settings.DATA_RUN_FILE_RETENTION_DAYS} days after the run ends, or this one was lost). "
+                "Export the list again.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
         file_format = spreadsheet_format(run.parameters["format"])
         file_name = run.parameters["file_name"]
         # Logged as every export is: who took which rows, when.
@@ -143,10 +154,7 @@ class DataRunAdmin(admin.ModelAdmin):
             rows=run.done,
         )
         response = FileResponse(
-            private_storage().open(run.result_file.name, "rb"),
-            as_attachment=True,
-            filename=file_name,
-            content_type=file_format.get_content_type(),
+            file, as_attachment=True, filename=file_name, content_type=file_format.get_content_type()
         )
         response["Cache-Control"] = "no-store"  # may hold customers' personal data
         return response
@@ -179,8 +187,8 @@ class DataRunAdmin(admin.ModelAdmin):
                 "result_url": reverse("admin:campaign_datarun_result", args=[obj.pk])
                 if obj.kind == DataRun.Kind.EXPORT
                 and obj.status == DataRun.Status.COMPLETED
-                and obj.result_file
                 and may_work
+                and run_file_exists(obj.result_file.name)
                 else None,
                 "result_label": f"Download {obj.parameters.get('file_name', 'the file')}",
             }

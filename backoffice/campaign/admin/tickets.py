@@ -6,6 +6,7 @@ from backoffice.campaign.admin.lists import LargeTableChangeList
 from backoffice.campaign.codes import REFERENCE_RE
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.tickets import TicketResource
+from backoffice.second_factor import holds_secrets
 
 
 @admin.register(Ticket)
@@ -22,6 +23,14 @@ class TicketAdmin(LargeTableExportMixin, SpreadsheetImportExportMixin, admin.Mod
     search_fields = ["code"]  # exact codes and references: get_search_results
     search_help_text = "A ticket code, or a reservation's reference for the tickets it holds."
     autocomplete_fields = ["film"]
+
+    def get_queryset(self, request):
+        # A ticket's code is admission at the cinema. Free and void stock, codes no customer holds,
+        # is listed only to staff who log in with a second factor. The others (the booking agent,
+        # password only) see the tickets bookings hold: codes already sent to their customers,
+        # as the Emails pages show them.
+        tickets = super().get_queryset(request)
+        return tickets if holds_secrets(request.user) else tickets.filter(reservation__isnull=False)
 
     def get_changelist(self, request, **kwargs):
         return LargeTableChangeList

@@ -6,8 +6,9 @@ batch or fails on a value already taken, and then ``INSERT ... ON CONFLICT DO NO
 RETURNING`` for that batch; on SQLite a look-up of the values taken and a ``bulk_create`` of the
 rest. Codes that collided, inside the draw, with existing rows or with a concurrent run, are
 left out and replaced by the next batch's draw, until exactly the requested number exist. Only
-after its commit are a batch's codes written to the CSV and flushed: the file never holds a code
-the database does not, and a failure part-way leaves both agreeing on the batches committed.
+after its commit are a batch's codes written to the CSV, straight to the file (``CsvFile``): the
+file never holds a code the database does not, nor part of a line, and a failure part-way leaves
+the message saying exactly how many codes each holds.
 """
 
 import io
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from itertools import islice
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import DatabaseError, IntegrityError, connection, transaction
@@ -137,6 +138,44 @@ def _write(output: TextIO, text: str) -> None:
     output.flush()
 
 
+class CsvFile:
+    """A run's CSV file, written one whole batch of lines at a time.
+
+    ``file`` is opened unbuffered (``buffering=0``), so nothing waits in memory to be written
+    later, by a flush or a close, after the run has reported what the file holds. A write that
+    fails part-way (a full disk) is cut back to the end of the last whole batch: the file never
+    holds part of a line, and holds exactly the codes counted as written.
+    """
+
+    def __init__(self, file: BinaryIO, *, name: str | None = None) -> None:
+        self.file = file
+        self.name = name or str(file.name)  # what messages call it
+        self.end = file.tell()
+
+    def write(self, text: str) -> None:
+        data = memoryview(text.encode())
+        try:
+            while data:
+                data = data[self.file.write(data) :]
+        except OSError:
+            self.file.truncate(self.end)
+            self.file.seek(self.end)
+            raise
+        self.end = self.file.tell()
+
+    def flush(self) -> None:
+        """Nothing to do: every write went to the file."""
+
+    def close(self) -> None:
+        self.file.close()
+
+    def __enter__(self) -> "CsvFile":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
 def access_code_batch_csv(*, batch: AccessCodeBatch, chunk_size: int = DEFAULT_BATCH_SIZE) -> Iterator[str]:
     """The CSV of every code of ``batch``, read back from the database, as text chunks.
 
@@ -249,7 +288,7 @@ def _failure_message(exc, *, batch, count, created, written, output) -> str:
     if written == created:
         return f"{message}, all written to {where}."
     return (
-        f"{message}, but only {written:,} of them reached {where}; "
+        f"{message}, but {where} holds only {written:,} of them, each on a whole line; "
         "download the batch from the admin for the complete list."
     )
 

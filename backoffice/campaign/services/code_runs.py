@@ -21,6 +21,7 @@ from django.utils import timezone
 from backoffice.campaign.models import AccessCodeBatch, private_storage
 from backoffice.campaign.services.access_codes import (
     AccessCodeGenerationError,
+    CsvFile,
     RunCancelled,
     access_code_batch_csv,
     access_codes_generate,
@@ -64,20 +65,6 @@ def code_run_cancel(batch: AccessCodeBatch) -> bool:
     return run_cancel(AccessCodeBatch, pk=batch.pk, message_field="error")
 
 
-class _StorageText:
-    """Text writes onto a binary file opened through the storage API."""
-
-    def __init__(self, file, name: str) -> None:
-        self.file = file
-        self.name = name
-
-    def write(self, text: str) -> None:
-        self.file.write(text.encode())
-
-    def flush(self) -> None:
-        self.file.flush()
-
-
 def result_name(batch: AccessCodeBatch) -> str:
     return f"access-codes/batch-{batch.pk}.csv"
 
@@ -97,7 +84,9 @@ def code_run_execute(pk: int) -> bool:
         if AccessCodeBatch.objects.filter(pk=pk, cancel_requested=True).exists():
             raise RunCancelled
 
-    with storage.open(name, "wb") as file:
+    # Opened by its path rather than storage.open(), unbuffered: a write the disk refuses is cut
+    # back to the last whole batch (CsvFile). Private storage is a folder every worker shares.
+    with CsvFile(open(storage.path(name), "wb", buffering=0), name=name) as output:
         try:
             access_codes_generate(
                 count=batch.requested_count,
@@ -106,7 +95,7 @@ def code_run_execute(pk: int) -> bool:
                 max_usages=batch.max_usages,
                 source=batch.source,
                 created_by=batch.created_by,
-                output=_StorageText(file, name),
+                output=output,
                 progress=stop_if_cancelled,
                 batch=batch,
             )

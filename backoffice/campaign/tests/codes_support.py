@@ -1,8 +1,13 @@
-"""Test helpers for code generation: a random source that repeats, a database that fails on cue."""
+"""Test helpers for code generation: a random source that repeats, a database that fails on cue,
+disks that fill up."""
 
 import csv
+import errno
 import io
+import os
 import random
+import resource
+import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,3 +88,39 @@ def batch_values(batch: AccessCodeBatch) -> list[str]:
 
 def csv_values(text: str) -> list[str]:
     return sorted(record["code"] for record in csv_records(text))
+
+
+class SmallDisk(io.FileIO):
+    """A file on a disk with room for ``size`` bytes: a write that does not fit writes what fits,
+    and the next one fails with ENOSPC, as a full disk does."""
+
+    def __init__(self, path, *, size: int) -> None:
+        super().__init__(path, "wb")
+        self.size = size
+
+    def write(self, data) -> int:
+        room = self.size - self.tell()
+        if room <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), self.name)
+        return super().write(data[:room])
+
+
+@contextmanager
+def file_size_limit(size: int) -> Iterator[None]:
+    """Files this process writes stop at ``size`` bytes (RLIMIT_FSIZE): the write that crosses
+    the limit writes what fits, the next fails with EFBIG, as a full disk would with ENOSPC."""
+    before = resource.getrlimit(resource.RLIMIT_FSIZE)
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (size, before[1]))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, before)
+        signal.signal(signal.SIGXFSZ, handler)
+
+
+def whole_line_values(data: bytes) -> list[str]:
+    """The codes of a CSV file that must end on a whole line (no row cut short)."""
+    text = data.decode()
+    assert text.endswith("\r\n"), f"the file ends part-way through a line: {text[-40:]!r}"
+    return csv_values(text)

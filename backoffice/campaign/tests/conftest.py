@@ -141,3 +141,21 @@ def private_files(settings, tmp_path):
     private["OPTIONS"] = {"location": str(tmp_path / "private"), "base_url": None}
     settings.STORAGES = {**settings.STORAGES, "private": private}
     return tmp_path / "private"
+
+
+def download_of_a_lost_file(client, run) -> str:
+    """Delete a finished run's file, then ask for it. The answer must be the run's page, with no
+    link to the file and nothing logged as handed out; returns the page's text."""
+    from django.urls import reverse
+
+    from backoffice.campaign.models import DataExchangeLog, private_storage
+
+    private_storage().delete(run.result_file.name)
+    name = run._meta.model_name
+    url = reverse(f"admin:campaign_{name}_result", args=[run.pk])
+    response = client.get(url, follow=True)
+    assert response.redirect_chain == [(reverse(f"admin:campaign_{name}_change", args=[run.pk]), 302)]
+    page = response.content.decode()
+    assert url not in page
+    assert not DataExchangeLog.objects.exists()
+    return page

@@ -12,15 +12,18 @@ from backoffice.campaign.resources.access_codes import AccessCodeCsv, AccessCode
 from backoffice.campaign.services import access_codes as service
 from backoffice.campaign.services.access_codes import (
     AccessCodeGenerationError,
+    CsvFile,
     access_code_batch_csv,
     access_codes_generate,
 )
 from backoffice.campaign.tests.codes_support import (
+    SmallDisk,
     batch_values,
     code_batches_fail_after,
     csv_records,
     csv_values,
     repeating_source,
+    whole_line_values,
 )
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +154,7 @@ def test_a_csv_write_failure_says_how_many_codes_reached_the_file():
         access_codes_generate(count=50, batch_size=10, source=COMMAND, output=output)
     message = str(raised.value)
     assert "Stopped after 20 of 50 codes" in message
-    assert "only 10 of them reached /srv/codes.csv" in message
+    assert "but /srv/codes.csv holds only 10 of them" in message
     batch = raised.value.batch
     batch.refresh_from_db()
     assert (batch.status, batch.created_count) == (AccessCodeBatch.Status.FAILED, 20)
@@ -241,3 +244,19 @@ def test_an_interrupted_run_stops_with_file_and_database_agreeing():
         )
     assert_interrupted_run_agrees(raised.value.batch, raised.value, output)
     assert raised.value.created == 10
+
+
+def test_a_full_disk_leaves_whole_lines_and_a_message_that_counts_them_exactly(tmp_path):
+    path = tmp_path / "codes.csv"
+    with pytest.raises(AccessCodeGenerationError) as raised:
+        # Room for the header (38 bytes) and three batches of ten rows (470 bytes each), and part of a fourth.
+        access_codes_generate(count=50, batch_size=10, source=COMMAND, output=CsvFile(SmallDisk(path, size=1500)))
+    batch = AccessCodeBatch.objects.get()
+    written = whole_line_values(path.read_bytes())
+    assert (len(written), batch.created_count) == (30, 40)
+    assert set(written) < set(batch_values(batch))
+    assert str(raised.value) == (
+        f"Stopped after 40 of 50 codes: No space left on device. Batch {batch.pk} holds the 40 codes made, "
+        f"but {path} holds only 30 of them, each on a whole line; download the batch from the admin for the "
+        "complete list."
+    )

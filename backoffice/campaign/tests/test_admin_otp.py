@@ -2,10 +2,14 @@
 
 import re
 import time
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
+from django.contrib.sessions.models import Session
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -95,14 +99,21 @@ def test_staff_without_secrets_need_no_token(client, django_user_model):
     assert reaches(client, reverse("admin:campaign_film_changelist"))
 
 
+def wrong_token(device: TOTPDevice) -> str:
+    return "000000" if token(device) != "000000" else "111111"
+
+
+def without_csrf_token(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", page)
+
+
 def test_with_a_device_the_login_asks_for_its_token(client, django_user_model):
     user = staff_user(django_user_model, *EVERYTHING)
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
     page = log_in(client, user).content.decode()
-    assert "Enter the 6-digit code from your authenticator app, or a recovery code." in page
+    assert "and your authenticator code if you have set one up" in page
     assert "_auth_user_id" not in client.session
-    page = log_in(client, user, "000000" if token(device) != "000000" else "111111").content.decode()
-    assert "That code is not valid. Enter the current code from your authenticator app, or a recovery code." in page
+    log_in(client, user, wrong_token(device))
     assert "_auth_user_id" not in client.session
     unthrottle(device)
     assert log_in(client, user, token(device)).status_code == 302
@@ -170,10 +181,73 @@ def test_wrong_codes_count_towards_the_login_lockout(client, django_user_model, 
     settings.AXES_FAILURE_LIMIT = 3
     user = staff_user(django_user_model, *EVERYTHING)
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
-    wrong = "000000" if token(device) != "000000" else "111111"
-    assert [log_in(client, user, wrong).status_code for _ in range(3)] == [200, 200, 429]
+    assert [log_in(client, user, wrong_token(device)).status_code for _ in range(3)] == [200, 200, 429]
     unthrottle(device)
     assert log_in(client, user, token(device)).status_code == 429
+
+
+@pytest.mark.parametrize("otp_token", ["", "123456"])
+def test_a_right_password_without_its_code_is_answered_as_a_wrong_password(client, django_user_model, otp_token):
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    if otp_token == token(device):
+        otp_token = wrong_token(device)
+    answers = [
+        client.post(LOGIN, {"username": user.username, "password": password, "otp_token": otp_token, "next": INDEX})
+        for password in ("not the password", PASSWORD)
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200]
+    wrong_password, right_password = (without_csrf_token(answer.content.decode()) for answer in answers)
+    assert right_password == wrong_password
+    assert "correct username and password for a staff account, and your authenticator code" in wrong_password
+    assert 'name="otp_token"' in wrong_password
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_right_password_without_its_code_counts_towards_the_lockout(client, django_user_model, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    assert [log_in(client, user, "").status_code for _ in range(3)] == [200, 200, 429]
+    assert log_in(client, user, token(device)).status_code == 429
+
+
+def test_staff_without_an_app_see_the_same_login_form(client, django_user_model):
+    user = staff_user(django_user_model, "view_film")
+    page = client.get(LOGIN).content.decode()
+    assert 'name="otp_token"' in page
+    assert "Leave it empty if you have not set up an app." in page
+    assert log_in(client, user, "").status_code == 302
+
+
+def test_a_staff_session_lasts_twelve_hours_and_the_next_one_asks_for_the_code_again(client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    response = log_in(client, user, token(device))
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 12 * 60 * 60
+    session = Session.objects.get()
+    assert abs(session.expire_date - timezone.now() - timedelta(hours=12)) < timedelta(minutes=1)
+    assert reaches(client, INDEX)
+
+    # Twelve hours on, the browser may still send the cookie (a restored tab): the server has let the session go.
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get(INDEX)["Location"].startswith(LOGIN)
+    unthrottle(device)
+    assert log_in(client, user).status_code == 200  # the password alone opens nothing
+    assert not reaches(client, INDEX)
+    recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
+    recovery.token_set.create(token="a1b2c3d4")  # the app's code of a minute ago is spent
+    assert log_in(client, user, "a1b2c3d4").status_code == 302
+    assert reaches(client, INDEX)
+
+
+def test_logging_in_again_in_a_verified_session_asks_for_the_code_again(client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    log_in(client, user, token(device))
+    client.logout()
+    assert log_in(client, user).status_code == 200
+    assert not reaches(client, INDEX)
 
 
 def test_a_superuser_can_remove_a_lost_device(admin_client, django_user_model):

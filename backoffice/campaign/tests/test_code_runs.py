@@ -13,7 +13,8 @@ from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchange
 from backoffice.campaign.services import code_runs
 from backoffice.campaign.services.access_codes import access_code_batch_csv, access_codes_generate
 from backoffice.campaign.services.code_runs import code_run_cancel, code_run_execute, code_run_request, code_runs_sweep
-from backoffice.campaign.tests.codes_support import batch_values, csv_values
+from backoffice.campaign.tests.codes_support import batch_values, csv_values, file_size_limit, whole_line_values
+from backoffice.campaign.tests.conftest import download_of_a_lost_file
 from backoffice.campaign.tests.otp_support import verified_login
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_files")]
@@ -195,3 +196,25 @@ def test_the_result_download_is_checked_and_logged(admin_client, client, django_
     verified_login(client, viewer)
     assert client.get(url).status_code == 403
     assert DataExchangeLog.objects.count() == 1
+
+
+def test_a_result_file_gone_from_the_server_gets_a_message_not_an_error(admin_client):
+    batch = queued(5)
+    code_run_execute(batch.pk)
+    batch.refresh_from_db()
+    page = download_of_a_lost_file(admin_client, batch)
+    assert f"The file of batch {batch.pk} is no longer on the server" in page
+    assert "Download CSV" in page
+
+
+def test_a_full_disk_stops_a_run_with_whole_lines_in_its_file_and_their_exact_count(settings):
+    settings.CODE_RUN_BATCH_SIZE = 500  # about 23 kB of rows a batch: two fit in 64 kB, the third does not
+    batch = queued(3000)
+    with file_size_limit(64 * 1024):
+        code_run_execute(batch.pk)
+    batch.refresh_from_db()
+    with private_storage().open(batch.result_file.name, "rb") as file:
+        written = whole_line_values(file.read())
+    assert (batch.status, len(written), batch.created_count) == ("failed", 1000, 1500)
+    assert set(written) < set(batch_values(batch))
+    assert f"holds the 1,500 codes made, but {batch.result_file.name} holds only 1,000 of them" in batch.error

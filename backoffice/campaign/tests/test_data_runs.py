@@ -24,6 +24,7 @@ from backoffice.campaign.services.data_runs import (
     data_run_files_expire,
     data_runs_sweep,
 )
+from backoffice.campaign.tests.conftest import download_of_a_lost_file
 from backoffice.campaign.tests.test_admin_import_export import csv_file, export, staff, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_files")]
@@ -365,3 +366,13 @@ def test_a_cancelled_export_leaves_no_file(admin_client, small_limits, settings,
         "",
     )
     assert not list((private_files / "data-runs").rglob("*.csv"))
+
+
+def test_an_export_file_gone_from_the_server_gets_a_message_not_an_error(admin_client, small_limits, eager_tasks):
+    for i in range(3):
+        TicketFactory(code=f"ELF-{i}")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        export(admin_client, "ticket")
+    page = download_of_a_lost_file(admin_client, DataRun.objects.get())
+    assert f"The file of run {DataRun.objects.get().pk} is no longer on the server" in page
+    assert "Export the list again." in page

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import threading
+import time
 from email import message_from_bytes
 from functools import partial
 
@@ -20,7 +21,14 @@ from backoffice.campaign.factories import (
     TicketFactory,
 )
 from backoffice.campaign.models import LONDON, Email, Reservation, Ticket
-from backoffice.campaign.services.emails import door_lists_queue, email_deliver, emails_sweep, reminders_queue
+from backoffice.campaign.services.emails import (
+    door_lists_queue,
+    email_deliver,
+    email_publish,
+    emails_sweep,
+    reminders_queue,
+)
+from backoffice.campaign.tests.conftest import publishing_to
 from backoffice.campaign.tests.mail_support import calendar, html_part, qr_codes, text_part
 from backoffice.campaign.tests.servers import free_port
 
@@ -356,3 +364,17 @@ def test_racing_bookings_changes_and_cancellations_never_hand_an_emailed_code_to
         ]
         assert race(jobs) == []
         assert_emailed_codes_stay_with_their_reservation()
+
+
+def test_a_publish_to_a_broker_that_is_down_gives_up_within_a_quarter_second(screening):
+    nobody = f"redis://127.0.0.1:{free_port()}/0"
+    email = book(screening).emails.get()
+    with publishing_to(nobody):
+        email_publish(email.pk)  # the first publish of a process also loads the broker's client
+        waits = []
+        for _ in range(3):
+            started = time.monotonic()
+            email_publish(email.pk)
+            waits.append(time.monotonic() - started)
+    assert max(waits) < 0.5, waits
+    assert Email.objects.get(pk=email.pk).status == Email.Status.QUEUED  # for the sweeper

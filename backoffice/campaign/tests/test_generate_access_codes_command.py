@@ -132,6 +132,16 @@ def test_output_in_a_missing_folder_is_refused(tmp_path):
     assert not AccessCodeBatch.objects.exists()
 
 
+@pytest.mark.parametrize("folder", ["new/", "existing/"])
+def test_output_ending_in_a_slash_is_refused_as_a_folder(tmp_path, folder):
+    (tmp_path / "existing").mkdir()
+    with pytest.raises(CommandError, match=f"--output {tmp_path}/{folder} names a folder; give it a file name"):
+        generate("10", "--output", f"{tmp_path}/{folder}")
+    assert [path.name for path in tmp_path.iterdir()] == ["existing"]  # no file named "new"
+    assert not any((tmp_path / "existing").iterdir())
+    assert not AccessCodeBatch.objects.exists()
+
+
 def test_output_under_a_file_is_refused(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(CommandError, match="does not exist"):

@@ -145,3 +145,11 @@ def test_the_second_factor_cannot_be_turned_off_in_production():
     assert "OTP_REQUIRED can be turned off only with DEBUG=1" in result.stderr
     assert run_django("print(settings.OTP_REQUIRED)", **PRODUCTION).stdout.strip() == "True"
     assert run_django("print(settings.OTP_REQUIRED)", DEBUG="1", OTP_REQUIRED="0").stdout.strip() == "False"
+
+
+def test_staff_sessions_last_twelve_hours_unless_told_otherwise():
+    assert run_django("print(settings.SESSION_COOKIE_AGE)", **PRODUCTION).stdout.strip() == "43200"
+    assert (
+        run_django("print(settings.SESSION_COOKIE_AGE)", **PRODUCTION, SESSION_COOKIE_AGE="3600").stdout.strip()
+        == "3600"
+    )

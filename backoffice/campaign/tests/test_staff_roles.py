@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from backoffice.campaign.factories import AccessCodeFactory, ReservationFactory, ScreeningFactory, TicketFactory
 from backoffice.campaign.models import Reservation
@@ -115,6 +116,33 @@ def test_a_booking_agent_changes_a_booking_without_seeing_its_code(client, staff
     page = client.get(reverse("admin:campaign_reservation_change", args=[reservation.pk]))
     assert page.status_code == 200
     assert reservation.access_code.value not in page.content.decode()
+
+
+def test_a_booking_agent_sees_the_tickets_bookings_hold_but_no_code_of_the_stock(client, staff):
+    client.force_login(staff("Booking agent"))
+    held = TicketFactory(reservation=ReservationFactory())
+    free = TicketFactory(film=held.film)
+    void = TicketFactory(film=held.film, issued_at=timezone.now())
+    changelist = reverse("admin:campaign_ticket_changelist")
+
+    page = client.get(changelist, {"all": ""}).content.decode()
+    assert held.code in page
+    assert free.code not in page
+    assert void.code not in page
+    for ticket in (free, void):
+        assert list(client.get(changelist, {"q": ticket.code}).context["cl"].result_list) == []
+        change = client.get(reverse("admin:campaign_ticket_change", args=[ticket.pk]), follow=True)
+        assert ticket.code not in change.content.decode()
+    assert client.get(reverse("admin:campaign_ticket_change", args=[held.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["Campaign manager", "Data manager"])
+def test_staff_verified_with_the_second_factor_see_every_ticket_code(client, staff, role):
+    verified_login(client, staff(role))
+    codes = [TicketFactory(reservation=ReservationFactory()).code, TicketFactory().code]
+    codes.append(TicketFactory(issued_at=timezone.now()).code)
+    page = client.get(reverse("admin:campaign_ticket_changelist")).content.decode()
+    assert all(code in page for code in codes)
 
 
 def test_a_data_manager_imports_and_exports_but_books_nothing(client, staff):

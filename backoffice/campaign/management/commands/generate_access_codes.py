@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, redirect_stderr, suppress
 from pathlib import Path
-from typing import TextIO
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
@@ -23,6 +22,7 @@ from backoffice.campaign.services.access_codes import (
     MAX_COUNT,
     MAX_USAGES,
     AccessCodeGenerationError,
+    CsvFile,
     access_codes_generate,
     first_line,
 )
@@ -166,8 +166,7 @@ def _limit_statement_time(seconds: int) -> None:
             cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{seconds}s"])
 
 
-def _close_after_failure(output: TextIO) -> None:
-    # A write that failed is tried again on closing; the run's message says what reached the file.
+def _close_after_failure(output: CsvFile) -> None:
     with suppress(OSError):
         output.close()
 
@@ -246,6 +245,9 @@ def duration(seconds: float) -> str:
 
 
 def _output_path(option: str | None, *, force: bool) -> Path:
+    if option is not None and option.endswith(("/", os.sep)):
+        # Path() drops the slash: "dir/new/" would become a file named "new" in dir.
+        raise CommandError(f"--output {option} names a folder; give it a file name, e.g. {option}codes.csv.")
     if option is None:
         folder = Path(settings.DATA_DIR)
         folder.mkdir(parents=True, exist_ok=True)
@@ -272,7 +274,7 @@ _SYMLINK = "{path} is a symbolic link; --force never follows one. Give --output 
 _NOT_A_FILE = "{path} is not a regular file; --force overwrites only files."
 
 
-def _private_file(path: Path, *, overwrite: bool) -> TextIO:
+def _private_file(path: Path, *, overwrite: bool) -> CsvFile:
     """Open ``path`` for writing, readable by its owner only: the codes are secrets.
 
     The checks of ``_output_path`` ran on a name another process may since have swapped, so the
@@ -300,7 +302,7 @@ def _private_file(path: Path, *, overwrite: bool) -> TextIO:
         return fd
 
     try:
-        return open(str(path), "w", encoding="utf-8", newline="", opener=opener)
+        return CsvFile(open(str(path), "wb", buffering=0, opener=opener))
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise CommandError(_SYMLINK.format(path=path)) from exc
