@@ -23,15 +23,15 @@ def test_the_block_codes_form_fits_reads_and_withdraws(staff_page, live_server, 
     screenshot(f"admin-block-codes-{width}", of=page)
 
     # A code that does not exist: refused, nothing changed, the error says which.
-    page.get_by_label("Codes").fill(f"{codes[0].value.lower()}\nBBBB-CCCC-DDDD-FFFF")
-    page.get_by_label("Reason").fill("Posted on a forum")
+    page.locator("#id_codes").fill(f"{codes[0].value.lower()}\nBBBB-CCCC-DDDD-FFFF")
+    page.locator("#id_reason").fill("Posted on a forum")
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".errorlist")).to_contain_text("BBBB-CCCC-DDDD-FFFF")
     assert Axe().run(page).violations_count == 0
     screenshot(f"admin-block-codes-error-{width}", of=page)
     assert not AccessCodeBlock.objects.exists()
 
-    page.get_by_label("Codes").fill("\n".join(code.value.lower().replace("-", " ") for code in codes))
+    page.locator("#id_codes").fill("\n".join(code.value.lower().replace("-", " ") for code in codes))
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".messagelist")).to_contain_text("Withdrew 2 access codes.")
     assert AccessCode.objects.filter(blocked_reason="Posted on a forum").count() == 2

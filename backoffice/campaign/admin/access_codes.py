@@ -212,6 +212,7 @@ class AccessCodeAdmin(LargeTableExportMixin, ExportActionMixin, admin.ModelAdmin
             "title": "Generate access codes",
             "opts": self.opts,
             "form": form,
+            "submit_label": "Generate",
             "max_count": ADMIN_MAX_COUNT,
         }
         return TemplateResponse(request, "admin/campaign/accesscode/generate.html", context)

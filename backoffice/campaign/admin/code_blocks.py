@@ -120,6 +120,7 @@ def block_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> TemplateR
         "title": "Withdraw or restore access codes",
         "opts": model_admin.opts,
         "form": form,
+        "submit_label": "Save",
     }
     return TemplateResponse(request, "admin/campaign/accesscode/block.html", context)
 

@@ -311,3 +311,18 @@ def test_the_dashboard_counts_withdrawn_codes(admin_client):
     page = admin_client.get(reverse("admin:index"))
     figure = next(f for f in page.context["dashboard_figures"] if f.key == "codes_blocked")
     assert figure.value == "5"
+
+
+def test_a_withdrawal_run_is_cancelled_only_by_who_may_withdraw(client, django_user_model, monkeypatch):
+    monkeypatch.setattr(code_blocks, "BLOCK_INLINE_LIMIT", 1)
+    record = withdraw(batch=batch_of(3))
+    page = reverse("admin:campaign_datarun_change", args=[record.run.pk])
+    for role, may_cancel in (("Data manager", False), ("Campaign manager", True)):
+        user = django_user_model.objects.create_user(role, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+        verified_login(client, user)
+        run = client.get(page).context["run"]
+        assert bool(run["cancel_url"]) is may_cancel, role
+        assert run["unit"] == "codes"
+    runs = client.get(reverse("admin:runs")).context["rows"]
+    assert "Withdraw or restore codes: 3" in [row["what"] for row in runs]
