@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from backoffice.campaign.models import AccessCode, AccessCodeBatch, AccessCodeBlock
+from backoffice.campaign.models import UNFINISHED_RUN, AccessCode, AccessCodeBatch, AccessCodeBlock
 from backoffice.campaign.services.code_blocks import (
     MAX_LIST,
     access_codes_block,
@@ -68,6 +68,11 @@ class BlockCodesForm(forms.Form):
             data["batch_obj"] = AccessCodeBatch.objects.filter(pk=data["batch"]).first()
             if data["batch_obj"] is None:
                 self.add_error("batch", f"There is no batch {data['batch']}.")
+            elif data["batch_obj"].status in UNFINISHED_RUN:
+                # Codes it made after the withdrawal would be left in use.
+                self.add_error(
+                    "batch", f"Batch {data['batch']} is still making codes. Wait for its run to end, then withdraw."
+                )
             return data
         field = given[0]
         try:

@@ -211,12 +211,14 @@ def test_the_form_refuses_unknown_codes_and_changes_nothing(admin_client):
     [
         ({"action": "block", "reason": "x"}, None, "Give one of: a batch number, a list of codes, or a file of codes."),
         ({"action": "block", "batch": 999, "reason": "x"}, "batch", "There is no batch 999."),
+        ({"action": "block", "batch": 1, "reason": "x"}, "batch", "Batch 1 is still making codes."),
         ({"action": "block", "batch": 1, "codes": "x", "reason": "x"}, None, "Give one of"),
         ({"action": "block", "codes": "7KPB-3XQ9-M2DT-8ZVR"}, "reason", "Say why the codes are withdrawn"),
     ],
 )
 def test_the_form_refuses_bad_input_with_a_specific_error(admin_client, data, field, message):
     AccessCodeFactory(value="7KPB-3XQ9-M2DT-8ZVR")
+    AccessCodeBatch.objects.create(pk=1, requested_count=10, status=AccessCodeBatch.Status.RUNNING)
     response = post(admin_client, data)
     assert response.status_code == 200
     errors = response.context["form"].errors.get(field or "__all__")
