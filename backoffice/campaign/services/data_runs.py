@@ -390,7 +390,8 @@ def data_runs_sweep() -> int:
     for run in DataRun.objects.filter(status=RunStatus.RUNNING, updated_at__lt=now - run_stale_after()):
         since = timezone.localtime(run.updated_at)
         message = (
-            f"Stopped after {run.done:,} of {run.total:,} rows: the worker running it sent no progress since "
+            f"Stopped after {run.done:,} of {run.total:,} {'codes' if run.kind in CODE_RUN_KINDS else 'rows'}: "
+            f"the worker running it sent no progress since "
             f"{since:%Y-%m-%d %H:%M}. {_nothing_kept(run)}"
         )
         if not run_fail_stale(DataRun, pk=run.pk, heartbeat=run.updated_at, message_field="message", message=message):
