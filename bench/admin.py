@@ -108,13 +108,14 @@ def pages() -> list[tuple[str, str, dict]]:
     """(label, url, query) for every page staff use, with real values from the loaded campaign."""
     from django.urls import reverse
 
-    from backoffice.campaign.models import AccessCode, Cinema, Film, Reservation, Screening, Ticket
+    from backoffice.campaign.models import AccessCode, AccessCodeBatch, Cinema, Film, Reservation, Screening, Ticket
 
     reservation = Reservation.objects.filter(quantity__gt=0).order_by("pk")[RESERVATIONS // 2]
     ticket = Ticket.objects.filter(reservation=reservation).first()
     code = AccessCode.objects.order_by("pk").last()
     film, cinema = Film.objects.first(), Cinema.objects.first()
     screening = Screening.objects.order_by("pk")[SCREENINGS // 2]
+    batch = AccessCodeBatch.objects.order_by("-created_count").first()
 
     def url(name: str, *args) -> str:
         return reverse(f"admin:campaign_{name}", args=args)
@@ -147,7 +148,12 @@ def pages() -> list[tuple[str, str, dict]]:
         ("access codes by film", url("accesscode_changelist"), {"valid_for__id__exact": film.pk}),
         ("access code search", url("accesscode_changelist"), {"q": code.value[:9]}),
         ("access code change form", url("accesscode_change", code.pk), {}),
+        ("access codes withdrawn", url("accesscode_changelist"), {"withdrawn": "yes"}),
+        ("withdraw codes form", url("accesscode_block"), {}),
         ("access code batches", url("accesscodebatch_changelist"), {}),
+        ("access code batch page", url("accesscodebatch_change", batch.pk), {}),
+        ("access code batch delete page", url("accesscodebatch_delete", batch.pk), {}),
+        ("reservations with withdrawn codes", url("reservation_changelist"), {"withdrawn_code": "any"}),
         ("tickets", url("ticket_changelist"), {}),
         ("tickets with counts", url("ticket_changelist"), {"_facets": "True"}),
         ("tickets last page", url("ticket_changelist"), {"p": TICKETS // 100}),
@@ -160,8 +166,11 @@ def pages() -> list[tuple[str, str, dict]]:
         ("screenings sold out", url("screening_changelist"), {"sold_out": "yes"}),
         ("screening search", url("screening_changelist"), {"q": cinema.name[:8]}),
         ("screening change form", url("screening_change", screening.pk), {}),
+        ("screening delete page", url("screening_delete", screening.pk), {}),
         ("films", url("film_changelist"), {}),
+        ("film delete page", url("film_delete", film.pk), {}),
         ("cinemas", url("cinema_changelist"), {}),
+        ("cinema delete page", url("cinema_delete", cinema.pk), {}),
     ]
 
 

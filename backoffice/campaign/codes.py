@@ -34,8 +34,23 @@ _REJECTED_BYTES = bytes(range(_ACCEPT_BELOW, 256))
 # can swap in a predictable source to force collisions.
 random_bytes = secrets.token_bytes
 
+# No code holds a vowel, so a typed O or I can only be the digit 0 or 1 read as a letter.
+_TYPED_AS_LETTERS = str.maketrans({"O": "0", "I": "1"})
+
 REFERENCE_LENGTH = 8
 REFERENCE_RE = re.compile(f"^[{ALPHABET}]{{{REFERENCE_LENGTH}}}$")
+
+
+def access_code_normalise(text: str) -> str:
+    """A code as people type it, in the stored form: ``" 7kpb 3xq9-m2dt8zvr "`` -> ``"7KPB-3XQ9-M2DT-8ZVR"``.
+
+    Upper case, spaces and dashes dropped, O and I read as 0 and 1, then a dash after every four
+    symbols: a whole code comes out whole, the start of one as a prefix to search by. The one
+    place typed codes are read: the typed field, the admin's searches and the lists of codes to
+    withdraw all go through here. Text that is no code comes out tidied, and matches none.
+    """
+    symbols = "".join(text.split()).replace("-", "").upper().translate(_TYPED_AS_LETTERS)
+    return "-".join(symbols[start : start + GROUP_LENGTH] for start in range(0, len(symbols), GROUP_LENGTH))
 
 
 def reservation_reference() -> str:

@@ -284,7 +284,8 @@ def run_stale_after() -> timedelta:
 
 
 class DataRun(models.Model):
-    """One spreadsheet import or export run on the workers: its record, from request to result file.
+    """One background run on the workers (a spreadsheet import or export, withdrawing codes,
+    deleting a batch): its record, from request to result file.
 
     An import is checked first (phase *preview*: nothing kept), then, once staff confirm, applied
     (phase *apply*: every row or none). Progress ``done`` of ``total`` rows and ``updated_at``
@@ -294,6 +295,10 @@ class DataRun(models.Model):
     class Kind(models.TextChoices):
         IMPORT = "import", "Import"
         EXPORT = "export", "Export"
+        # Withdrawing or restoring many access codes (services/code_blocks.py), and deleting an
+        # unused batch of them: the codes' content type, one chunk of codes per transaction.
+        BLOCK = "block", "Withdraw or restore codes"
+        DELETE = "delete", "Delete a batch of codes"
 
     class Phase(models.TextChoices):
         PREVIEW = "preview", "Check (nothing saved)"
@@ -367,10 +372,16 @@ class AccessCode(models.Model):
         db_constraint=False,
     )
     # Withdrawn (a leaked batch, say): refused at booking, its bookings so far left for staff to review.
-    blocked_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # A database default, as created_at's: the bulk loads' COPY names only the columns it fills.
+    blocked_at = models.DateTimeField("withdrawn", null=True, blank=True, editable=False)
+    # A database default, as created_at: bulk loads (COPY) do not send it.
     blocked_reason = models.CharField(
-        max_length=200, blank=True, default="", db_default="", editable=False, validators=[validate_one_line]
+        "reason withdrawn",
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        validators=[validate_one_line],
     )
 
     class Meta:
@@ -385,9 +396,59 @@ class AccessCode(models.Model):
             ),
         ]
         permissions = [("export_accesscode", "Can export access codes")]
+        indexes = [
+            # Only withdrawn codes, by batch: a batch's withdrawn codes and their bookings, and the
+            # dashboard's count, are read from it without touching the million codes in use.
+            models.Index(fields=["batch"], condition=models.Q(blocked_at__isnull=False), name="access_code_blocked"),
+        ]
 
     def __str__(self) -> str:
         return self.value
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.blocked_at is not None
+
+
+class AccessCodeBlock(models.Model):
+    """One withdrawal or restoring of access codes: who, when, why, which codes, how many.
+
+    One row per act, however many codes it touched: withdrawing a batch of a million codes is one
+    row. ``count`` rises in the transaction of each chunk of codes changed, so it is exact even
+    when a background run stops part-way.
+    """
+
+    class Action(models.TextChoices):
+        BLOCK = "block", "Withdrawn"
+        UNBLOCK = "unblock", "Restored"
+
+    class Scope(models.TextChoices):
+        CODE = "code", "One code"
+        BATCH = "batch", "A batch"
+        LIST = "list", "A list of codes"
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    action = models.CharField(max_length=7, choices=Action)
+    scope = models.CharField(max_length=5, choices=Scope)
+    batch = models.ForeignKey(AccessCodeBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="blocks")
+    code = models.ForeignKey(
+        "AccessCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="blocks", db_index=False
+    )
+    requested = models.PositiveIntegerField(help_text="Codes named, by the code, the batch or the list.")
+    count = models.PositiveIntegerField(default=0, help_text="Codes changed; the others were already so.")
+    reason = models.CharField(max_length=200, blank=True)
+    run = models.ForeignKey(DataRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "withdrawal or restoring of codes"
+        verbose_name_plural = "code withdrawals"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.count:,} of {self.requested:,} codes ({self.get_scope_display()})"
 
 
 class Reservation(models.Model):

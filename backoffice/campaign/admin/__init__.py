@@ -3,6 +3,7 @@
 from backoffice.campaign.admin import (  # noqa: F401
     access_codes,
     catalogue,
+    code_blocks,
     contact,
     data_exchange,
     emails,

@@ -1,7 +1,10 @@
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHttpResponse
@@ -12,13 +15,24 @@ from django.utils.html import format_html
 from import_export.admin import ExportActionMixin
 
 from backoffice.campaign.admin.batches import CodeRunAdminMixin
+from backoffice.campaign.admin.code_blocks import block_view
 from backoffice.campaign.admin.data_exchange import LargeTableExportMixin, SpreadsheetExportMixin
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.lists import CappedCountPaginator, FixedChoicesFilter
-from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog, Film
+from backoffice.campaign.codes import access_code_normalise
+from backoffice.campaign.models import (
+    UNFINISHED_RUN,
+    AccessCode,
+    AccessCodeBatch,
+    DataExchangeLog,
+    DataRun,
+    Film,
+    Reservation,
+)
 from backoffice.campaign.resources.access_codes import AccessCodeBatchResource, AccessCodeCsv, AccessCodeResource
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.services.access_codes import MAX_COUNT, MAX_USAGES, access_code_batch_csv
+from backoffice.campaign.services.code_deletions import code_batch_delete, code_batch_delete_refusal
 from backoffice.campaign.services.code_runs import code_run_request
 
 # The run happens on a worker (services/code_runs.py), so the admin takes what the command takes.
@@ -96,22 +110,55 @@ def csv_download(request: HttpRequest, batch: AccessCodeBatch) -> StreamingHttpR
     return response
 
 
+class WithdrawnCodeFilter(admin.SimpleListFilter):
+    """Active bookings made with withdrawn codes, of one batch or of any: the ones to review."""
+
+    title = "withdrawn access code"
+    parameter_name = "withdrawn_code"
+
+    def lookups(self, request, model_admin):
+        return [("any", "Active, with a withdrawn code")]
+
+    def choices(self, changelist):
+        yield from super().choices(changelist)
+        value = self.value()
+        if value and value != "any":  # a batch's number, from its page
+            yield {"selected": True, "query_string": changelist.get_query_string(), "display": f"Of batch {value}"}
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        withdrawn = queryset.filter(quantity__gt=0, access_code__blocked_at__isnull=False)
+        if value == "any":
+            return withdrawn
+        if not value.isdigit():
+            raise IncorrectLookupParameters(f"Unknown batch: {value}")
+        return withdrawn.filter(access_code__batch_id=int(value))
+
+
 class MaxUsagesFilter(FixedChoicesFilter):
     title = "max usages"
     parameter_name = "max_usages"
     options = {str(n): (str(n), Q(max_usages=n)) for n in range(1, 5)} | {"5": ("5 or more", Q(max_usages__gte=5))}
 
 
+class WithdrawnFilter(FixedChoicesFilter):
+    title = "withdrawn"
+    parameter_name = "withdrawn"
+    options = {"yes": ("Yes", Q(blocked_at__isnull=False)), "no": ("No", Q(blocked_at__isnull=True))}
+
+
 @admin.register(AccessCode)
 class AccessCodeAdmin(LargeTableExportMixin, ExportActionMixin, admin.ModelAdmin):
     resource_classes = [AccessCodeResource]
     change_list_template = "admin/campaign/accesscode/change_list.html"
-    list_display = ["value", "max_usages", "valid_for", "batch", "created_at"]
-    list_filter = ["valid_for", MaxUsagesFilter]
+    list_display = ["value", "max_usages", "valid_for", "batch", "created_at", "blocked_at"]
+    list_filter = ["valid_for", MaxUsagesFilter, WithdrawnFilter]
     list_select_related = ["valid_for", "batch"]
     search_fields = ["value"]
     autocomplete_fields = ["valid_for"]
-    readonly_fields = ["created_at", "batch"]
+    readonly_fields = ["created_at", "batch", "blocked_at", "blocked_reason"]
     # Counting a million codes on every page view (and on the picker's first page) buys nothing.
     show_full_result_count = False
     paginator = CappedCountPaginator
@@ -121,15 +168,17 @@ class AccessCodeAdmin(LargeTableExportMixin, ExportActionMixin, admin.ModelAdmin
         generate = path(
             "generate/", self.admin_site.admin_view(self.generate_view), name="campaign_accesscode_generate"
         )
-        return [generate, *super().get_urls()]
+        block = path("block/", self.admin_site.admin_view(partial(block_view, self)), name="campaign_accesscode_block")
+        return [generate, block, *super().get_urls()]
 
     def has_export_permission(self, request) -> bool:
         # django-import-export lets any staff member export unless told otherwise; codes are secrets.
         return super().has_export_permission(request) and self.has_view_permission(request)
 
     def get_search_results(self, request, queryset, search_term):
-        # Codes are stored upper-case; a prefix match uses the unique index, a substring scan would not.
-        term = search_term.strip().upper()
+        # Read as typed (lower case, spaces, O for 0): the start of a code, matched as a prefix
+        # through the unique index; a substring scan would read every code.
+        term = access_code_normalise(search_term)
         if not term:
             return queryset, False
         return queryset.filter(value__startswith=term), False
@@ -163,6 +212,7 @@ class AccessCodeAdmin(LargeTableExportMixin, ExportActionMixin, admin.ModelAdmin
             "title": "Generate access codes",
             "opts": self.opts,
             "form": form,
+            "submit_label": "Generate",
             "max_count": ADMIN_MAX_COUNT,
         }
         return TemplateResponse(request, "admin/campaign/accesscode/generate.html", context)
@@ -187,6 +237,75 @@ class AccessCodeBatchAdmin(CodeRunAdminMixin, SpreadsheetExportMixin, HistoryAdm
     list_select_related = ["film", "created_by"]
     readonly_fields = [*(f.name for f in AccessCodeBatch._meta.fields), "download"]
     actions = ["download_csv"]
+    change_form_template = "admin/campaign/accesscodebatch/change_form.html"
+    #: Bookings made with the batch's withdrawn codes named on its page; the link lists them all.
+    WITHDRAWN_BOOKINGS_SHOWN = 20
+
+    def get_actions(self, request):
+        # Deleting a batch is one batch at a time, from its page: each is checked and may need a run.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def get_deleted_objects(self, objs, request):
+        # Counts, never the codes (secrets): the page is the same size for ten codes or ten million.
+        batch = objs[0]
+        deleted = [f"Access code batch: {batch}", f"its {batch.created_count:,} access codes, none of them used"]
+        model_count = {"access code batches": 1, "access codes": batch.created_count}
+        refusal = code_batch_delete_refusal(batch)
+        perms_needed = set() if request.user.has_perm("campaign.delete_accesscode") else {"access code"}
+        return deleted, model_count, perms_needed, [refusal] if refusal else []
+
+    def delete_model(self, request, obj) -> None:
+        try:
+            with transaction.atomic():
+                run = code_batch_delete(batch=obj, created_by=request.user)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        if run is not None:
+            self.message_user(
+                request,
+                f"Deleting batch {obj.pk} and its {obj.created_count:,} codes in the background; you may leave.",
+                messages.SUCCESS,
+            )
+
+    def response_delete(self, request, obj_display, obj_id):
+        # Still there: refused (the message says why), or being deleted by a run (follow it).
+        if AccessCodeBatch.objects.filter(pk=obj_id).exists():
+            run = DataRun.objects.filter(kind=DataRun.Kind.DELETE, parameters__batch=obj_id).order_by("-pk").first()
+            if run is not None and run.status in UNFINISHED_RUN:
+                return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
+            return HttpResponseRedirect(reverse("admin:campaign_accesscodebatch_change", args=[obj_id]))
+        return super().response_delete(request, obj_display, obj_id)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and may_view_access_codes(request):
+            context["withdrawn"] = self.withdrawn_context(request, obj)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def withdrawn_context(self, request, batch: AccessCodeBatch) -> dict:
+        """The batch's withdrawn codes, and the bookings made with them for staff to review (bounded)."""
+        codes = AccessCode.objects.filter(batch=batch, blocked_at__isnull=False)
+        bookings = Reservation.objects.filter(access_code__in=codes, quantity__gt=0)
+        code_admin = self.admin_site.get_model_admin(AccessCode)
+        return {
+            "codes": codes.count(),
+            "bookings": bookings.count(),
+            "shown": list(
+                bookings.select_related("access_code", "screening__film", "screening__cinema").order_by(
+                    "-created_at", "-pk"
+                )[: self.WITHDRAWN_BOOKINGS_SHOWN]
+            ),
+            "list_url": reverse("admin:campaign_reservation_changelist")
+            + f"?{WithdrawnCodeFilter.parameter_name}={batch.pk}",
+            "block_url": reverse("admin:campaign_accesscode_block") + f"?batch={batch.pk}"
+            if code_admin.has_change_permission(request)
+            else None,
+            "restore_url": reverse("admin:campaign_accesscode_block") + f"?batch={batch.pk}&action=unblock"
+            if code_admin.has_change_permission(request)
+            else None,
+        }
 
     def has_add_permission(self, request) -> bool:
         return False  # batches are made by generating codes, never typed in

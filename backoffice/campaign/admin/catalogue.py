@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
+from backoffice.campaign.admin.deletions import CountedDeletionMixin
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.models import Cinema, Film
 from backoffice.campaign.querysets import door_list_unaddressed_condition
@@ -23,7 +24,7 @@ class DoorListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Cinema)
-class CinemaAdmin(SpreadsheetImportExportMixin, HistoryAdmin):
+class CinemaAdmin(CountedDeletionMixin, SpreadsheetImportExportMixin, HistoryAdmin):
     resource_classes = [CinemaResource]
     list_display = ["name", "address", "lat", "lng", "contact_email"]
     list_filter = [DoorListFilter]
@@ -33,7 +34,7 @@ class CinemaAdmin(SpreadsheetImportExportMixin, HistoryAdmin):
 
 
 @admin.register(Film)
-class FilmAdmin(SpreadsheetImportExportMixin, HistoryAdmin):
+class FilmAdmin(CountedDeletionMixin, SpreadsheetImportExportMixin, HistoryAdmin):
     resource_classes = [FilmResource]
     # Chosen to fit a 1280 px screen with the side menu open; running times are on the change form.
     list_display = [

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
-from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin, may_view_access_codes
+from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin, WithdrawnCodeFilter, may_view_access_codes
 from backoffice.campaign.admin.data_exchange import LargeTableExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.history import HistoryAdmin
@@ -11,7 +11,7 @@ from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChange
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.admin.personal_data import erase_personal_data, export_personal_data
 from backoffice.campaign.admin.typed_codes import TypedAccessCodeField
-from backoffice.campaign.codes import CODE_RE, REFERENCE_RE
+from backoffice.campaign.codes import CODE_RE, REFERENCE_RE, access_code_normalise
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
 from backoffice.campaign.services.reservations import (
@@ -59,7 +59,7 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
     form = ReservationForm
     resource_classes = [ReservationExportResource]
     list_display = ["reservation_id", "name", "email", "screening", "quantity", "access_code", "created_at"]
-    list_filter = ["screening__film", "screening__cinema", QuantityFilter, "created_at"]
+    list_filter = ["screening__film", "screening__cinema", QuantityFilter, WithdrawnCodeFilter, "created_at"]
     # Read for the page's rows only: joined, they would be read for every row a deep page skips.
     list_select_related = []
     list_prefetch_related = ["screening__film", "screening__cinema", "access_code"]
@@ -108,11 +108,12 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
         # Codes and references are matched exactly, through their unique indexes: a pattern
         # match would read every booking, and joining codes every one of a million codes.
         term = search_term.strip().upper()
-        if CODE_RE.match(term):
+        code = access_code_normalise(search_term)
+        if CODE_RE.match(code):
             # Only for staff who may see codes: a match would tell others the code exists and who holds it.
             if not may_view_access_codes(request):
                 return queryset.none(), False
-            return queryset.filter(access_code__value=term), False
+            return queryset.filter(access_code__value=code), False
         if REFERENCE_RE.match(term):
             return queryset.filter(reservation_id=term), False
         return super().get_search_results(request, queryset, search_term)

@@ -1,6 +1,7 @@
 """Background runs in the admin: a spreadsheet run's page, and the list of every running and recent run.
 
-A spreadsheet run (``DataRun``) is started from a list's Import or Export (admin/data_exchange.py);
+A spreadsheet run (``DataRun``) is started from a list's Import or Export (admin/data_exchange.py),
+or from withdrawing many access codes or deleting a big batch (kinds *block* and *delete*);
 its page shows progress (the shared run page and run.js, as a code generation run's), Cancel,
 an import's check and Confirm, and an export's file. ``/admin/runs/`` lists both kinds of run.
 """
@@ -21,7 +22,12 @@ from django.views.decorators.http import require_POST
 from backoffice.campaign.admin.batches import UNFINISHED, run_file, run_file_exists, run_status_response
 from backoffice.campaign.admin.data_exchange import data_label
 from backoffice.campaign.models import AccessCodeBatch, DataExchangeLog, DataRun
-from backoffice.campaign.services.data_runs import data_run_cancel, data_run_confirm, spreadsheet_format
+from backoffice.campaign.services.data_runs import (
+    CODE_RUN_KINDS,
+    data_run_cancel,
+    data_run_confirm,
+    spreadsheet_format,
+)
 
 RECENT = 50
 
@@ -73,6 +79,10 @@ class DataRunAdmin(admin.ModelAdmin):
     def may_work_on(self, request: HttpRequest, run: DataRun) -> bool:
         """Import runs: the list's import permission; export runs: its export permission."""
         model_admin = self.admin_site.get_model_admin(run.content_type.model_class())
+        if run.kind == DataRun.Kind.BLOCK:  # withdrawing or restoring codes
+            return model_admin.has_change_permission(request)
+        if run.kind == DataRun.Kind.DELETE:  # deleting a batch of codes
+            return model_admin.has_delete_permission(request)
         if run.kind == DataRun.Kind.IMPORT:
             return model_admin.has_import_permission(request)
         return model_admin.has_export_permission(request) and model_admin.has_view_permission(request)
@@ -171,7 +181,7 @@ class DataRunAdmin(admin.ModelAdmin):
             context["run"] = {
                 "status_url": reverse("admin:campaign_datarun_status", args=[obj.pk]),
                 "unfinished": unfinished,
-                "unit": "rows",
+                "unit": "codes" if obj.kind in CODE_RUN_KINDS else "rows",
                 "done": obj.done,
                 "total": obj.total,
                 "status_display": run_state(obj),
@@ -183,7 +193,9 @@ class DataRunAdmin(admin.ModelAdmin):
                 "cancel_url": reverse("admin:campaign_datarun_cancel", args=[obj.pk])
                 if unfinished and may_work
                 else None,
-                "cancel_help": "Stops at the next batch of rows. An import keeps nothing; an export makes no file.",
+                "cancel_help": "Stops after the chunk of codes in progress; the codes done so far stay so."
+                if obj.kind in CODE_RUN_KINDS
+                else "Stops at the next batch of rows. An import keeps nothing; an export makes no file.",
                 "result_url": reverse("admin:campaign_datarun_result", args=[obj.pk])
                 if obj.kind == DataRun.Kind.EXPORT
                 and obj.status == DataRun.Status.COMPLETED
@@ -222,7 +234,9 @@ def runs_view(request: HttpRequest, site: admin.AdminSite) -> TemplateResponse:
     lists.append(
         {
             "created_at": run.created_at,
-            "what": f"{run.get_kind_display()} of {data_label(run.content_type).lower()}",
+            "what": f"{run.get_kind_display()}: {run.total:,}"
+            if run.kind in CODE_RUN_KINDS
+            else f"{run.get_kind_display()} of {data_label(run.content_type).lower()}",
             "who": run.created_by,
             "state": run_state(run),
             "done": run.done,

@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.utils.html import format_html
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin, log_data_exchange
+from backoffice.campaign.admin.deletions import CountedDeletionMixin
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import DataExchangeLog, Reservation, Screening
@@ -63,7 +64,7 @@ def seat_status(sold_out: bool) -> str:
 
 
 @admin.register(Screening)
-class ScreeningAdmin(LockedSaveMixin, SpreadsheetImportExportMixin, HistoryAdmin):
+class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExportMixin, HistoryAdmin):
     resource_classes = [ScreeningResource]
     # Chosen to fit a 1280 px screen with the side menu open: capacity is reserved + seats left,
     # and is on the change form.

@@ -2,11 +2,12 @@
 
 from django import forms
 
+from backoffice.campaign.codes import access_code_normalise
 from backoffice.campaign.models import AccessCode
 
 
 class TypedAccessCodeField(forms.ModelChoiceField):
-    """The code the customer reads out, matched exactly; the list of codes is never offered."""
+    """The code the customer reads out, as typed (see ``access_code_normalise``); the list of codes is never offered."""
 
     widget = forms.TextInput(attrs={"placeholder": "XXXX-XXXX-XXXX-XXXX", "autocomplete": "off"})
 
@@ -14,7 +15,7 @@ class TypedAccessCodeField(forms.ModelChoiceField):
         kwargs.pop("widget", None)
         super().__init__(queryset=AccessCode.objects.all(), to_field_name="value", **kwargs)
         self.error_messages["invalid_choice"] = (
-            "There is no such access code. Check the code the customer read out, e.g. ABCD-EFGH-JKLM-NPQR."
+            "There is no such access code. Check the code the customer read out, e.g. 7KPB-3XQ9-M2DT-8ZVR."
         )
 
     def prepare_value(self, value):
@@ -24,4 +25,4 @@ class TypedAccessCodeField(forms.ModelChoiceField):
         return super().prepare_value(value)
 
     def to_python(self, value):
-        return super().to_python(value.strip().upper() if isinstance(value, str) else value)
+        return super().to_python(access_code_normalise(value) if isinstance(value, str) else value)

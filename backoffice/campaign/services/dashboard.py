@@ -230,9 +230,11 @@ def dashboard_compute() -> Dashboard:
     free_by_film = dict(Ticket.objects.free().values("film").annotate(n=Count("pk")).values_list("film", "n"))
     # Counted from the runs (their count moves in the transaction that writes their codes) and
     # the codes typed by hand: an index lookup, where counting a million rows takes a while.
-    codes_issued = (AccessCodeBatch.objects.aggregate(n=Sum("created_count"))["n"] or 0) + AccessCode.objects.filter(
-        batch__isnull=True
-    ).count()
+    # Withdrawn codes in the same query, from the partial index that holds only them.
+    codes = AccessCode.objects.filter(Q(batch__isnull=True) | Q(blocked_at__isnull=False)).aggregate(
+        by_hand=Count("pk", filter=Q(batch__isnull=True)), blocked=Count("pk", filter=Q(blocked_at__isnull=False))
+    )
+    codes_issued = (AccessCodeBatch.objects.aggregate(n=Sum("created_count"))["n"] or 0) + codes["by_hand"]
     # Counted from the status index alone; most emails are sent and not read.
     emails = Email.objects.filter(status__in=(Email.Status.QUEUED, Email.Status.FAILED)).aggregate(
         waiting=Count("status", filter=Q(status=Email.Status.QUEUED)),
@@ -335,6 +337,14 @@ def dashboard_compute() -> Dashboard:
             f"{_percent(codes_used, codes_issued)} of codes issued",
             _admin_list("reservation", quantity__gt=0),
             (VIEW_ACCESS_CODE, VIEW_RESERVATION),
+        ),
+        Figure(
+            "codes_blocked",
+            "Codes withdrawn",
+            f"{codes['blocked']:,}",
+            "refused at booking",
+            _admin_list("accesscode", withdrawn="yes"),
+            (VIEW_ACCESS_CODE,),
         ),
         Figure(
             "emails_waiting",

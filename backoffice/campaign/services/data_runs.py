@@ -1,4 +1,6 @@
-"""Spreadsheet imports and exports as background runs on the Celery workers.
+"""Spreadsheet imports and exports as background runs on the Celery workers, and runs on access
+codes (kinds *block* and *delete*: services/code_blocks.py and code_deletions.py), one chunk of
+codes a transaction, on the same record, heartbeat, sweeper and page.
 
 The ``DataRun`` row is the run's record. The admin writes it ``queued`` in the request's
 transaction and the task is published once that commits. A worker claims it (queued -> running,
@@ -38,6 +40,8 @@ from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, Unreadabl
 from backoffice.campaign.services.runs import run_cancel, run_claim, run_fail_stale
 
 logger = logging.getLogger(__name__)
+
+CODE_RUN_KINDS = (DataRun.Kind.BLOCK, DataRun.Kind.DELETE)
 
 #: Errors kept for the run's page; the count says how many there were in all.
 MAX_ERRORS_SHOWN = 1000
@@ -168,7 +172,9 @@ def data_run_execute(pk: int) -> bool:
     run = DataRun.objects.select_related("content_type", "created_by").get(pk=pk)
     heartbeat = Heartbeat(pk)
     try:
-        if run.kind == DataRun.Kind.EXPORT:
+        if run.kind in CODE_RUN_KINDS:
+            _codes(run, heartbeat)
+        elif run.kind == DataRun.Kind.EXPORT:
             _export(run, heartbeat)
         elif run.phase == DataRun.Phase.PREVIEW:
             _preview(run, heartbeat)
@@ -187,6 +193,10 @@ def data_run_execute(pk: int) -> bool:
 
 
 def _nothing_kept(run: DataRun) -> str:
+    if run.kind == DataRun.Kind.BLOCK:
+        return "The codes done so far stay so, and Code withdrawals counts them. Start it again for the rest."
+    if run.kind == DataRun.Kind.DELETE:
+        return "The codes deleted so far are gone; the batch and its other codes stay. Delete it again for the rest."
     if run.kind == DataRun.Kind.EXPORT:
         return "No file was made; export again."
     if run.phase == DataRun.Phase.APPLY:
@@ -205,6 +215,17 @@ def _finish(run: DataRun, status: str, message: str, **fields) -> None:
     DataRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         status=status, message=message, finished_at=timezone.now(), updated_at=Now(), **fields
     )
+
+
+def _codes(run: DataRun, heartbeat: Heartbeat) -> None:
+    # Runs on access codes: withdrawing or restoring them, deleting an unused batch.
+    from backoffice.campaign.services import code_blocks, code_deletions
+
+    if run.kind == DataRun.Kind.BLOCK:
+        message = code_blocks.code_block_run(run, heartbeat)
+    else:
+        message = code_deletions.code_batch_delete_run(run, heartbeat)
+    _finish(run, RunStatus.COMPLETED, message, done=run.total)
 
 
 def _import_resource(run: DataRun, heartbeat: Heartbeat):
@@ -372,7 +393,8 @@ def data_runs_sweep() -> int:
     for run in DataRun.objects.filter(status=RunStatus.RUNNING, updated_at__lt=now - run_stale_after()):
         since = timezone.localtime(run.updated_at)
         message = (
-            f"Stopped after {run.done:,} of {run.total:,} rows: the worker running it sent no progress since "
+            f"Stopped after {run.done:,} of {run.total:,} {'codes' if run.kind in CODE_RUN_KINDS else 'rows'}: "
+            f"the worker running it sent no progress since "
             f"{since:%Y-%m-%d %H:%M}. {_nothing_kept(run)}"
         )
         if not run_fail_stale(DataRun, pk=run.pk, heartbeat=run.updated_at, message_field="message", message=message):

@@ -32,6 +32,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from backoffice.campaign.codes import reservation_reference
 from backoffice.campaign.models import AccessCode, Reservation, Screening
@@ -86,6 +87,7 @@ def reservation_create(*, reservation: Reservation) -> Reservation:
     screening.check_bookable()
     booked = _booked(reservation, other_than=None)
     _check_seats_left(screening, seats=reservation.quantity, reserved=booked["seats"])
+    _check_code_not_blocked(access_code)
     _check_code_valid_for_film(access_code, screening)
     _check_code_uses(access_code, used=booked["code_uses"])
     if booked["email_taken"]:
@@ -155,6 +157,9 @@ def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> 
         if moved or reactivated or new_code:
             _check_code_valid_for_film(access_code, screening)
         if reactivated or new_code:
+            # A booking keeping its code is not re-checked (withdrawing never cancels bookings);
+            # one taking a new use of a code, by a change of code or a reactivation, is.
+            _check_code_not_blocked(access_code)
             _check_code_uses(access_code, used=booked["code_uses"])
         if booked["email_taken"] and (reactivated or "email" in fields):
             reservation_email_check(email=reservation.email, other_than=reservation.pk)
@@ -296,6 +301,20 @@ def _check_code_uses(access_code: AccessCode, *, used: int) -> None:
         times = "once" if access_code.max_usages == 1 else f"{access_code.max_usages} times"
         raise ValidationError(
             {"access_code": f"Access code {access_code} is used up: it can be used {times} and has been used {used}."}
+        )
+
+
+def _check_code_not_blocked(access_code: AccessCode) -> None:
+    # Read from the row locked FOR UPDATE: a withdrawal is an UPDATE of the code rows, so a
+    # booking either locked the code first (and the withdrawal waits for it) or sees it withdrawn.
+    if access_code.is_blocked:
+        since = timezone.localtime(access_code.blocked_at)
+        why = f" ({access_code.blocked_reason})" if access_code.blocked_reason else ""
+        raise ValidationError(
+            {
+                "access_code": f"This code has been withdrawn: {access_code} was withdrawn on {since:%d %b %Y}{why} "
+                "and can no longer be used to book. Ask the customer for another code."
+            }
         )
 
 

@@ -124,3 +124,23 @@ def whole_line_values(data: bytes) -> list[str]:
     text = data.decode()
     assert text.endswith("\r\n"), f"the file ends part-way through a line: {text[-40:]!r}"
     return csv_values(text)
+
+
+def codes_bulk_insert(batch: AccessCodeBatch, count: int, *, start: int = 0) -> list[str]:
+    """``count`` codes of ``batch`` in one set-based INSERT (PostgreSQL), and their first and last values.
+
+    Digits only, ``start`` onwards: ``0000-0000-0000-0001``, ... Fast enough for a batch of
+    hundreds of thousands, which factories would make one row at a time.
+    """
+    table = connection.ops.quote_name(AccessCode._meta.db_table)
+    digits = "lpad(n::text, 16, '0')"
+    value = " || '-' || ".join(f"substr({digits}, {i}, 4)" for i in (1, 5, 9, 13))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (value, max_usages, batch_id) "  # noqa: S608 - constants of this module
+            f"SELECT {value}, 1, %s FROM generate_series(%s, %s) AS n",
+            [batch.pk, start + 1, start + count],
+        )
+    AccessCodeBatch.objects.filter(pk=batch.pk).update(created_count=count, requested_count=count)
+    batch.refresh_from_db()
+    return ["-".join(f"{n:016d}"[i : i + 4] for i in (0, 4, 8, 12)) for n in (start + 1, start + count)]

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from backoffice.campaign.factories import (
     AccessCodeFactory,
@@ -44,7 +45,13 @@ class Campaign:
             screenings.append(screening)
         Screening.objects.bulk_create(screenings)
         codes = AccessCode.objects.bulk_create(
-            AccessCodeFactory.build(batch=self.batch, max_usages=1 + i % 2, valid_for=self.films[i % 3]) for i in new
+            AccessCodeFactory.build(
+                batch=self.batch,
+                max_usages=1 + i % 2,
+                valid_for=self.films[i % 3],
+                blocked_at=timezone.now() if i % 3 == 0 else None,  # withdrawn, its booking listed for review
+            )
+            for i in new
         )
         reservations = Reservation.objects.bulk_create(
             ReservationFactory.build(screening=screening, access_code=code, quantity=1)
@@ -98,7 +105,12 @@ PAGES = {
     "access codes by film": lambda c: (url("accesscode_changelist"), {"valid_for__id__exact": c.films[0].pk}),
     "access code search": lambda c: (url("accesscode_changelist"), {"q": c.reservation.access_code.value[:4]}),
     "access code change form": lambda c: (url("accesscode_change", c.reservation.access_code_id), {}),
+    "access codes withdrawn": lambda c: (url("accesscode_changelist"), {"withdrawn": "yes"}),
+    "withdraw codes form": lambda c: (url("accesscode_block"), {}),
     "access code batches": lambda c: (url("accesscodebatch_changelist"), {}),
+    "access code batch page": lambda c: (url("accesscodebatch_change", c.batch.pk), {}),
+    "access code batch delete page": lambda c: (url("accesscodebatch_delete", c.batch.pk), {}),
+    "reservations with withdrawn codes": lambda c: (url("reservation_changelist"), {"withdrawn_code": c.batch.pk}),
     "tickets": lambda c: (url("ticket_changelist"), {}),
     "tickets free, by film": lambda c: (
         url("ticket_changelist"),
@@ -113,8 +125,11 @@ PAGES = {
     "screenings sold out": lambda c: (url("screening_changelist"), {"sold_out": "yes"}),
     "screening search": lambda c: (url("screening_changelist"), {"q": "winter"}),
     "screening change form": lambda c: (url("screening_change", c.reservation.screening_id), {}),
+    "screening delete page": lambda c: (url("screening_delete", c.reservation.screening_id), {}),
     "films": lambda c: (url("film_changelist"), {}),
+    "film delete page": lambda c: (url("film_delete", c.films[0].pk), {}),
     "cinemas": lambda c: (url("cinema_changelist"), {}),
+    "cinema delete page": lambda c: (url("cinema_delete", c.cinemas[0].pk), {}),
 }
 
 

@@ -83,6 +83,7 @@ def campaign():
     book(open_elf, 1, days_ago=3)
     book(open_carol, 2)
     AccessCodeFactory.create_batch(4)  # issued, never used
+    AccessCode.objects.filter(pk__in=[batch_codes[2].pk, batch_codes[1].pk]).update(blocked_at=now)  # withdrawn
     TicketFactory.create_batch(5, film=elf)
     TicketFactory(film=elf, issued_at=now)  # void: its code went out, it is never handed out again
     TicketFactory(film=carol, reservation=Reservation.objects.filter(screening=open_carol).first())
@@ -135,6 +136,7 @@ def test_each_figure_equals_a_count_made_row_by_row(campaign):
         "unbookable": sum(s.film_id not in free_films for s in bookable_with_seats),
         "codes_issued": len(AccessCode.objects.all()),
         "codes_used": len({r.access_code_id for r in reservations if r.quantity > 0}),
+        "codes_blocked": sum(code.blocked_at is not None for code in AccessCode.objects.all()),
         "emails_waiting": sum(e.status == "queued" for e in Email.objects.all()),
         "emails_failed": sum(e.status == "failed" for e in Email.objects.all()),
         "runs": sum(
@@ -152,6 +154,7 @@ def test_each_figure_equals_a_count_made_row_by_row(campaign):
         "unbookable": 1,  # Carol's open screening: Carol's one ticket is held
         "codes_issued": 10,
         "codes_used": 4,
+        "codes_blocked": 2,
         "emails_waiting": 3,
         "emails_failed": 2,
         "runs": 3,
@@ -302,6 +305,7 @@ def test_every_link_opens_its_list_filtered_to_what_it_counts(admin_client, camp
     runs = admin_client.get(links["runs"]).context["rows"]
     assert sum(run["state"].startswith(("Queued", "Running")) for run in runs) == counted["runs"]
     assert result_count(admin_client, links["codes_issued"]) == counted["codes_issued"]
+    assert result_count(admin_client, links["codes_blocked"]) == counted["codes_blocked"]
 
     per_day = board.chart("bookings-per-day")
     assert result_count(admin_client, per_day.link) == Reservation.objects.count()
