@@ -69,6 +69,10 @@ def bookable_condition() -> Q:
 
 
 class ScreeningQuerySet(models.QuerySet):
+    def not_cancelled(self) -> "ScreeningQuerySet":
+        """Screenings going ahead: the ones whose seats count as offered (dashboard, report)."""
+        return self.filter(cancelled_at__isnull=True)
+
     def upcoming(self) -> "ScreeningQuerySet":
         return self.filter(upcoming_condition())
 
