@@ -1,22 +1,18 @@
 """The admin's ways out of a booking: no deletion, bulk cancel and move, cancelling a screening, by role."""
 
-import datetime as dt
-import itertools
-
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from backoffice.campaign.admin.bulk_bookings import REPORT_LINES
-from backoffice.campaign.factories import AccessCodeFactory, CinemaFactory, FilmFactory, ScreeningFactory, TicketFactory
-from backoffice.campaign.models import LONDON, Email, Reservation, Screening, Ticket
-from backoffice.campaign.tests.booking_support import assert_invariants, state
+from backoffice.campaign.factories import CinemaFactory, FilmFactory, TicketFactory
+from backoffice.campaign.models import Email, Reservation, Screening, Ticket
+from backoffice.campaign.tests.booking_support import assert_invariants, booked, screening_of, state
 from backoffice.campaign.tests.otp_support import verified_login
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:campaign_reservation_changelist")
-CUSTOMERS = itertools.count()
 
 
 @pytest.fixture
@@ -29,22 +25,6 @@ def elf():
 @pytest.fixture
 def york():
     return CinemaFactory(name="York - Vangarde")
-
-
-def screening_of(film, cinema, *, day: int = 12, capacity: int = 100) -> Screening:
-    return ScreeningFactory(
-        film=film, cinema=cinema, starts_at=dt.datetime(2026, 12, day, 18, 30, tzinfo=LONDON), capacity=capacity
-    )
-
-
-def book(screening: Screening, quantity: int = 2) -> Reservation:
-    return Reservation.objects.create(
-        screening=screening,
-        access_code=AccessCodeFactory(),
-        quantity=quantity,
-        name="Mary Holly",
-        email=f"mary.{next(CUSTOMERS)}@example.com",
-    )
 
 
 @pytest.fixture
@@ -65,7 +45,7 @@ def selected(*reservations: Reservation) -> dict:
 
 
 def test_no_admin_url_or_action_deletes_a_reservation_even_for_a_superuser(admin_client, elf, york):
-    reservation = book(screening_of(elf, york))
+    reservation = booked(screening_of(elf, york))
     delete_url = reverse("admin:campaign_reservation_delete", args=[reservation.pk])
 
     assert admin_client.get(delete_url).status_code == 403
@@ -85,7 +65,7 @@ def test_no_admin_url_or_action_deletes_a_reservation_even_for_a_superuser(admin
 
 def test_bulk_cancel_asks_first_with_counts_in_words_then_cancels_with_one_email_each(admin_client, elf, york):
     screening = screening_of(elf, york)
-    chosen = [book(screening, 1), book(screening, 3), book(screening, 3)]
+    chosen = [booked(screening, 1), booked(screening, 3), booked(screening, 3)]
     before = state()
 
     confirm = admin_client.post(CHANGELIST, {"action": "cancel_reservations", **selected(*chosen)})
@@ -107,8 +87,8 @@ def test_bulk_cancel_asks_first_with_counts_in_words_then_cancels_with_one_email
 def test_bulk_cancel_of_all_across_pages_carries_the_filter_not_a_list_of_rows(admin_client, elf, york):
     wonka = FilmFactory(name="Wonka")
     TicketFactory.create_batch(5, film=wonka)
-    chosen = [book(screening_of(elf, york, day=day), 1) for day in (12, 13, 14)]
-    kept = book(screening_of(wonka, york), 1)
+    chosen = [booked(screening_of(elf, york, day=day), 1) for day in (12, 13, 14)]
+    kept = booked(screening_of(wonka, york), 1)
     filtered = f"{CHANGELIST}?screening__film__id__exact={elf.pk}"
     across = {"action": "cancel_reservations", "select_across": "1", **selected(chosen[0])}
 
@@ -128,7 +108,7 @@ def test_bulk_cancel_of_all_across_pages_carries_the_filter_not_a_list_of_rows(a
 
 def test_bulk_move_offers_the_screening_picker_then_moves_with_one_update_each(admin_client, elf, york):
     source, target = screening_of(elf, york), screening_of(elf, york, day=13)
-    chosen = [book(source, 2), book(source, 1)]
+    chosen = [booked(source, 2), booked(source, 1)]
 
     form = admin_client.post(CHANGELIST, {"action": "move_reservations", **selected(*chosen)})
 
@@ -148,7 +128,7 @@ def test_bulk_move_offers_the_screening_picker_then_moves_with_one_update_each(a
 
 def test_a_bulk_move_that_does_not_fit_shows_a_bounded_report_and_changes_nothing(admin_client, elf, york):
     source, target = screening_of(elf, york, capacity=100), screening_of(elf, york, day=13, capacity=1)
-    chosen = [book(source, 1) for _ in range(REPORT_LINES + 8)]
+    chosen = [booked(source, 1) for _ in range(REPORT_LINES + 8)]
     before, outbox = state(), Email.objects.count()
 
     page = admin_client.post(
@@ -165,7 +145,7 @@ def test_a_bulk_move_that_does_not_fit_shows_a_bounded_report_and_changes_nothin
 
 
 def test_a_bulk_move_without_a_screening_asks_for_one(admin_client, elf, york):
-    reservation = book(screening_of(elf, york))
+    reservation = booked(screening_of(elf, york))
     page = admin_client.post(CHANGELIST, {"action": "move_reservations", "post": "yes", **selected(reservation)})
     assert "This field is required." in page.content.decode()
     assert Reservation.objects.get(pk=reservation.pk).screening_id == reservation.screening_id
@@ -180,7 +160,7 @@ def cancel_url(screening: Screening) -> str:
 
 def test_the_screening_page_offers_cancel_and_the_form_counts_its_bookings(admin_client, elf, york):
     screening = screening_of(elf, york)
-    book(screening, 2), book(screening, 4)
+    booked(screening, 2), booked(screening, 4)
 
     change = admin_client.get(reverse("admin:campaign_screening_change", args=[screening.pk]))
     assert cancel_url(screening) in change.content.decode()
@@ -191,7 +171,7 @@ def test_the_screening_page_offers_cancel_and_the_form_counts_its_bookings(admin
 def test_cancelling_a_screening_with_50_bookings_moves_them_all(admin_client, elf, york):
     screening, target = screening_of(elf, york), screening_of(elf, york, day=13, capacity=120)
     for n in range(50):
-        book(screening, n % 2 + 1)
+        booked(screening, n % 2 + 1)
 
     done = admin_client.post(
         cancel_url(screening), {"reason": "Snow.", "bookings": "move", "move_to": target.pk}, follow=True
@@ -213,7 +193,7 @@ def test_cancelling_a_screening_with_50_bookings_moves_them_all(admin_client, el
 
 def test_cancelling_a_screening_can_cancel_every_booking(admin_client, elf, york):
     screening = screening_of(elf, york)
-    chosen = [book(screening, 1), book(screening, 2)]
+    chosen = [booked(screening, 1), booked(screening, 2)]
     admin_client.post(cancel_url(screening), {"reason": "Snow.", "bookings": "cancel"})
     assert not Reservation.objects.filter(pk__in=[r.pk for r in chosen], quantity__gt=0).exists()
     assert Email.objects.filter(kind=Email.Kind.SCREENING_CANCELLED).count() == 2
@@ -228,7 +208,7 @@ def test_cancelling_a_screening_can_cancel_every_booking(admin_client, elf, york
 )
 def test_a_screening_cancellation_form_with_a_gap_says_what_is_missing(admin_client, elf, york, data, message):
     screening = screening_of(elf, york)
-    book(screening)
+    booked(screening)
     page = admin_client.post(cancel_url(screening), data)
     assert message in page.content.decode()
     assert not Screening.objects.get(pk=screening.pk).is_cancelled
@@ -243,7 +223,7 @@ def test_who_may_cancel_and_move_bookings_and_cancel_screenings(
 ):
     verified_login(client, staff(role))
     screening = screening_of(elf, york)
-    reservation = book(screening)
+    reservation = booked(screening)
 
     client.post(CHANGELIST, {"action": "cancel_reservations", "post": "yes", **selected(reservation)})
     assert (Reservation.objects.get(pk=reservation.pk).quantity == 0) is may_rebook

@@ -1,7 +1,6 @@
 """Bookings changed in bulk: cancel a selection, move a selection, cancel a screening (services/reservations.py)."""
 
 import datetime as dt
-import itertools
 
 import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -10,7 +9,7 @@ from django.utils import timezone
 
 from backoffice.campaign.email_messages import email_message
 from backoffice.campaign.factories import AccessCodeFactory, CinemaFactory, FilmFactory, ScreeningFactory, TicketFactory
-from backoffice.campaign.models import LONDON, Email, Reservation, Screening, Ticket
+from backoffice.campaign.models import Email, Reservation, Screening, Ticket
 from backoffice.campaign.services.campaign_report import campaign_report_compute
 from backoffice.campaign.services.dashboard import dashboard_compute
 from backoffice.campaign.services.emails import door_lists_queue, reminders_queue
@@ -23,11 +22,10 @@ from backoffice.campaign.services.reservations import (
     reservations_move,
     screening_cancel,
 )
-from backoffice.campaign.tests.booking_support import assert_invariants, state
+from backoffice.campaign.tests.booking_support import assert_invariants, booked, screening_of, state
 
 pytestmark = pytest.mark.django_db
 
-CUSTOMERS = itertools.count()
 STOCK = 200  # tickets per film
 
 
@@ -48,23 +46,6 @@ def wonka():
 @pytest.fixture
 def york():
     return CinemaFactory(name="York - Vangarde")
-
-
-def screening_of(film, cinema, *, day: int = 12, capacity: int = 200) -> Screening:
-    return ScreeningFactory(
-        film=film, cinema=cinema, starts_at=dt.datetime(2026, 12, day, 18, 30, tzinfo=LONDON), capacity=capacity
-    )
-
-
-def book(screening: Screening, quantity: int = 2, **kwargs) -> Reservation:
-    fields = {
-        "screening": screening,
-        "access_code": AccessCodeFactory(),
-        "quantity": quantity,
-        "name": "Mary Holly",
-        "email": f"mary.{next(CUSTOMERS)}@example.com",
-    }
-    return Reservation.objects.create(**{**fields, **kwargs})
 
 
 def emails(kind: str) -> list[Email]:
@@ -94,8 +75,8 @@ def test_counts_are_said_in_words():
 
 def test_cancelling_a_selection_gives_everything_back_and_sends_one_cancellation_each(elf, york):
     screening = screening_of(elf, york)
-    kept = book(screening)
-    chosen = [book(screening, 1), book(screening, 3), book(screening, 2)]
+    kept = booked(screening)
+    chosen = [booked(screening, 1), booked(screening, 3), booked(screening, 2)]
     chosen[0].access_code.max_usages = 1
     confirmations = len(emails(Email.Kind.CONFIRMATION))
 
@@ -113,11 +94,11 @@ def test_cancelling_a_selection_gives_everything_back_and_sends_one_cancellation
     assert_invariants(Ticket.objects.count())
     assert issued_codes_still_safe()
     # The code's use is given back: the same code books again.
-    book(screening, access_code=chosen[0].access_code)
+    booked(screening, access_code=chosen[0].access_code)
 
 
 def test_cancelling_again_skips_what_is_already_cancelled_and_sends_nothing(elf, york):
-    reservation = book(screening_of(elf, york))
+    reservation = booked(screening_of(elf, york))
     reservations_cancel(reservations=Reservation.objects.filter(pk=reservation.pk), by=None)
 
     again = reservations_cancel(reservations=Reservation.objects.filter(pk=reservation.pk), by=None)
@@ -127,7 +108,7 @@ def test_cancelling_again_skips_what_is_already_cancelled_and_sends_nothing(elf,
 
 
 def test_a_cancellation_by_staff_is_in_the_booking_history_under_their_name(elf, york, admin_user):
-    reservation = book(screening_of(elf, york))
+    reservation = booked(screening_of(elf, york))
     reservations_cancel(reservations=Reservation.objects.filter(pk=reservation.pk), by=admin_user)
     latest = reservation.history.order_by("-history_id").first()
     assert (latest.quantity, latest.history_user) == (0, admin_user)
@@ -138,7 +119,7 @@ def test_a_cancellation_by_staff_is_in_the_booking_history_under_their_name(elf,
 
 def test_moving_to_the_same_film_keeps_the_tickets_and_sends_one_update_each(elf, york):
     source, target = screening_of(elf, york, day=12), screening_of(elf, york, day=13)
-    chosen = [book(source, 2), book(source, 1)]
+    chosen = [booked(source, 2), booked(source, 1)]
     tickets_before = {r.pk: set(r.tickets.values_list("code", flat=True)) for r in chosen}
 
     done = reservations_move(reservations=Reservation.objects.filter(screening=source), screening=target, by=None)
@@ -155,7 +136,7 @@ def test_moving_to_the_same_film_keeps_the_tickets_and_sends_one_update_each(elf
 
 def test_moving_to_another_film_swaps_the_tickets_and_voids_the_emailed_ones(elf, wonka, york):
     source, target = screening_of(elf, york), screening_of(wonka, york)
-    reservation = book(source, 3)
+    reservation = booked(source, 3)
     emailed = set(reservation.tickets.values_list("code", flat=True))
 
     reservations_move(reservations=Reservation.objects.filter(pk=reservation.pk), screening=target, by=None)
@@ -173,12 +154,12 @@ def test_moving_to_another_film_swaps_the_tickets_and_voids_the_emailed_ones(elf
 
 def test_a_move_that_does_not_fit_changes_nothing_and_says_which_bookings_and_why(elf, wonka, york):
     source, target = screening_of(elf, york), screening_of(elf, york, day=13, capacity=5)
-    book(target, 2)
-    fits = book(source, 2)
-    too_many = book(source, 2)
+    booked(target, 2)
+    fits = booked(source, 2)
+    too_many = booked(source, 2)
     elf_only = AccessCodeFactory(valid_for=elf)
     wrong_film_target = screening_of(wonka, york, day=14)
-    coded = book(source, 1, access_code=elf_only)
+    coded = booked(source, 1, access_code=elf_only)
     before, outbox = state(), Email.objects.count()
 
     with pytest.raises(BookingsDoNotFit) as refusal:
@@ -207,7 +188,7 @@ def test_a_move_that_would_run_out_of_tickets_changes_nothing(elf, york):
     scarce = FilmFactory(name="Scarce")
     TicketFactory.create_batch(3, film=scarce)
     source, target = screening_of(elf, york), screening_of(scarce, york)
-    first, second = book(source, 2), book(source, 2)
+    first, second = booked(source, 2), booked(source, 2)
     before = state()
 
     with pytest.raises(BookingsDoNotFit) as refusal:
@@ -221,7 +202,7 @@ def test_a_move_that_would_run_out_of_tickets_changes_nothing(elf, york):
 
 def test_no_move_to_a_cancelled_screening_or_one_past_its_cut_off(elf, york):
     source = screening_of(elf, york)
-    reservation = book(source)
+    reservation = booked(source)
     closing = ScreeningFactory(film=elf, cinema=york, starts_at=timezone.now() + dt.timedelta(minutes=30))
     cancelled = screening_of(elf, york, day=15)
     screening_cancel(screening=cancelled, by=None, reason="Snow.")
@@ -238,7 +219,7 @@ def test_a_cancelled_screening_takes_no_new_booking(elf, york):
     screening = screening_of(elf, york)
     screening_cancel(screening=screening, by=None, reason="The projector has broken down.")
     with pytest.raises(ValidationError) as refusal:
-        book(Screening.objects.get(pk=screening.pk))
+        booked(Screening.objects.get(pk=screening.pk))
     assert refusal.value.message_dict["screening"] == [
         f"{screening} is cancelled (The projector has broken down.). Choose another screening."
     ]
@@ -252,7 +233,7 @@ def fifty(elf, york) -> Screening:
     """A screening with 50 bookings of 1 to 4 seats (123 seats), each booked through the rules."""
     screening = screening_of(elf, york, capacity=125)
     for n in range(50):
-        book(screening, n % 4 + 1)
+        booked(screening, n % 4 + 1)
     return screening
 
 
@@ -328,7 +309,7 @@ def test_a_screening_whose_bookings_do_not_all_fit_elsewhere_is_not_cancelled(fi
 )
 def test_a_screening_cancellation_needs_a_reason_and_another_screening(elf, york, reason, same_target, field, message):
     screening = screening_of(elf, york)
-    book(screening)
+    booked(screening)
     with pytest.raises(ValidationError) as refusal:
         screening_cancel(screening=screening, by=None, reason=reason, move_to=screening if same_target else None)
     assert refusal.value.message_dict == {field: [message]}
@@ -346,7 +327,7 @@ def test_a_screening_is_cancelled_once(elf, york):
 
 def test_a_screening_that_has_started_may_still_be_cancelled(elf, york):
     started = ScreeningFactory(film=elf, cinema=york, starts_at=timezone.now() - dt.timedelta(minutes=10))
-    reservation = book(screening_of(elf, york))
+    reservation = booked(screening_of(elf, york))
     Reservation.objects.filter(pk=reservation.pk).update(screening=started)
     screening_cancel(screening=started, by=None, reason="The projector broke during the film.")
     assert Reservation.objects.get(pk=reservation.pk).quantity == 0
@@ -359,7 +340,7 @@ def test_a_screening_that_has_started_may_still_be_cancelled(elf, york):
 def test_a_cancelled_screening_gets_no_reminder_and_no_door_list(elf, settings):
     cinema = CinemaFactory(name="York - Vangarde", contact_email="door@example.com")
     soon = ScreeningFactory(film=elf, cinema=cinema, starts_at=timezone.now() + dt.timedelta(hours=2))
-    book(soon)
+    booked(soon)
     screening_cancel(screening=soon, by=None, reason="Snow.")
     # Revive its bookings by hand, as a worst case: even then nothing goes for a cancelled screening.
     Reservation.objects.filter(screening=soon).update(quantity=1)
@@ -371,7 +352,7 @@ def test_a_cancelled_screening_gets_no_reminder_and_no_door_list(elf, settings):
 
 def test_a_cancelled_screening_offers_no_seats_on_the_dashboard_or_the_report(elf, york):
     going, off = screening_of(elf, york, capacity=50), screening_of(elf, york, day=13, capacity=30)
-    book(off)
+    booked(off)
     screening_cancel(screening=off, by=None, reason="Snow.")
 
     (campaign, *_) = campaign_report_compute().rows
@@ -382,7 +363,7 @@ def test_a_cancelled_screening_offers_no_seats_on_the_dashboard_or_the_report(el
 
 def test_erasure_still_finds_a_customer_whose_booking_was_moved_or_cancelled(elf, york):
     source, target = screening_of(elf, york), screening_of(elf, york, day=13)
-    moved, cancelled = book(source, email="moved@example.com"), book(source, email="cancelled@example.com")
+    moved, cancelled = booked(source, email="moved@example.com"), booked(source, email="cancelled@example.com")
     reservations_move(reservations=Reservation.objects.filter(pk=moved.pk), screening=target, by=None)
     reservations_cancel(reservations=Reservation.objects.filter(pk=cancelled.pk), by=None)
 
@@ -419,7 +400,7 @@ def test_the_screening_cancelled_email_names_the_cancelled_screening_and_the_new
 
 def test_the_screening_cancelled_email_without_a_move_cancels_the_calendar_entry(elf, york):
     screening = screening_of(elf, york)
-    book(screening)
+    booked(screening)
     screening_cancel(screening=screening, by=None, reason="Snow.")
     notice = Email.objects.get(kind=Email.Kind.SCREENING_CANCELLED)
 
