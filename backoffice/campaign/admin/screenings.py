@@ -137,12 +137,26 @@ class ScreeningAdmin(LockedSaveMixin, SpreadsheetImportExportMixin, HistoryAdmin
         response["Content-Disposition"] = 'attachment; filename="door-list.csv"'
         return response
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "starts_at":
+            # Django's split date and time inputs share the field's one label: name each for screen readers.
+            date, time = field.widget.widgets
+            date.attrs["aria-label"], time.attrs["aria-label"] = "Start date", "Start time"
+        return field
+
     def get_urls(self):
         cancel = self.admin_site.admin_view(self.cancel_view)
         return [path("<path:object_id>/cancel/", cancel, name="campaign_screening_cancel"), *super().get_urls()]
 
     def cancel_view(self, request, object_id: str):
         return screening_cancel_view(self, request, unquote(object_id))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A cancelled screening is kept: its row is what tells the public, and its history, that it is off.
+        if obj is not None and obj.is_cancelled:
+            return False
+        return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         # Who cancelled it, when and why: shown once it is cancelled, never typed in.

@@ -186,6 +186,7 @@ def test_cancelling_a_screening_with_50_bookings_moves_them_all(admin_client, el
     page = admin_client.get(reverse("admin:campaign_screening_change", args=[screening.pk]))
     assert "Cancelled" in page.content.decode()
     assert cancel_url(screening) not in page.content.decode()
+    assert admin_client.get(reverse("admin:campaign_screening_delete", args=[screening.pk])).status_code == 403
     history = admin_client.get(reverse("admin:campaign_screening_history", args=[screening.pk]))
     assert "Cancelled: Snow." in history.content.decode()
     assert_invariants(Ticket.objects.count())
