@@ -57,6 +57,11 @@ def test_no_admin_url_or_action_deletes_a_reservation_even_for_a_superuser(admin
     admin_client.post(CHANGELIST, {"action": "delete_selected", "post": "yes", **selected(reservation)})
     change = admin_client.get(reverse("admin:campaign_reservation_change", args=[reservation.pk]))
     assert delete_url not in change.content.decode()
+    # Nor by deleting what it hangs on: its screening and its access code are protected.
+    for model, pk in (("screening", reservation.screening_id), ("accesscode", reservation.access_code_id)):
+        admin_client.post(reverse(f"admin:campaign_{model}_delete", args=[pk]), {"post": "yes"})
+        changelist = reverse(f"admin:campaign_{model}_changelist")
+        admin_client.post(changelist, {"action": "delete_selected", "post": "yes", "_selected_action": [pk]})
     assert Reservation.objects.filter(pk=reservation.pk, quantity=2).exists()
 
 
