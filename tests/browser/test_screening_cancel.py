@@ -82,3 +82,24 @@ def test_a_refused_move_lists_the_bookings_that_do_not_fit(staff_page, live_serv
     axe_clean(page)
     screenshot(f"admin-screening-cancel-refused-{PHONE}", of=page)
     assert not Screening.objects.get(pk=off.pk).is_cancelled
+
+
+def test_a_selection_of_bookings_is_moved_from_the_reservations_list(staff_page, live_server, bad_day, screenshot):
+    _, later = bad_day
+    page = staff_page(DESKTOP)
+    page.goto(f"{live_server.url}/admin/campaign/reservation/")
+    page.locator("#action-toggle").check()
+    page.locator("select[name=action]").select_option("move_reservations")
+    page.locator(".actions button[name=index]").click()
+
+    expect(page.get_by_text("3 bookings, 6 seats, 3 customers")).to_be_visible()
+    page.locator(".field-screening .select2-selection").click()
+    page.locator(".select2-search__field").fill("13 Dec")
+    page.locator(".select2-results__option", has_text="Sun 13 Dec").click()
+    axe_clean(page)
+    screenshot(f"admin-reservations-move-{DESKTOP}", of=page)
+    page.get_by_role("button", name="Move them").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("Moved 3 bookings, 6 seats, 3 customers to")
+    assert later.reservations.filter(quantity__gt=0).count() == 3
+    assert Email.objects.filter(kind=Email.Kind.UPDATE).count() == 3
