@@ -39,7 +39,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from backoffice.campaign.codes import reservation_reference
-from backoffice.campaign.models import AccessCode, Film, Reservation, Screening, Ticket
+from backoffice.campaign.models import LONDON, AccessCode, Film, Reservation, Screening, Ticket
 from backoffice.campaign.querysets import seats_reserved
 from backoffice.campaign.services.emails import reservation_emails_queue, screening_cancelled_email_queue
 from backoffice.campaign.services.locking import locked_write
@@ -357,6 +357,7 @@ class BookingsDoNotFit(ValidationError):
 @dataclass
 class _Locked:
     screenings: dict[int, Screening]
+    codes: dict[int, AccessCode]
     reservations: list[Reservation]
 
 
@@ -407,9 +408,8 @@ def screening_cancel(
         locked = _lock_screenings({screening.pk} | ({move_to.pk} if move_to else set()))
         cancelled = locked[screening.pk]
         if cancelled.is_cancelled:
-            raise ValidationError(
-                {NON_FIELD_ERRORS: f"{cancelled} was already cancelled at {cancelled.cancelled_at:%H:%M on %-d %b}."}
-            )
+            when = cancelled.cancelled_at.astimezone(LONDON)
+            raise ValidationError({NON_FIELD_ERRORS: f"{cancelled} was already cancelled at {when:%H:%M on %-d %b}."})
         pks = list(Reservation.objects.filter(screening=cancelled, quantity__gt=0).values_list("pk", flat=True))
         rows = _lock_bookings(pks, screenings=locked)
         notice = partial(screening_cancelled_email_queue, cancelled=cancelled, reason=reason)
@@ -438,7 +438,9 @@ def _selected(reservations: QuerySet[Reservation]) -> list[int]:
     return list(reservations.order_by().values_list("pk", flat=True))
 
 
-def _lock_bookings(pks: list[int], *, also: set[int] = frozenset(), screenings: dict | None = None) -> _Locked:
+def _lock_bookings(
+    pks: list[int], *, also: Collection[int] = (), screenings: dict[int, Screening] | None = None
+) -> _Locked:
     """Lock the screenings the bookings ``pks`` are on (and ``also``), their codes, then the bookings.
 
     The booking order of ``reservation_update``, once for them all: screenings in pk order, codes
@@ -448,8 +450,8 @@ def _lock_bookings(pks: list[int], *, also: set[int] = frozenset(), screenings: 
     if screenings is None:
         on = set(Reservation.objects.filter(pk__in=pks).values_list("screening_id", flat=True))
         screenings = _lock_screenings(on | set(also))
-    codes = Reservation.objects.filter(pk__in=pks).values("access_code_id")
-    list(AccessCode.objects.select_for_update().filter(pk__in=codes).order_by("pk").values_list("pk"))
+    used = Reservation.objects.filter(pk__in=pks).values("access_code_id")
+    codes = {code.pk: code for code in AccessCode.objects.select_for_update().filter(pk__in=used).order_by("pk")}
     rows = list(Reservation.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
     if any(row.screening_id not in screenings for row in rows):
         raise ValidationError(
@@ -460,7 +462,7 @@ def _lock_bookings(pks: list[int], *, also: set[int] = frozenset(), screenings: 
         )
     for row in rows:
         row.screening = screenings[row.screening_id]
-    return _Locked(screenings=screenings, reservations=rows)
+    return _Locked(screenings=screenings, codes=codes, reservations=rows)
 
 
 def _rebook(locked: _Locked, *, to: Screening | None, by: AbstractBaseUser | None, notify: Callable) -> BulkOutcome:
@@ -471,7 +473,7 @@ def _rebook(locked: _Locked, *, to: Screening | None, by: AbstractBaseUser | Non
     """
     active = [row for row in locked.reservations if row.quantity > 0 and (to is None or row.screening_id != to.pk)]
     if to is not None:
-        _check_all_fit(active, to)
+        _check_all_fit(active, to, codes=locked.codes)
     changed = BulkOutcome(
         bookings=len(active),
         seats=sum(row.quantity for row in active),
@@ -490,13 +492,12 @@ def _rebook(locked: _Locked, *, to: Screening | None, by: AbstractBaseUser | Non
     return changed
 
 
-def _check_all_fit(bookings: list[Reservation], to: Screening) -> None:
+def _check_all_fit(bookings: list[Reservation], to: Screening, *, codes: dict[int, AccessCode]) -> None:
     """Refuse a move of ``bookings`` to ``to`` unless every one fits, listing each that does not and why."""
     if not bookings:
         return
     to.check_bookable()
     reserved = to.reservations.seats_reserved()
-    codes = {code.pk: code for code in AccessCode.objects.filter(pk__in={row.access_code_id for row in bookings})}
     film = Film.objects.get(pk=to.film_id)
     to.film = film
     tickets_free = Ticket.objects.free().filter(film=film).count()
