@@ -45,11 +45,12 @@ SUBJECTS = {
     Email.Kind.UPDATE: "Your booking has changed: {film}, {when}",
     Email.Kind.ADDRESS_CHANGED: "Your booking {reference} now goes to another email address",
     Email.Kind.CANCELLATION: "Booking cancelled: {film}, {when}",
+    Email.Kind.SCREENING_CANCELLED: "Screening cancelled: {film}, {when}",
     Email.Kind.REMINDER: "Reminder: {film}, {when}",
     Email.Kind.DOOR_LIST: "Door list: {film}, {cinema}, {when}",
 }
-# Messages that carry the ticket codes and a calendar entry.
-WITH_TICKETS = {Email.Kind.CONFIRMATION, Email.Kind.UPDATE, Email.Kind.REMINDER}
+# Messages that carry the ticket codes and a calendar entry (one list, on the model: the outbox reads it too).
+WITH_TICKETS = Email.WITH_TICKETS
 
 
 class OutboxMessage(EmailMessage):
@@ -88,7 +89,7 @@ def email_message(email: Email) -> OutboxMessage:
     alternative = SafeMIMEMultipart("alternative", boundary=f"==alternative-{token}==", _subparts=[text, html])
     mime = SafeMIMEMultipart("mixed", boundary=f"==mixed-{token}==", _subparts=[alternative])
     if email.kind in WITH_TICKETS or email.kind == Email.Kind.CANCELLATION:
-        method = "CANCEL" if email.kind == Email.Kind.CANCELLATION else "PUBLISH"
+        method = calendar_method(email.kind, email.payload)
         mime.attach(_attachment(calendar_file(email.kind, email.payload), "calendar", "screening.ics", method=method))
     if email.kind == Email.Kind.DOOR_LIST:
         mime.attach(_attachment(door_list_csv(email.payload).encode(), "csv", "door-list.csv"))
@@ -117,6 +118,9 @@ def message_context(
     """
     starts_at = dt.datetime.fromisoformat(payload["starts_at"]).astimezone(LONDON)
     when = f"{starts_at:%A %-d %B %Y at %H:%M}"
+    # A cancelled screening's message is about that screening; the booking may now be at another.
+    about = payload.get("cancelled_screening") or payload
+    about_start = dt.datetime.fromisoformat(about["starts_at"]).astimezone(LONDON)
     codes = payload.get("codes", []) if kind in WITH_TICKETS else []
     token = message_id.strip("<>").split("@")[0]
     tickets = []
@@ -132,13 +136,14 @@ def message_context(
         # must not stop the send (backoffice/campaign/one_line.py).
         "subject": header_text(
             SUBJECTS[kind].format(
-                film=payload["film"],
-                cinema=payload["cinema"],
-                when=f"{starts_at:%a %-d %b %H:%M}",
+                film=about["film"],
+                cinema=about["cinema"],
+                when=f"{about_start:%a %-d %b %H:%M}",
                 reference=payload.get("reference", ""),
             )
         ),
         "when": when,
+        "cancelled_when": f"{about_start:%A %-d %B %Y at %H:%M}",
         "starts_at_local": starts_at,
         "map_url": map_url(payload),
         "tickets": tickets,
@@ -172,13 +177,20 @@ def map_url(payload: dict) -> str:
     )
 
 
+def calendar_method(kind: str, payload: dict) -> str:
+    """CANCEL takes the booking's entry out of a calendar; PUBLISH adds it or replaces it (a move)."""
+    ended = kind == Email.Kind.CANCELLATION or (kind == Email.Kind.SCREENING_CANCELLED and not payload.get("moved"))
+    return "CANCEL" if ended else "PUBLISH"
+
+
 def calendar_file(kind: str, payload: dict) -> bytes:
     starts_at = dt.datetime.fromisoformat(payload["starts_at"])
     minutes = payload.get("running_time") or DEFAULT_RUNNING_MINUTES
     calendar = Calendar()
     calendar.add("prodid", "-//Xmas Films//Tickets//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if kind == Email.Kind.CANCELLATION else "PUBLISH")
+    method = calendar_method(kind, payload)
+    calendar.add("method", method)
     event = Event()
     # One UID per booking, so an update or a cancellation replaces the entry already in a calendar.
     event.add("uid", f"{payload['reference']}@{settings.EMAIL_MESSAGE_ID_DOMAIN}")
@@ -188,7 +200,7 @@ def calendar_file(kind: str, payload: dict) -> bytes:
     event.add("summary", f"{payload['film']} at {payload['cinema']}")
     event.add("location", ", ".join(part for part in (payload["cinema"], payload.get("address", "")) if part))
     event.add("description", f"Booking {payload['reference']}: {payload['seats']} seat(s).")
-    if kind == Email.Kind.CANCELLATION:
+    if method == "CANCEL":
         event.add("status", "CANCELLED")
     calendar.add_component(event)
     return calendar.to_ical()
@@ -227,7 +239,22 @@ SAMPLE_DOOR_LIST = {
 }
 
 
+SAMPLE_SCREENING_CANCELLED = {
+    **SAMPLE_BOOKING,
+    "starts_at": "2026-12-20T14:30:00+00:00",
+    "codes": ["VUE-0001-4821", "VUE-0001-4822"],
+    "cancelled_screening": {
+        key: SAMPLE_BOOKING[key] for key in ("film", "certificate", "running_time", "cinema", "address", "lat", "lng")
+    }
+    | {"starts_at": SAMPLE_BOOKING["starts_at"]},
+    "reason": "The projector has broken down and cannot be repaired in time.",
+    "moved": True,
+}
+
+
 def sample_payload(kind: str) -> dict:
+    if kind == Email.Kind.SCREENING_CANCELLED:
+        return SAMPLE_SCREENING_CANCELLED
     return SAMPLE_DOOR_LIST if kind == Email.Kind.DOOR_LIST else SAMPLE_BOOKING
 
 

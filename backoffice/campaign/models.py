@@ -190,6 +190,14 @@ class Screening(models.Model):
         return timezone.now() >= self.bookings_close_at
 
     def check_bookable(self) -> None:
+        """Refuse a new booking, extra seats or a move here: the screening is cancelled, or past its cut-off."""
+        if self.is_cancelled:
+            raise ValidationError(
+                {
+                    "screening": f"{self} is cancelled ({self.cancellation_reason or 'no reason given'}). "
+                    "Choose another screening."
+                }
+            )
         if self.bookings_closed:
             closes = self.bookings_close_at.astimezone(LONDON)
             raise ValidationError(
@@ -710,6 +718,9 @@ class Email(models.Model):
         SCREENING_CANCELLED = "screening_cancelled", "Screening cancelled"
         REMINDER = "reminder", "Reminder"
         DOOR_LIST = "door_list", "Door list"
+
+    #: Kinds that carry the booking's ticket codes (none when it holds none) and a calendar entry.
+    WITH_TICKETS = frozenset({Kind.CONFIRMATION, Kind.UPDATE, Kind.REMINDER, Kind.SCREENING_CANCELLED})
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -78,6 +78,10 @@ def door_list_unaddressed_condition() -> Q:
 
 
 class ScreeningQuerySet(models.QuerySet):
+    def not_cancelled(self) -> "ScreeningQuerySet":
+        """Screenings going ahead: the ones whose seats count as offered (dashboard, report)."""
+        return self.filter(cancelled_at__isnull=True)
+
     def upcoming(self) -> "ScreeningQuerySet":
         return self.filter(upcoming_condition())
 
@@ -87,10 +91,6 @@ class ScreeningQuerySet(models.QuerySet):
         The same rule as ``Screening.bookings_closed``, said in SQL.
         """
         return self.filter(bookable_condition())
-
-    def not_cancelled(self) -> "ScreeningQuerySet":
-        """Screenings still on (``Screening.is_cancelled`` is false)."""
-        return self.filter(cancelled_at__isnull=True)
 
     def public(self) -> "ScreeningQuerySet":
         """What the public site may list: upcoming screenings of live films, cancelled ones

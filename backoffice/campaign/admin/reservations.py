@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from backoffice.campaign.admin.access_codes import AccessCodeValuesMixin, WithdrawnCodeFilter, may_view_access_codes
+from backoffice.campaign.admin.bulk_bookings import cancel_reservations, move_reservations
 from backoffice.campaign.admin.data_exchange import LargeTableExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.history import HistoryAdmin
@@ -82,13 +83,19 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # counts per film, cinema, quantity and date: 100,000 rows each
     inlines = [TicketsHeldInline, ReservationEmailsInline]
-    actions = [resend_confirmation, erase_personal_data, export_personal_data]
+    actions = [cancel_reservations, move_reservations, resend_confirmation, erase_personal_data, export_personal_data]
 
     class Media:
         css = {"all": ["campaign/admin/screening-picker.css"]}
 
     def get_changelist(self, request, **kwargs):
         return LargeTableChangeList
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Never, superusers included: a deleted booking would void its tickets and tell nobody,
+        # and leave its person in the outbox and history where erasure cannot find them. Cancel
+        # (quantity 0) or move it instead; personal data leaves by erasure or retention.
+        return False
 
     def has_erase_permission(self, request) -> bool:
         return request.user.has_perm("campaign.erase_reservation")

@@ -1,9 +1,12 @@
 import re
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.http import HttpResponse
+from django.urls import path
 from django.utils.html import format_html
 
+from backoffice.campaign.admin.bulk_bookings import may_cancel_screening, screening_cancel_view
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin, log_data_exchange
 from backoffice.campaign.admin.deletions import CountedDeletionMixin
 from backoffice.campaign.admin.history import HistoryAdmin
@@ -57,7 +60,9 @@ class SoldOutFilter(admin.SimpleListFilter):
         return queryset
 
 
-def seat_status(sold_out: bool) -> str:
+def seat_status(sold_out: bool, *, cancelled: bool = False) -> str:
+    if cancelled:
+        return format_html('<span class="seat-status seat-status--cancelled">{}</span>', "Cancelled")
     if sold_out:
         return format_html('<span class="seat-status seat-status--sold-out">{}</span>', "Sold out")
     return format_html('<span class="seat-status seat-status--available">{}</span>', "Available")
@@ -78,6 +83,7 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
     readonly_fields = ["slug"]
     ordering = ["starts_at", "pk"]
     actions = ["export_door_list"]
+    change_form_template = "admin/campaign/screening/change_form.html"
 
     class Media:
         css = {"all": ["campaign/admin.css"]}
@@ -95,7 +101,9 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
     def autocomplete_label(self, screening: Screening) -> str:
         """How the reservation form's screening picker names a screening, and whether it can be booked."""
         local = screening.local_start
-        if screening.bookings_closed:
+        if screening.is_cancelled:
+            status = "cancelled"
+        elif screening.bookings_closed:
             status = "bookings closed"
         elif screening.sold_out:
             status = "sold out"
@@ -118,7 +126,7 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
     @admin.display(description="Sold out", ordering="sold_out")
     def sold_out(self, screening: Screening) -> str:
         # Words: Django's boolean icons put a green tick on "sold out" and a red cross on "available".
-        return seat_status(screening.sold_out)
+        return seat_status(screening.sold_out, cancelled=screening.is_cancelled)
 
     @admin.action(description="Export door list (CSV)", permissions=["door_list"])
     def export_door_list(self, request, queryset) -> HttpResponse:
@@ -137,6 +145,37 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
         response = HttpResponse(csv.export_data(dataset), content_type=csv.get_content_type())
         response["Content-Disposition"] = 'attachment; filename="door-list.csv"'
         return response
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "starts_at":
+            # Django's split date and time inputs share the field's one label: name each for screen readers.
+            date, time = field.widget.widgets
+            date.attrs["aria-label"], time.attrs["aria-label"] = "Start date", "Start time"
+        return field
+
+    def get_urls(self):
+        cancel = self.admin_site.admin_view(self.cancel_view)
+        return [path("<path:object_id>/cancel/", cancel, name="campaign_screening_cancel"), *super().get_urls()]
+
+    def cancel_view(self, request, object_id: str):
+        return screening_cancel_view(self, request, unquote(object_id))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # A cancelled screening is kept: its row is what tells the public, and its history, that it is off.
+        if obj is not None and obj.is_cancelled:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Who cancelled it, when and why: shown once it is cancelled, never typed in.
+        if obj is not None and obj.is_cancelled:
+            return [*self.readonly_fields, "cancelled_at", "cancelled_by", "cancellation_reason"]
+        return self.readonly_fields
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "may_cancel": may_cancel_screening(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_door_list_permission(self, request) -> bool:
         # Names and ticket codes of customers: the same grant as the reservations export.

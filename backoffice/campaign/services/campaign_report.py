@@ -62,7 +62,9 @@ def campaign_report_get() -> CampaignReport:
 
 def campaign_report_compute() -> CampaignReport:
     taken_at = timezone.now()
-    offered = list(Screening.objects.values("film", "cinema").annotate(seats=Sum("capacity")).order_by())
+    offered = list(
+        Screening.objects.not_cancelled().values("film", "cinema").annotate(seats=Sum("capacity")).order_by()
+    )
     booked = list(
         Reservation.objects.values("screening__film", "screening__cinema")
         .annotate(seats=seats_reserved(), cancelled=Count("pk", filter=Q(quantity=0)))

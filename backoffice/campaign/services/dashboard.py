@@ -210,8 +210,10 @@ def dashboard_compute() -> Dashboard:
     # included, so that the seats-reserved subquery runs once per screening (summing seats left
     # and counting sold-out screenings in SQL would run it three times). The screenings of a
     # group have the same seats; _add_up adds them up per film, cinema and day.
+    # A cancelled screening offers no seats: left out of every figure below.
     groups = (
-        Screening.objects.with_sold_out()
+        Screening.objects.not_cancelled()
+        .with_sold_out()
         .values_list(
             "film",
             "film__name",

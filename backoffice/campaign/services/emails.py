@@ -58,6 +58,25 @@ def reservation_emails_queue(*, reservation: Reservation, before: Reservation | 
     return queued
 
 
+def screening_cancelled_email_queue(
+    *, reservation: Reservation, before: Reservation, cancelled: Screening, reason: str
+) -> Email:
+    """Tell a customer their screening was cancelled, and where their booking went: the one email of that change.
+
+    Moved (still active): the message names the new screening and carries its tickets. Cancelled
+    (quantity 0): it says the booking ended and the access code can book another screening.
+    """
+    return _queue_booking(
+        reservation,
+        Email.Kind.SCREENING_CANCELLED,
+        to=before.email,
+        seats=before.quantity,
+        cancelled_screening=_screening_payload(cancelled),
+        reason=reason,
+        moved=reservation.quantity > 0,
+    )
+
+
 def reservation_confirmation_resend(*, reservation: Reservation) -> Email:
     """Queue the confirmation again (the customer lost it); refused for a cancelled reservation."""
     if reservation.quantity == 0:
@@ -139,7 +158,12 @@ def reminders_queue() -> int:
     now = timezone.now()
     lead = dt.timedelta(hours=settings.EMAIL_REMINDER_HOURS)
     due = (
-        Reservation.objects.filter(quantity__gt=0, screening__starts_at__gt=now, screening__starts_at__lte=now + lead)
+        Reservation.objects.filter(
+            quantity__gt=0,
+            screening__cancelled_at__isnull=True,
+            screening__starts_at__gt=now,
+            screening__starts_at__lte=now + lead,
+        )
         .exclude(Exists(Email.objects.filter(reservation=OuterRef("pk"), kind=Email.Kind.REMINDER)))
         .select_related("screening__film", "screening__cinema")
         .order_by("pk")
@@ -160,7 +184,7 @@ def door_lists_queue() -> int:
     now = timezone.now()
     cutoff = dt.timedelta(minutes=getattr(settings, "BOOKING_CUTOFF_MINUTES", 60))
     due = (
-        Screening.objects.filter(starts_at__gt=now, starts_at__lte=now + cutoff)
+        Screening.objects.filter(cancelled_at__isnull=True, starts_at__gt=now, starts_at__lte=now + cutoff)
         .exclude(cinema__contact_email="")
         .exclude(Exists(Email.objects.filter(screening=OuterRef("pk"), kind=Email.Kind.DOOR_LIST)))
         .select_related("film", "cinema")
@@ -203,12 +227,14 @@ def door_list_rows(*, screening: Screening) -> list[dict]:
     ]
 
 
-def _queue_booking(reservation: Reservation, kind: str, *, to: str | None = None, seats: int | None = None) -> Email:
+def _queue_booking(
+    reservation: Reservation, kind: str, *, to: str | None = None, seats: int | None = None, **more
+) -> Email:
     screening = reservation.screening
     if not _loaded(screening, "film") or not _loaded(screening, "cinema"):
         screening = Screening.objects.select_related("film", "cinema").get(pk=reservation.screening_id)
     codes: list[str] = []
-    if kind in {Email.Kind.CONFIRMATION, Email.Kind.UPDATE, Email.Kind.REMINDER}:
+    if kind in Email.WITH_TICKETS:
         held = Ticket.objects.filter(reservation=reservation)
         codes = list(held.order_by("code").values_list("code", flat=True))
         # From now on these codes are out: released later, they are void, never handed out again.
@@ -219,6 +245,7 @@ def _queue_booking(reservation: Reservation, kind: str, *, to: str | None = None
         "name": reservation.name,
         "seats": reservation.quantity if seats is None else seats,
         "codes": codes,
+        **more,
     }
     return email_queue(kind=kind, to=to or reservation.email, payload=payload, reservation=reservation)
 

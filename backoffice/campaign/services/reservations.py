@@ -25,19 +25,23 @@ single write lock instead, which serialises bookings the same way.
 See docs/reservations.md for the rules and the trade-offs.
 """
 
-from collections.abc import Collection, Iterator
+import copy
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError
-from django.db.models import Count, Q, Value
+from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from backoffice.campaign.codes import reservation_reference
-from backoffice.campaign.models import AccessCode, Reservation, Screening
+from backoffice.campaign.models import LONDON, AccessCode, Film, Reservation, Screening, Ticket
 from backoffice.campaign.querysets import seats_reserved
-from backoffice.campaign.services.emails import reservation_emails_queue
+from backoffice.campaign.services.emails import reservation_emails_queue, screening_cancelled_email_queue
 from backoffice.campaign.services.locking import locked_write
 
 # Fields staff may change on an existing reservation; the rest are assigned once.
@@ -340,4 +344,205 @@ def _gone_message() -> dict[str, list[str]]:
 
 
 def _seats(n: int) -> str:
-    return "1 seat" if n == 1 else f"{n} seats"
+    return _count(n, "seat")
+
+
+# Bulk changes: many bookings in one transaction, all or nothing.
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a bulk change did: bookings, seats and customers (distinct addresses) changed."""
+
+    bookings: int
+    seats: int
+    customers: int
+
+
+class BookingsDoNotFit(ValidationError):
+    """A bulk move refused: ``refusals`` says, for each booking that does not fit, which and why."""
+
+    def __init__(self, refusals: list[str], *, of: int, to: Screening) -> None:
+        super().__init__(
+            {
+                NON_FIELD_ERRORS: f"{_count(len(refusals), 'booking')} of {of:,} would not fit on {to}; "
+                "nothing was moved or cancelled."
+            }
+        )
+        self.refusals = refusals
+
+
+@dataclass
+class _Locked:
+    screenings: dict[int, Screening]
+    codes: dict[int, AccessCode]
+    reservations: list[Reservation]
+
+
+def reservations_cancel(*, reservations: QuerySet[Reservation], by: AbstractBaseUser | None) -> BulkOutcome:
+    """Cancel the selected bookings (quantity 0) in one transaction; each customer gets one cancellation email.
+
+    The admin's way out of a booking instead of deleting it: seats, tickets and code uses are
+    given back under the same locks as a single cancellation, and the customer is told. Lowering
+    to 0 always succeeds; only a busy moment ("try again") refuses it. Cancelled ones are skipped.
+    """
+    with locked_write():
+        rows = _lock_bookings(_selected(reservations))
+        return _rebook(rows, to=None, by=by, notify=reservation_emails_queue)
+
+
+def reservations_move(
+    *, reservations: QuerySet[Reservation], screening: Screening, by: AbstractBaseUser | None
+) -> BulkOutcome:
+    """Move the selected active bookings to ``screening`` in one transaction, each with one update email.
+
+    The target's cancelled state, cut-off, seats and each code's film are checked as for a single
+    move; tickets are swapped when the film changes (codes already emailed become void, never
+    reissued). All or nothing: if any booking does not fit, ValidationError lists each one and
+    why, and nothing changes. Bookings already there, and cancelled ones, are left as they are.
+    """
+    with locked_write():
+        rows = _lock_bookings(_selected(reservations), also={screening.pk})
+        return _rebook(rows, to=rows.screenings[screening.pk], by=by, notify=reservation_emails_queue)
+
+
+def screening_cancel(
+    *, screening: Screening, by: AbstractBaseUser | None, reason: str, move_to: Screening | None = None
+) -> BulkOutcome:
+    """Cancel a screening: move all its bookings to ``move_to`` or cancel them all, then mark it cancelled.
+
+    One transaction: every booking is moved (under the same rules as ``reservations_move``, all
+    or nothing) or cancelled, each customer gets one "screening cancelled" email saying what
+    happened and what to do, and the screening keeps its row with who, when and why. A cancelled
+    screening takes no bookings (``Screening.check_bookable``) and cannot be cancelled again.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the screening is cancelled: customers are told."})
+    if move_to is not None and move_to.pk == screening.pk:
+        raise ValidationError({"move_to": "Choose another screening to move the bookings to, not this one."})
+    with locked_write():
+        # Locked first: from then on no booking can arrive at, or leave, this screening.
+        locked = _lock_screenings({screening.pk} | ({move_to.pk} if move_to else set()))
+        cancelled = locked[screening.pk]
+        if cancelled.is_cancelled:
+            when = cancelled.cancelled_at.astimezone(LONDON)
+            raise ValidationError({NON_FIELD_ERRORS: f"{cancelled} was already cancelled at {when:%H:%M on %-d %b}."})
+        pks = list(Reservation.objects.filter(screening=cancelled, quantity__gt=0).values_list("pk", flat=True))
+        rows = _lock_bookings(pks, screenings=locked)
+        notice = partial(screening_cancelled_email_queue, cancelled=cancelled, reason=reason)
+        outcome = _rebook(rows, to=locked[move_to.pk] if move_to else None, by=by, notify=notice)
+        cancelled.cancelled_at, cancelled.cancelled_by, cancelled.cancellation_reason = timezone.now(), by, reason
+        cancelled._history_user = by
+        cancelled._change_reason = f"Cancelled: {reason}"[:100]
+        cancelled.save(update_fields={"cancelled_at", "cancelled_by", "cancellation_reason"})
+    return outcome
+
+
+def bookings_in_words(*, bookings: int, seats: int, customers: int) -> str:
+    """ "3 bookings, 7 seats, 3 customers": how confirmation pages and messages count a selection."""
+    return ", ".join(_count(n, word) for n, word in ((bookings, "booking"), (seats, "seat"), (customers, "customer")))
+
+
+def bookings_counted(reservations: QuerySet[Reservation]) -> BulkOutcome:
+    """The active bookings of a selection, counted in one query (cancelled ones hold nothing)."""
+    counts = reservations.filter(quantity__gt=0).aggregate(
+        bookings=Count("pk"), seats=seats_reserved(), customers=Count(Lower("email"), distinct=True)
+    )
+    return BulkOutcome(**counts)
+
+
+def _selected(reservations: QuerySet[Reservation]) -> list[int]:
+    return list(reservations.order_by().values_list("pk", flat=True))
+
+
+def _lock_bookings(
+    pks: list[int], *, also: Collection[int] = (), screenings: dict[int, Screening] | None = None
+) -> _Locked:
+    """Lock the screenings the bookings ``pks`` are on (and ``also``), their codes, then the bookings.
+
+    The booking order of ``reservation_update``, once for them all: screenings in pk order, codes
+    in pk order, reservations in pk order. A booking moved by someone else between the first read
+    and the locks is refused with "try again", as a single change is.
+    """
+    if screenings is None:
+        on = set(Reservation.objects.filter(pk__in=pks).values_list("screening_id", flat=True))
+        screenings = _lock_screenings(on | set(also))
+    used = Reservation.objects.filter(pk__in=pks).values("access_code_id")
+    codes = {code.pk: code for code in AccessCode.objects.select_for_update().filter(pk__in=used).order_by("pk")}
+    rows = list(Reservation.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+    if any(row.screening_id not in screenings for row in rows):
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: "Some of these reservations were changed by someone else while you were saving. "
+                "Reload the list and try again."
+            }
+        )
+    for row in rows:
+        row.screening = screenings[row.screening_id]
+    return _Locked(screenings=screenings, codes=codes, reservations=rows)
+
+
+def _rebook(locked: _Locked, *, to: Screening | None, by: AbstractBaseUser | None, notify: Callable) -> BulkOutcome:
+    """Move every active booking of ``locked`` to ``to``, or cancel it (``to`` None); then tell each customer.
+
+    Runs under the locks ``_lock_bookings`` took. Every check is made before the first write, so
+    a refusal lists every booking that does not fit and leaves the transaction clean.
+    """
+    active = [row for row in locked.reservations if row.quantity > 0 and (to is None or row.screening_id != to.pk)]
+    if to is not None:
+        _check_all_fit(active, to, codes=locked.codes)
+    changed = BulkOutcome(
+        bookings=len(active),
+        seats=sum(row.quantity for row in active),
+        customers=len({row.email.casefold() for row in active}),
+    )
+    for row in active:
+        before = copy.copy(row)
+        if to is None:
+            row.quantity = 0
+        else:
+            row.screening = to
+        row._history_user = by
+        row.save(update_fields={"quantity"} if to is None else {"screening"})
+        row.allocate_tickets()
+        notify(reservation=row, before=before)
+    return changed
+
+
+def _check_all_fit(bookings: list[Reservation], to: Screening, *, codes: dict[int, AccessCode]) -> None:
+    """Refuse a move of ``bookings`` to ``to`` unless every one fits, listing each that does not and why."""
+    if not bookings:
+        return
+    to.check_bookable()
+    reserved = to.reservations.seats_reserved()
+    film = Film.objects.get(pk=to.film_id)
+    to.film = film
+    tickets_free = Ticket.objects.free().filter(film=film).count()
+    refusals = []
+    for row in bookings:
+        try:
+            _check_seats_left(to, seats=row.quantity, reserved=reserved)
+            _check_code_valid_for_film(codes[row.access_code_id], to)
+            if row.screening.film_id != to.film_id:
+                _check_ticket_stock(film, seats=row.quantity, free=tickets_free)
+                tickets_free -= row.quantity
+        except ValidationError as refusal:
+            refusals.append(f"{row.reservation_id} ({_seats(row.quantity)}): {' '.join(refusal.messages)}")
+            continue
+        reserved += row.quantity
+    if refusals:
+        raise BookingsDoNotFit(refusals, of=len(bookings), to=to)
+
+
+def _check_ticket_stock(film: Film, *, seats: int, free: int) -> None:
+    # Said before the first write so the report can list every booking; allocate_tickets still
+    # decides under its own locks, and rolls everything back if stock ran out meanwhile.
+    if seats > free:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: f"Not enough tickets left for {film}: {free} free. Load more ticket stock first."}
+        )
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"

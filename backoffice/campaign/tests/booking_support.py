@@ -1,11 +1,36 @@
 """Test helpers for booking rules: a refused request must leave the database as it was, and the invariants hold."""
 
+import datetime as dt
+import itertools
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 
-from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
+from backoffice.campaign.factories import AccessCodeFactory, ScreeningFactory
+from backoffice.campaign.models import LONDON, AccessCode, Reservation, Screening, Ticket
+
+_CUSTOMERS = itertools.count()
+
+
+def screening_of(film, cinema, *, day: int = 12, capacity: int = 100) -> Screening:
+    """A screening at 18:30 London time on ``day`` December 2026."""
+    return ScreeningFactory(
+        film=film, cinema=cinema, starts_at=dt.datetime(2026, 12, day, 18, 30, tzinfo=LONDON), capacity=capacity
+    )
+
+
+def booked(screening: Screening, quantity: int = 2, **kwargs) -> Reservation:
+    """A booking made through the rules (tickets, emails), each by a customer of their own."""
+    fields = {
+        "screening": screening,
+        "access_code": AccessCodeFactory(),
+        "quantity": quantity,
+        "name": "Mary Holly",
+        "email": f"customer.{next(_CUSTOMERS)}@example.com",
+    }
+    return Reservation.objects.create(**{**fields, **kwargs})
 
 
 def state() -> tuple[list, list]:

@@ -106,7 +106,7 @@ def test_each_template_previews_with_sample_data(admin_client, kind):
     assert response.status_code == 200
     assert "Elf" in content
     assert "K7QF3MZP" in content
-    if kind in {"confirmation", "update", "reminder"}:
+    if kind in Email.WITH_TICKETS:
         assert 'src="data:image/png;base64,' in content
         assert 'alt="QR code for ticket VUE-0001-4821"' in content
 
