@@ -29,6 +29,8 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 
+from backoffice.campaign import metrics
+
 API_PREFIX = "/api/"
 GENERATION_KEY = "api:generation"
 # Long enough to outlive every entry stored under it; when it goes, those entries are simply stale.
@@ -58,6 +60,7 @@ class CacheHealth:
     def failed(self, doing: str) -> None:
         with self._lock:
             self.errors += 1
+            metrics.CACHE_ERRORS.inc()
             self.retry_at = time.monotonic() + RETRY_SECONDS
             errors = self.errors
         logger.warning(

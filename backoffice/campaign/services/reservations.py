@@ -33,6 +33,7 @@ from django.db import IntegrityError
 from django.db.models import Count, Q, Value
 from django.db.models.functions import Lower
 
+from backoffice.campaign import metrics
 from backoffice.campaign.codes import reservation_reference
 from backoffice.campaign.models import AccessCode, Reservation, Screening
 from backoffice.campaign.querysets import seats_reserved
@@ -62,9 +63,12 @@ def reservation_booking(reservation: Reservation) -> Iterator[Reservation]:
         if adding:
             reservation.pk = None
             reservation._state.adding = True
+            metrics.booking_refused(error)
         if isinstance(error, IntegrityError):
             _refuse_if_email_taken(reservation, error)
         raise
+    if adding:
+        metrics.booking_made()
 
 
 def reservation_create(*, reservation: Reservation) -> Reservation:
