@@ -404,3 +404,10 @@ if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
     )
 # address:port where a Celery worker serves its host's metrics (hosts without gunicorn).
 METRICS_WORKER_BIND = os.environ.get("METRICS_WORKER_BIND", "")
+
+# Unhandled errors go to Sentry when SENTRY_DSN is set, with no personal data (backoffice/error_reporting.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from backoffice.error_reporting import error_reporting_start
+
+    error_reporting_start(dsn=SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))
