@@ -11,6 +11,7 @@ import hmac
 import os
 import time
 from collections.abc import Callable
+from wsgiref.simple_server import WSGIServer
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -103,10 +104,11 @@ def worker_exited(server: object, worker: object) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
-def worker_metrics_serve(bind: str) -> None:
+def worker_metrics_serve(bind: str) -> WSGIServer:
     """Serve this host's counters on ``bind`` (``address:port``) from a Celery worker, for hosts without gunicorn.
 
     The processes' counters only: the database's gauges come from the web hosts' ``/metrics``.
     """
     address, _, port = bind.rpartition(":")
-    start_http_server(int(port), addr=address or "127.0.0.1", registry=processes_registry())
+    server, _ = start_http_server(int(port), addr=address or "127.0.0.1", registry=processes_registry())
+    return server

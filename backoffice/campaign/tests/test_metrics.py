@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.request import urlopen
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -26,10 +27,12 @@ from backoffice.campaign.factories import (
 )
 from backoffice.campaign.metrics import refusal_reason
 from backoffice.campaign.models import AccessCodeBatch, DataRun, Email, Reservation, RunStatus
+from backoffice.campaign.services.emails import email_deliver
 from backoffice.campaign.services.locking import BUSY_MESSAGE
 from backoffice.campaign.tests.locking import screening_locked_elsewhere
 from backoffice.campaign.tests.redis_server import redis_server
-from backoffice.metrics import metrics_text
+from backoffice.campaign.tests.servers import free_port
+from backoffice.metrics import metrics_text, worker_metrics_serve
 
 TOKEN = "a-long-random-token-for-the-scraper-0123456789"
 ROOT = Path(__file__).resolve().parents[3]
@@ -267,3 +270,28 @@ def test_processes_of_a_host_are_added_up(tmp_path, monkeypatch):
     samples = scraped(metrics_text())
     assert samples[("xmasfilms_bookings_refused_total", (("reason", "seats"),))] == 2
     assert samples[("xmasfilms_bookings_refused_total", (("reason", "closed"),))] == 0
+
+
+@pytest.mark.django_db
+def test_an_email_handed_to_the_smtp_server_is_counted(screening, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    book(screening, AccessCodeFactory())
+    email = Email.objects.get()
+    before = sample("xmasfilms_emails_sent_total")
+    assert email_deliver(email.pk)
+    assert not email_deliver(email.pk)  # sent already: nothing goes, nothing is counted
+    assert sample("xmasfilms_emails_sent_total") == before + 1
+
+
+def test_a_worker_serves_its_hosts_counters_on_its_own_address():
+    port = free_port()
+    server = worker_metrics_serve(f"127.0.0.1:{port}")
+    try:
+        with urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            text = response.read()
+    finally:
+        server.shutdown()
+        server.server_close()
+    names = {family.name for family in text_string_to_metric_families(text.decode())}
+    assert {"xmasfilms_bookings_made", "xmasfilms_emails_sent"} <= names
+    assert "xmasfilms_emails" not in names  # the database's gauges come from the web hosts
