@@ -54,15 +54,13 @@ def test_healthz_answers_without_the_database(client, django_assert_num_queries)
 
 @pytest.mark.django_db
 def test_ready_when_every_part_answers(client, redis):
-    client.get("/readyz")  # the first reads the migration files
-    response, elapsed = readyz(client)
+    response = client.get("/readyz")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["status"] == "ok"
     assert set(body["checks"]) == {"database", "cache", "broker", "worker", "beat"}
     assert body["checks"]["database"]["detail"] == "reachable, migrated"
-    assert response["Cache-Control"] == "no-store"
-    assert elapsed < 0.05, f"/readyz took {elapsed * 1000:.0f} ms"
+    assert response["Cache-Control"] == "no-store"  # never kept by a proxy (bench/health.py times it)
 
 
 @pytest.mark.django_db
