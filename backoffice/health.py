@@ -22,6 +22,8 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 
+from backoffice.celery import app as celery_app
+
 logger = logging.getLogger(__name__)
 
 WORKER_KEY = "health:worker"
@@ -118,11 +120,9 @@ def _cache_read() -> tuple[Check, dict[str, float] | None]:
 
 
 def _heartbeat(cached: tuple[Check, dict[str, float] | None], key: str, max_age: int) -> Check:
-    from backoffice.celery import app
-
     if not max_age:
         return _ok("not checked")
-    if app.conf.task_always_eager:
+    if celery_app.conf.task_always_eager:
         return _ok("not used: tasks run in the web process")
     _, heartbeats = cached
     if heartbeats is None:
@@ -139,10 +139,8 @@ def _heartbeat(cached: tuple[Check, dict[str, float] | None], key: str, max_age:
 
 
 def _broker() -> Check:
-    from backoffice.celery import app
-
-    url = app.conf.broker_url or ""
-    if app.conf.task_always_eager:
+    url = celery_app.conf.broker_url or ""
+    if celery_app.conf.task_always_eager:
         return _ok("not used: tasks run in the web process")
     if not url.startswith(("redis://", "rediss://")):
         return _ok("not checked (not Redis)")
