@@ -5,9 +5,11 @@ tasks are found in each app's ``tasks`` module.
 """
 
 import os
+import time
 
-from celery import Celery
-from celery.signals import worker_init
+from celery import Celery, bootsteps
+from celery.beat import PersistentScheduler
+from celery.signals import worker_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backoffice.settings")
 
@@ -53,3 +55,61 @@ def _synchronous_commit_off(sender, connection, **kwargs) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO off")
+
+
+class Heartbeat(bootsteps.StartStopStep):
+    """Each worker writes its heartbeat to the cache from its own event loop, for ``/readyz``.
+
+    The worker's timer runs it, so a worker whose loop is stuck stops writing, as a dead one does.
+    """
+
+    requires = {"celery.worker.components:Timer"}
+
+    def __init__(self, worker, **kwargs) -> None:
+        super().__init__(worker, **kwargs)
+        self.tref = None
+
+    def start(self, worker) -> None:
+        from django.conf import settings
+
+        from backoffice.health import WORKER_KEY, heartbeat_write
+
+        heartbeat_write(WORKER_KEY)
+        self.tref = worker.timer.call_repeatedly(settings.WORKER_HEARTBEAT_SECONDS, heartbeat_write, (WORKER_KEY,))
+
+    def stop(self, worker) -> None:
+        if self.tref is not None:
+            self.tref.cancel()
+            self.tref = None
+
+
+app.steps["worker"].add(Heartbeat)
+
+
+class BeatScheduler(PersistentScheduler):
+    """Beat's usual scheduler, writing its heartbeat as it ticks (``CELERY_BEAT_SCHEDULER``), for ``/readyz``."""
+
+    heartbeat_due = 0.0
+
+    def tick(self, *args, **kwargs) -> float:
+        from django.conf import settings
+
+        from backoffice.health import BEAT_KEY, heartbeat_write
+
+        interval = settings.WORKER_HEARTBEAT_SECONDS
+        if time.monotonic() >= self.heartbeat_due:
+            heartbeat_write(BEAT_KEY)
+            self.heartbeat_due = time.monotonic() + interval
+        # Never sleep past the next heartbeat, even when the next task is minutes away.
+        return min(super().tick(*args, **kwargs), interval)
+
+
+@worker_ready.connect
+def _serve_metrics(**kwargs) -> None:
+    """On a host without gunicorn, the worker serves the host's metrics itself (``METRICS_WORKER_BIND``)."""
+    from django.conf import settings
+
+    if settings.METRICS_WORKER_BIND:
+        from backoffice.metrics import worker_metrics_serve
+
+        worker_metrics_serve(settings.METRICS_WORKER_BIND)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from backoffice import health, metrics
+
 logger = logging.getLogger(__name__)
 
 # What a 503 asks clients to wait: a lock or an overload usually clears within this.
@@ -95,3 +97,24 @@ class ContentSecurityPolicyMiddleware:
             policy = f"{policy}; style-src 'self' 'unsafe-inline'"
         response.setdefault("Content-Security-Policy", policy)
         return response
+
+
+class OperationsEndpointsMiddleware:
+    """Answer ``/healthz``, ``/readyz`` and ``/metrics`` before anything else looks at the request.
+
+    First in ``MIDDLEWARE``: a load balancer or Prometheus calls them by IP address over plain
+    HTTP, which the host check and the HTTPS redirect would refuse, and none of them needs a
+    session, a user or the API cache. They are not counted among the requests' metrics.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.endpoints = {"/healthz": health.healthz, "/readyz": health.readyz, "/metrics": metrics.metrics}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        endpoint = self.endpoints.get(request.path_info)
+        if endpoint is None:
+            return self.get_response(request)
+        if request.method not in {"GET", "HEAD"}:
+            return HttpResponse(status=405, headers={"Allow": "GET, HEAD", "Cache-Control": "no-store"})
+        return endpoint(request)

@@ -61,6 +61,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz, /readyz and /metrics, answered before the host check and the HTTPS redirect:
+    # probes and scrapers call them by address on the private network (docs/operations.md).
+    "backoffice.middleware.OperationsEndpointsMiddleware",
+    "backoffice.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "backoffice.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -359,6 +363,8 @@ CELERY_BEAT_SCHEDULE = {
     "data-runs-sweep": {"task": "backoffice.campaign.tasks.data_runs_sweep", "schedule": 60.0},
     "data-run-files-expire": {"task": "backoffice.campaign.tasks.data_run_files_expire", "schedule": 3600.0},
 }
+# Beat writes its heartbeat as it ticks (backoffice/celery.py), for /readyz.
+CELERY_BEAT_SCHEDULER = "backoffice.celery:BeatScheduler"
 # A code generation run without progress (a committed batch) for this long has lost its worker:
 # the sweeper marks it failed. Queued runs not picked up for CODE_RUN_REPUBLISH_SECONDS are published again.
 ACCESS_CODE_RUN_STALE_SECONDS = env_int("ACCESS_CODE_RUN_STALE_SECONDS", 600)
@@ -403,3 +409,27 @@ EMAIL_SWEEP_GRACE_SECONDS = env_int("EMAIL_SWEEP_GRACE_SECONDS", 60)
 EMAIL_REMINDER_HOURS = env_int("EMAIL_REMINDER_HOURS", 24)
 # A film with fewer free tickets than this is flagged in the admin.
 TICKET_STOCK_LOW = env_int("TICKET_STOCK_LOW", 20)
+
+# /readyz (backoffice/health.py): the database's statement timeout for its check (ms), and how
+# long since a worker's heartbeat and beat's last tick before the host is not ready (s; 0: not checked).
+READY_DATABASE_TIMEOUT_MS = env_int("READY_DATABASE_TIMEOUT_MS", 300)
+READY_WORKER_MAX_AGE = env_int("READY_WORKER_MAX_AGE", 60)
+READY_BEAT_MAX_AGE = env_int("READY_BEAT_MAX_AGE", 120)
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15)
+
+# /metrics answers only a client that sends this bearer token; unset, it does not exist.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN must be at least 32 random characters "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(32))'), or unset to turn /metrics off."
+    )
+# address:port where a Celery worker serves its host's metrics (hosts without gunicorn).
+METRICS_WORKER_BIND = os.environ.get("METRICS_WORKER_BIND", "")
+
+# Unhandled errors go to Sentry when SENTRY_DSN is set, with no personal data (backoffice/error_reporting.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from backoffice.error_reporting import error_reporting_start
+
+    error_reporting_start(dsn=SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"))

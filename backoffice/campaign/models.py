@@ -192,12 +192,10 @@ class Screening(models.Model):
     def check_bookable(self) -> None:
         """Refuse a new booking, extra seats or a move here: the screening is cancelled, or past its cut-off."""
         if self.is_cancelled:
-            raise ValidationError(
-                {
-                    "screening": f"{self} is cancelled ({self.cancellation_reason or 'no reason given'}). "
-                    "Choose another screening."
-                }
+            message = (
+                f"{self} is cancelled ({self.cancellation_reason or 'no reason given'}). Choose another screening."
             )
+            raise ValidationError({"screening": ValidationError(message, code="screening_cancelled")})
         if self.bookings_closed:
             closes = self.bookings_close_at.astimezone(LONDON)
             raise ValidationError(

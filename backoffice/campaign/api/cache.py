@@ -30,6 +30,7 @@ from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
 
+from backoffice.campaign import metrics
 from backoffice.campaign.api.pagination import PAGINATION_PARAMS, PublicPagination
 
 API_PREFIX = "/api/"
@@ -61,6 +62,7 @@ class CacheHealth:
     def failed(self, doing: str) -> None:
         with self._lock:
             self.errors += 1
+            metrics.CACHE_ERRORS.inc()
             self.retry_at = time.monotonic() + RETRY_SECONDS
             errors = self.errors
         logger.warning(

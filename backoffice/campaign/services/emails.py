@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 
+from backoffice.campaign import metrics
 from backoffice.campaign.models import Email, Reservation, Screening, Ticket
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,7 @@ def email_deliver(pk: int) -> bool:
         _record_failure(email, error)
         return False
     Email.objects.filter(pk=pk).update(status=Email.Status.SENT, sent_at=timezone.now(), last_error="")
+    metrics.EMAILS_SENT.inc()
     return True
 
 

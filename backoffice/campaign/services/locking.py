@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import OperationalError, connection, transaction
 
+from backoffice.campaign import metrics
+
 # How long a write waits for another writer's row lock before giving up (PostgreSQL).
 # A booking holds its locks for a few milliseconds, so seconds of waiting mean something is stuck.
 DEFAULT_LOCK_TIMEOUT_MS = 3000
@@ -32,6 +34,7 @@ def locked_write() -> Iterator[None]:
             yield
     except OperationalError as error:
         if _is_lock_wait(error):
+            metrics.LOCK_WAIT_TIMEOUTS.inc()
             raise ValidationError({NON_FIELD_ERRORS: [BUSY_MESSAGE]}) from error
         raise
 

@@ -38,6 +38,7 @@ from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from backoffice.campaign import metrics
 from backoffice.campaign.codes import reservation_reference
 from backoffice.campaign.models import LONDON, AccessCode, Film, Reservation, Screening, Ticket
 from backoffice.campaign.querysets import seats_reserved
@@ -67,9 +68,12 @@ def reservation_booking(reservation: Reservation) -> Iterator[Reservation]:
         if adding:
             reservation.pk = None
             reservation._state.adding = True
+            metrics.booking_refused(error)
         if isinstance(error, IntegrityError):
             _refuse_if_email_taken(reservation, error)
         raise
+    if adding:
+        metrics.booking_made()
 
 
 def reservation_create(*, reservation: Reservation) -> Reservation:
@@ -314,12 +318,11 @@ def _check_code_not_blocked(access_code: AccessCode) -> None:
     if access_code.is_blocked:
         since = timezone.localtime(access_code.blocked_at)
         why = f" ({access_code.blocked_reason})" if access_code.blocked_reason else ""
-        raise ValidationError(
-            {
-                "access_code": f"This code has been withdrawn: {access_code} was withdrawn on {since:%d %b %Y}{why} "
-                "and can no longer be used to book. Ask the customer for another code."
-            }
+        message = (
+            f"This code has been withdrawn: {access_code} was withdrawn on {since:%d %b %Y}{why} "
+            "and can no longer be used to book. Ask the customer for another code."
         )
+        raise ValidationError({"access_code": ValidationError(message, code="code_withdrawn")})
 
 
 def _check_code_valid_for_film(access_code: AccessCode, screening: Screening) -> None:

@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+import psycopg2
 from django.db import connection, transaction
 
 from backoffice.campaign.models import Screening
@@ -32,6 +33,21 @@ def transaction_held_elsewhere(work: Callable[[], object]) -> Iterator[None]:
     finally:
         release.set()
         holder.join(timeout=10)
+
+
+@contextmanager
+def table_frozen(table: str) -> Iterator[None]:
+    """Another connection holds an exclusive lock on ``table``, as a stuck migration or VACUUM FULL would."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    holder = psycopg2.connect(**params)
+    with holder.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()
 
 
 def screening_locked_elsewhere(screening: Screening):

@@ -8,7 +8,6 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg2
 import pytest
 from django.db import connection
 from django.http import HttpResponse
@@ -16,6 +15,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from backoffice.campaign.factories import FilmFactory
+from backoffice.campaign.tests.locking import table_frozen
 from backoffice.campaign.tests.servers import database_url
 from backoffice.db import limit_web_statements, unlimit_web_statements
 from backoffice.middleware import DatabaseSlotsMiddleware
@@ -38,15 +38,9 @@ def web_statement_limit():
 
 @pytest.fixture
 def frozen_table():
-    """Another connection holds an exclusive lock on the film table, as a stuck migration or VACUUM FULL would."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    holder = psycopg2.connect(**params)
-    with holder.cursor() as cursor:
-        cursor.execute("LOCK TABLE campaign_film IN ACCESS EXCLUSIVE MODE")
-    yield
-    holder.rollback()
-    holder.close()
+    """Another connection holds an exclusive lock on the film table."""
+    with table_frozen("campaign_film"):
+        yield
 
 
 def test_the_api_answers_503_within_the_timeout(client, web_statement_limit, frozen_table):

@@ -70,6 +70,7 @@ def test_cache_is_shared_redis_when_redis_url_is_set():
         ),
         ({"SECRET_KEY": STRONG_KEY}, "ALLOWED_HOSTS must list"),
         ({**PRODUCTION, "DEBUG": "perhaps"}, "DEBUG must be one of"),
+        ({**PRODUCTION, "METRICS_TOKEN": "guessable"}, "METRICS_TOKEN must be at least 32 random characters"),
     ],
 )
 def test_production_refuses_to_start_without_a_real_key_and_hosts(env, message):
