@@ -133,6 +133,18 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
         controller.stop()
 
 
+def process_stop(process: subprocess.Popen | None, stop_signal: int, *, timeout: float) -> None:
+    """Ask a server to stop with ``stop_signal``; kill it if it is still running after ``timeout`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(stop_signal)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def database_url(settings_dict: dict) -> str:
     """A DATABASE_URL for another process to reach the database these settings name."""
     user = quote(settings_dict.get("USER") or "postgres", safe="")
@@ -188,14 +200,8 @@ class Worker:
         return Path(self.log.name).read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            # TERM is a warm shutdown: the task in hand finishes, the rest stay in the broker.
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        # TERM is a warm shutdown: the task in hand finishes, the rest stay in the broker.
+        process_stop(self.process, signal.SIGTERM, timeout=30)
         self.process = None
 
     def kill(self) -> None:
