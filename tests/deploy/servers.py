@@ -222,3 +222,38 @@ http {{
         process_stop(self.process, signal.SIGQUIT, timeout=15)  # QUIT: requests in hand finish
         self.process = None
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Beat:
+    """``celery beat`` in a subprocess with its own schedule file, on ``tests.deploy.beat_app``."""
+
+    def __init__(self, *, env: dict[str, str]) -> None:
+        self.env = env
+        self.folder = Path(tempfile.mkdtemp(prefix="xmas-films-beat-"))
+        self.log = self.folder / "beat.log"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> "Beat":
+        celery = Path(sys.executable).with_name("celery")
+        schedule = str(self.folder / "celerybeat-schedule")
+        command = [str(celery), "-A", "tests.deploy.beat_app", "beat", "--loglevel", "INFO", "--schedule", schedule]
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while "beat: Starting..." not in self.output():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"beat did not start:\n{self.output()}")
+            time.sleep(0.1)
+        return self
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def sent(self, task: str) -> int:
+        """How many times this beat has published ``task`` (a schedule entry's name)."""
+        return self.output().count(f"Sending due task {task} ")
+
+    def close(self) -> None:
+        process_stop(self.process, signal.SIGTERM, timeout=15)
+        self.process = None
+        shutil.rmtree(self.folder, ignore_errors=True)
