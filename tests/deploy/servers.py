@@ -26,8 +26,9 @@ LISTEN_HTTP, LISTEN_HTTPS = "listen 80;", "listen 443 ssl http2;"
 def gunicorn_command(*, bind: str) -> list[str]:
     """gunicorn as deploy/systemd/xmas-films-web.service starts it, on ``bind``.
 
-    The flags are the server settings docs/operations.md recommends: threaded workers, a bounded
-    worker timeout, an access log on stdout whose lines carry the path without its query string.
+    The flags spell out the server settings docs/operations.md recommends, which the web unit
+    reads from deploy/gunicorn.conf.py: threaded workers, a bounded worker timeout, an access log
+    on stdout whose lines carry the path without its query string.
     """
     gunicorn = Path(sys.executable).with_name("gunicorn")
     return [
