@@ -88,7 +88,7 @@ class Browser:
     def __init__(self, session: str) -> None:
         self.cookies = {settings.SESSION_COOKIE_NAME: session}
 
-    def request(self, host: Gunicorn, method: str, path: str, form: dict | None = None) -> tuple[int, dict, bytes]:
+    def request(self, host: Gunicorn, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection(host.host, host.port, timeout=30)
         headers = {"Host": SITE_NAME, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
@@ -103,11 +103,11 @@ class Browser:
                 key, _, rest = value.partition("=")
                 self.cookies[key] = rest.split(";")[0]
         conn.close()
-        return response.status, dict(response.getheaders()), content
+        return response.status, content
 
-    def post_form(self, host: Gunicorn, path: str, form: dict) -> tuple[int, dict, bytes]:
+    def post_form(self, host: Gunicorn, path: str, form: dict) -> tuple[int, bytes]:
         """GET the form's page (for its CSRF cookie), then POST ``form`` to it."""
-        status, _, content = self.request(host, "GET", path)
+        status, content = self.request(host, "GET", path)
         assert status == 200, content[:300]
         return self.request(host, "POST", path, form)
 
@@ -162,7 +162,7 @@ def test_a_booking_on_one_host_shows_in_the_other_hosts_cached_api_at_its_next_r
         "access_code": AccessCodeFactory().pk,
         "quantity": 2,
     }
-    status, _, content = staff.post_form(one, "/admin/campaign/reservation/add/", form)
+    status, content = staff.post_form(one, "/admin/campaign/reservation/add/", form)
     assert status == 302, content[:500]
     assert Reservation.objects.get().quantity == 2
     answer, cached = api_get(other, url)
@@ -171,14 +171,14 @@ def test_a_booking_on_one_host_shows_in_the_other_hosts_cached_api_at_its_next_r
 
 def test_a_code_run_started_on_one_host_downloads_from_the_other(site, staff):
     one, other = site.web
-    status, _, content = staff.post_form(
+    status, content = staff.post_form(
         one, "/admin/campaign/accesscode/generate/", {"count": 3000, "film": "", "max_usages": 1}
     )
     assert status == 302, content[:500]
     batch = AccessCodeBatch.objects.get()
     wait_for(batch, lambda b: b.status == "completed", timeout=60, progress="batch {r.pk}: {r.status}")
 
-    status, _, content = staff.request(other, "GET", f"/admin/campaign/accesscodebatch/{batch.pk}/result/")
+    status, content = staff.request(other, "GET", f"/admin/campaign/accesscodebatch/{batch.pk}/result/")
     assert status == 200, content[:500]
     assert content.decode() == "".join(access_code_batch_csv(batch=batch))
     assert content.decode().count("\n") == 3001  # a header and the codes
