@@ -350,7 +350,7 @@ def through_nginx(database_url: str) -> None:
     )
     try:
         gunicorn.start()
-        nginx.start()
+        nginx.start(https_port)
         rate, p99 = load_rounds(https_port, tls)
     finally:
         nginx.close()

@@ -10,6 +10,7 @@ import pwd
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -68,7 +69,7 @@ def wait_for_http(host: str, port: int, *, timeout: float, process: subprocess.P
             connection.request("GET", "/api/")
             connection.getresponse().read()
             return
-        except OSError:
+        except (OSError, http.client.HTTPException):
             time.sleep(0.1)
         finally:
             connection.close()
@@ -80,7 +81,9 @@ class Gunicorn:
 
     def __init__(self, *, host: str, port: int, env: dict[str, str]) -> None:
         self.host, self.port, self.env = host, port, env
-        self.log = Path(tempfile.mkstemp(prefix="gunicorn-", suffix=".log")[1])
+        handle, name = tempfile.mkstemp(prefix="gunicorn-", suffix=".log")
+        os.close(handle)
+        self.log = Path(name)
         self.process: subprocess.Popen | None = None
 
     @property
@@ -205,14 +208,20 @@ http {{
         """``nginx -t`` on the configuration: its exit status and what it said."""
         return subprocess.run(self.command("-t"), capture_output=True, text=True, check=False)
 
-    def start(self, timeout: float = 15) -> "Nginx":
+    def start(self, *ports: int, timeout: float = 15) -> "Nginx":
+        """Start nginx and wait until it accepts connections on each of ``ports`` (its listen ports)."""
         self.process = subprocess.Popen(self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        # nginx writes its pid file once it listens.
+        # Not its pid file: ``nginx -t`` leaves one behind before the server listens.
         deadline = time.monotonic() + timeout
-        while not (self.folder / "nginx.pid").exists():
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nginx did not start:\n{self.error_log()}")
-            time.sleep(0.05)
+        for port in ports:
+            while True:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not start listening on {port}:\n{self.error_log()}")
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    time.sleep(0.05)
         return self
 
     def error_log(self) -> str:

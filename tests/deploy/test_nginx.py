@@ -16,7 +16,9 @@ from axes.models import AccessAttempt
 from backoffice.campaign.tests.servers import free_port
 from tests.deploy.servers import Gunicorn, Nginx, production_env, self_signed_certificate, site_config
 
-pytestmark = [pytest.mark.postgresql, pytest.mark.hosts]
+# Every test transactional: gunicorn reads what the tests commit, and pytest-django then keeps the
+# module's tests together, so its servers start once.
+pytestmark = [pytest.mark.postgresql, pytest.mark.hosts, pytest.mark.django_db(transaction=True)]
 
 HOST = "127.0.0.1"
 CLIENT = "127.0.0.9"  # the test's requests leave from this loopback address, so nginx sees it
@@ -93,7 +95,7 @@ def stack(test_database_url, static_root, tmp_path_factory) -> Iterator[Stack]:
 def served(stack) -> Stack:
     checked = stack.nginx.check()
     assert checked.returncode == 0, checked.stderr
-    stack.nginx.start()
+    stack.nginx.start(stack.http_port, stack.https_port)
     return stack
 
 
@@ -161,7 +163,6 @@ def test_the_admin_login_page_is_served_with_its_static_files(served):
     assert "Secure" in cookie
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_failed_login_names_the_address_nginx_saw_never_the_one_the_client_wrote(served):
     page = served.get("/admin/login/")
     token = page.getheader("Set-Cookie").split("csrftoken=")[1].split(";")[0]
