@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 HAS_FRONTEND := $(wildcard frontend/package.json)
 HAS_BROWSER_TESTS := $(wildcard tests/browser)
 
-.PHONY: help install run test lint test-postgres test-sqlite test-frontend test-browser test-run frontend chromium redis-server bench clean
+.PHONY: help install run test lint test-postgres test-sqlite test-frontend test-browser test-run test-hosts frontend chromium redis-server nginx bench clean
 
 help:
 	@echo "make run    set up everything and serve admin, API and site on http://127.0.0.1:8000 (SQLite, demo data)"
@@ -50,7 +50,7 @@ run: install frontend
 	@echo "Admin: http://127.0.0.1:$(PORT)/admin/   API: http://127.0.0.1:$(PORT)/api/   Site: http://127.0.0.1:$(PORT)/"
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install lint test-postgres test-sqlite test-frontend test-browser test-run
+test: install lint test-postgres test-sqlite test-frontend test-browser test-run test-hosts
 	@echo "make test: every suite passed"
 
 lint: install $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
@@ -65,7 +65,7 @@ endif
 WITH_SERVERS := $(BIN)/python scripts/with_postgres.py $(BIN)/python scripts/with_redis.py
 
 test-postgres: install redis-server
-	$(WITH_SERVERS) $(BIN)/pytest -m "not browser"
+	$(WITH_SERVERS) $(BIN)/pytest -m "not browser and not hosts"
 
 test-sqlite: install redis-server
 	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 $(BIN)/pytest -m "not postgresql and not browser"
@@ -81,6 +81,11 @@ endif
 redis-server:
 	@command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
 
+# deploy/'s nginx site is checked with `nginx -t` and served by an nginx the tests start themselves;
+# the system's nginx service is never started.
+nginx:
+	@command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; }
+
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
@@ -93,7 +98,13 @@ endif
 test-run: install frontend
 	$(BIN)/python scripts/smoke_run.py
 
-bench: install redis-server
+# deploy/ as real processes: nginx in front of gunicorn, and two web hosts, two workers and two
+# beats on one database and one Redis of their own (tests/deploy/, marked hosts). The restore drill
+# (tests/deploy/test_restore_drill.py) runs in test-postgres.
+test-hosts: install redis-server nginx
+	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m hosts tests/deploy
+
+bench: install redis-server nginx
 	$(WITH_SERVERS) $(BIN)/python bench/run.py
 
 clean:

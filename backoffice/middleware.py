@@ -34,7 +34,7 @@ class DatabaseSlotsMiddleware:
     blocks (a locked table), requests that need it pile up until ``WEB_STATEMENT_TIMEOUT``;
     without a limit they take every thread of the process, and cached answers queue behind them
     for seconds. One request more than the limit is answered 503 at once instead, so the threads
-    beyond the limit (backoffice/gunicorn.conf.py keeps two) stay free for cached answers. 0 means
+    beyond the limit (deploy/gunicorn.conf.py keeps two) stay free for cached answers. 0 means
     no limit (``runserver``, tests).
     """
 

@@ -142,7 +142,7 @@ ACCESS_CODES_STATEMENT_TIMEOUT = env_int("ACCESS_CODES_STATEMENT_TIMEOUT", 60)
 # Set by wsgi.py and asgi.py only (backoffice/db.py): commands and background jobs may need longer.
 WEB_STATEMENT_TIMEOUT = env_int("WEB_STATEMENT_TIMEOUT", 5)
 # Requests of one web process that may go past the API cache at once; one more answers 503 at
-# once (backoffice/middleware.py). backoffice/gunicorn.conf.py sets it to its threads less two,
+# once (backoffice/middleware.py). deploy/gunicorn.conf.py sets it to its threads less two,
 # so a blocked database can never hold the threads that serve cached answers. 0: no limit.
 WEB_DATABASE_REQUESTS = env_int("WEB_DATABASE_REQUESTS", 0)
 
@@ -185,7 +185,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers the admin's files; nginx serves them from there (deploy/nginx/).
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {

@@ -2,8 +2,11 @@
 
 1. In process (Django test client, DEBUG=1): p50/p99 of GET /api/screenings/ with the response
    cache cleared before every request (uncached) and warm (cached), and the SQL queries it runs.
-2. Under load: the documented gunicorn (backoffice/gunicorn.conf.py, DEBUG=0) on a free loopback
-   port, hit by a small keep-alive HTTP client in threads for a bounded time, cached responses.
+2. Under load: the documented gunicorn (deploy/gunicorn.conf.py, DEBUG=0) on a free loopback
+   port, hit by a small keep-alive HTTP client in threads for a bounded time, cached responses;
+   then the same through deploy/'s nginx site over HTTPS.
+3. The same load through nginx: deploy/'s site file (HTTPS, a throwaway certificate) in front of
+   gunicorn started as deploy/'s web unit starts it (tests/deploy/servers.py), as a host serves.
 
 Targets (docs/api.md): p50 < 150 ms uncached at page_size=1000, a constant number of queries,
 >= 1,000 requests/s and p99 < 100 ms under load.
@@ -11,11 +14,15 @@ Targets (docs/api.md): p50 < 150 ms uncached at page_size=1000, a constant numbe
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/films .venv/bin/python bench/api.py
 """
 
+import shutil
 import socket
+import ssl
 import statistics
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 from common import percentile, scratch_database, setup_django, verdict
 
@@ -180,7 +187,12 @@ def get_over(sock: socket.socket, request: bytes, buffer: bytearray) -> int:
     return status
 
 
-def load(port: int) -> tuple[int, int, list[float], float]:
+def connect(port: int, tls: ssl.SSLContext | None) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    return tls.wrap_socket(sock) if tls else sock
+
+
+def load(port: int, tls: ssl.SSLContext | None = None) -> tuple[int, int, list[float], float]:
     """Keep-alive clients, each on its own connection, for LOAD_SECONDS; returns ok, errors, ms, s."""
     request = f"GET {URL} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n".encode()
     latencies: list[list[float]] = [[] for _ in range(LOAD_CONNECTIONS)]
@@ -189,7 +201,7 @@ def load(port: int) -> tuple[int, int, list[float], float]:
     stop_at = [0.0]
 
     def client(slot: int) -> None:
-        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        sock = connect(port, tls)
         buffer = bytearray()
         barrier.wait()
         while (now := time.perf_counter()) < stop_at[0]:
@@ -201,7 +213,7 @@ def load(port: int) -> tuple[int, int, list[float], float]:
             except OSError:
                 errors[slot] += 1
                 sock.close()
-                sock, buffer = socket.create_connection(("127.0.0.1", port), timeout=10), bytearray()
+                sock, buffer = connect(port, tls), bytearray()
         sock.close()
 
     threads = [threading.Thread(target=client, args=(slot,)) for slot in range(LOAD_CONNECTIONS)]
@@ -217,39 +229,91 @@ def load(port: int) -> tuple[int, int, list[float], float]:
     return len(merged), sum(errors), merged, elapsed
 
 
+def load_rounds(port: int, tls: ssl.SSLContext | None = None) -> tuple[float, float]:
+    """Warm every worker's cache, then LOAD_ROUNDS rounds of load; returns the median req/s and p99."""
+    sock, buffer = connect(port, tls), bytearray()
+    request = f"GET {URL} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n".encode()
+    for _ in range(50):  # every worker process fills its own cache
+        get_over(sock, request, buffer)
+    sock.close()
+    rates, p99s = [], []
+    for round_ in range(1, LOAD_ROUNDS + 1):
+        done, errors, latencies, elapsed = load(port, tls)
+        rates.append(done / elapsed if not errors else 0.0)
+        p99s.append(percentile(latencies, 99) if latencies else float("inf"))
+        print(
+            f"  round {round_}: {done:,} requests in {elapsed:.1f} s, {errors} errors, "
+            f"{done / elapsed:,.0f} req/s, p50 {percentile(latencies, 50):.1f} ms, p99 {p99s[-1]:.1f} ms"
+        )
+    return statistics.median(rates), statistics.median(p99s)
+
+
 def under_load(database_url: str) -> bool:
     from backoffice.campaign.tests.servers import Gunicorn
 
-    # The documented server (backoffice/gunicorn.conf.py), one process per core of this machine.
+    # The documented server (deploy/gunicorn.conf.py), one process per core of this machine.
     server = Gunicorn(database_url=database_url, quiet=True, WEB_CONCURRENCY=str(SERVER_WORKERS)).start()
-    port = server.port
+    print(
+        f"under load (gunicorn -c deploy/gunicorn.conf.py, DEBUG=0, {SERVER_WORKERS} workers; "
+        f"{LOAD_CONNECTIONS} keep-alive connections; GET {URL}, cached):"
+    )
     try:
-        sock, buffer = socket.create_connection(("127.0.0.1", port), timeout=10), bytearray()
-        request = f"GET {URL} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\n\r\n".encode()
-        for _ in range(50):  # every worker process fills its own cache
-            get_over(sock, request, buffer)
-        sock.close()
-        print(
-            f"under load (gunicorn -c backoffice/gunicorn.conf.py, DEBUG=0, {SERVER_WORKERS} workers; "
-            f"{LOAD_CONNECTIONS} keep-alive connections; GET {URL}, cached):"
-        )
-        rates, p99s = [], []
-        for round_ in range(1, LOAD_ROUNDS + 1):
-            done, errors, latencies, elapsed = load(port)
-            rates.append(done / elapsed if not errors else 0.0)
-            p99s.append(percentile(latencies, 99) if latencies else float("inf"))
-            print(
-                f"  round {round_}: {done:,} requests in {elapsed:.1f} s, {errors} errors, "
-                f"{done / elapsed:,.0f} req/s, p50 {percentile(latencies, 50):.1f} ms, p99 {p99s[-1]:.1f} ms"
-            )
+        rate, p99 = load_rounds(server.port)
     finally:
         server.close()
-    rate, p99 = statistics.median(rates), statistics.median(p99s)
     print(
         f"  median of {LOAD_ROUNDS} rounds: {rate:,.0f} req/s [{verdict(rate >= 1000)} >= 1,000 req/s], "
         f"p99 {p99:.1f} ms [{verdict(p99 < 100)} p99 < 100 ms]"
     )
     return rate >= 1000 and p99 < 100
+
+
+def through_nginx(database_url: str) -> None:
+    """The load round through deploy/'s nginx site over HTTPS: what a visitor's request costs on a
+    host. For information: the bar above is gunicorn's own; here the client also pays for TLS."""
+    from backoffice.campaign.tests.servers import free_port
+    from tests.deploy.servers import (
+        Gunicorn,
+        Nginx,
+        production_env,
+        self_signed_certificate,
+        site_config,
+    )
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+    env = {"ALLOWED_HOSTS": "127.0.0.1", "TRUSTED_PROXY_COUNT": "1", "DATABASE_URL": database_url}
+    env["WEB_CONCURRENCY"] = str(SERVER_WORKERS)
+    env["PYTHONWARNINGS"] = "ignore:No directory at:UserWarning"  # no collectstatic: the API needs no files
+    gunicorn = Gunicorn(host="127.0.0.1", port=free_port(), env=production_env(**env))
+    certificate, key = self_signed_certificate(folder)
+    https_port = free_port()
+    site = site_config(
+        server_name="127.0.0.1",
+        certificate=certificate,
+        key=key,
+        upstreams=[gunicorn.address],
+        static_root=folder,
+        media_root=folder,
+        http_port=free_port(),
+        https_port=https_port,
+    )
+    nginx = Nginx(site)
+    tls = ssl.create_default_context()
+    tls.check_hostname, tls.verify_mode = False, ssl.CERT_NONE  # the throwaway certificate
+    print(
+        f"through nginx (deploy/nginx/xmas-films.conf over HTTPS; gunicorn -c deploy/gunicorn.conf.py, "
+        f"{SERVER_WORKERS} workers; "
+        f"{LOAD_CONNECTIONS} keep-alive connections; GET {URL}, cached):"
+    )
+    try:
+        gunicorn.start()
+        nginx.start(https_port)
+        rate, p99 = load_rounds(https_port, tls)
+    finally:
+        nginx.close()
+        gunicorn.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"  median of {LOAD_ROUNDS} rounds: {rate:,.0f} req/s, p99 {p99:.1f} ms")
 
 
 def main() -> int:
@@ -261,6 +325,7 @@ def main() -> int:
 
         connections.close_all()
         ok &= under_load(database_url)
+        through_nginx(database_url)
     print(f"api: {verdict(ok)}")
     return 0 if ok else 1
 

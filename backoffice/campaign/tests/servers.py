@@ -135,6 +135,18 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
         controller.stop()
 
 
+def process_stop(process: subprocess.Popen | None, stop_signal: int, *, timeout: float) -> None:
+    """Ask a server to stop with ``stop_signal``; kill it if it is still running after ``timeout`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(stop_signal)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def database_url(settings_dict: dict) -> str:
     """A DATABASE_URL for another process to reach the database these settings name."""
     user = quote(settings_dict.get("USER") or "postgres", safe="")
@@ -143,17 +155,6 @@ def database_url(settings_dict: dict) -> str:
     host = quote(settings_dict.get("HOST") or "localhost", safe="")
     port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
     return f"postgres://{credentials}@{host}{port}/{quote(settings_dict['NAME'], safe='')}"
-
-
-def terminate(process: subprocess.Popen | None) -> None:
-    """Stop a server process with TERM, and KILL it if it has not ended within 30 s."""
-    if process is not None and process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # Workers here need no cluster chatter: no gossip, start-up sync or heartbeats between workers.
@@ -202,7 +203,7 @@ class Worker:
 
     def stop(self) -> None:
         # TERM is a warm shutdown: the task in hand finishes, the rest stay in the broker.
-        terminate(self.process)
+        process_stop(self.process, signal.SIGTERM, timeout=30)
         self.process = None
 
     def kill(self) -> None:
@@ -217,11 +218,11 @@ class Worker:
         os.unlink(self.log.name)
 
 
-GUNICORN_CONFIG = ROOT / "backoffice" / "gunicorn.conf.py"
+GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 
 
 class Gunicorn:
-    """The documented server (``gunicorn -c backoffice/gunicorn.conf.py``) with production settings
+    """The documented server (``gunicorn -c deploy/gunicorn.conf.py``) with production settings
     (DEBUG off) on a free loopback port; its output, the access log included, goes to ``log``."""
 
     def __init__(self, *, database_url: str, quiet: bool = False, **env: str) -> None:
@@ -262,7 +263,7 @@ class Gunicorn:
         return Path(self.log.name).read_text(errors="replace")
 
     def close(self) -> None:
-        terminate(self.process)  # gunicorn finishes the requests in hand first
+        process_stop(self.process, signal.SIGTERM, timeout=30)  # gunicorn finishes the requests in hand first
         self.process = None
         self.log.close()
         os.unlink(self.log.name)

@@ -1,4 +1,4 @@
-"""The documented server (backoffice/gunicorn.conf.py), run for real on loopback: cached API answers
+"""The documented server (deploy/gunicorn.conf.py), run for real on loopback: cached API answers
 keep flowing while a table is locked, and the access log keeps no query strings."""
 
 import http.client

@@ -1,6 +1,6 @@
 """gunicorn's settings for this project, the one place they are written.
 
-    gunicorn -c backoffice/gunicorn.conf.py --bind 0.0.0.0:8000
+    gunicorn -c deploy/gunicorn.conf.py --bind 0.0.0.0:8000
 
 docs/operations.md starts the server this way, and so do ``make bench`` (bench/api.py) and the
 test that holds a table lock (backoffice/campaign/tests/test_gunicorn.py), so what is measured
@@ -32,3 +32,7 @@ keepalive = 5
 # access logs. %(M)s is the time taken, in milliseconds.
 accesslog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+
+# With PROMETHEUS_MULTIPROC_DIR set, a worker that exits takes its gauges out of the host's sums
+# (docs/operations.md, "Metrics"); importing it reads no Django settings.
+from backoffice.metrics import worker_exited as child_exit  # noqa: E402, F401
