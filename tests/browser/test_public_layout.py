@@ -1,6 +1,6 @@
-"""Nothing on the public site moves while a page loads: its cumulative layout shift is 0.
+"""The public site's layout: nothing moves while a page loads, and a phone gets compact lists.
 
-Each page is opened with its API answers held back, so the static shell and then the page's
+Layout shift: each page is opened with its API answers held back, so the static shell and then the page's
 loading view stay up; then the answers go through and the page's content arrives. A
 PerformanceObserver adds up every layout shift over the whole load, at a phone's width and a
 laptop's, as Lighthouse measures CLS.
@@ -127,3 +127,22 @@ def test_the_shell_is_the_header_the_app_renders(browser: Browser, live_server, 
         app = app.replace(mark, "")
     context.close()
     assert " ".join(shell.split()).replace("> <", "><") == " ".join(app.split()).replace("> <", "><")
+
+
+def test_a_phone_shows_several_films_a_screen_and_aligned_times(browser: Browser, live_server, campaign):
+    context = browser.new_context(viewport={"width": PHONE, "height": HEIGHT[PHONE]})
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    cards = page.get_by_role("article")
+    expect(cards).to_have_count(6)
+    heights = [cards.nth(i).bounding_box()["height"] for i in range(6)]
+    assert max(heights) <= 200, heights  # a thumbnail beside the text, not a full-width poster
+
+    page.goto(f"{live_server.url}/films/{campaign['film'].slug}")
+    times = page.locator(".timetable .slot")
+    expect(times).to_have_count(27)
+    boxes = [times.nth(i).bounding_box() for i in range(27)]
+    # Every time the same width, "Only 2 seats left" or not, in the same two columns on every day.
+    assert {round(box["width"]) for box in boxes} == {round(boxes[0]["width"])}
+    assert len({round(box["x"]) for box in boxes}) == 2
+    context.close()
