@@ -1,12 +1,21 @@
 """The admin's login on a phone: readable help, inputs of one width, buttons a thumb can hit."""
 
+import importlib
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.apps import apps
 from playwright.sync_api import Browser, expect
 
 from .conftest import PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _admin_theme():
+    """The admin's theme is data from a migration, which an earlier transactional test emptied."""
+    importlib.import_module("backoffice.campaign.migrations.0002_admin_theme").add_theme(apps, None)
 
 
 def test_the_login_reads_well_on_a_phone(browser: Browser, live_server, screenshot):
