@@ -59,6 +59,7 @@ lint: install $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
 	DEBUG=1 DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 ifneq ($(HAS_FRONTEND),)
 	cd frontend && npm run lint --silent
+	$(BIN)/python scripts/check_api_types.py
 endif
 
 # PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set, otherwise throwaway servers.

@@ -3,6 +3,18 @@
  *
  * List endpoints are paginated ({count, next, previous, results}); `getAll`
  * asks for the largest page the API allows and follows `next` to the end.
+ *
+ * What each call returns is typed from the API's OpenAPI schema (src/api/schema.d.ts, generated
+ * from /api/schema/ by scripts/check_api_types.py): a change to the API fails `npm run lint`.
+ *
+ * @typedef {import("./api/schema").components["schemas"]} Schemas
+ * @typedef {Schemas["Film"]} Film
+ * @typedef {Schemas["Cinema"]} Cinema
+ * @typedef {Schemas["Screening"]} Screening
+ * @typedef {Schemas["Contact"]} Contact
+ * @typedef {Schemas["PrivacyNotice"]} PrivacyNotice
+ * @typedef {{signal?: AbortSignal}} RequestOptions
+ * @typedef {{film?: string, cinema?: string, date?: string}} ScreeningFilters
  */
 
 const MAX_PAGE_SIZE = 1000;
@@ -20,6 +32,10 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * @param {string} path
+ * @param {Record<string, unknown>} [params]
+ */
 export function apiUrl(path, params = {}) {
   const search = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) {
@@ -31,6 +47,11 @@ export function apiUrl(path, params = {}) {
   return query ? `${path}?${query}` : path;
 }
 
+/**
+ * @param {string} url
+ * @param {RequestOptions} [options]
+ * @returns {Promise<any>} the reply's JSON, typed by the `api` call that asked for it
+ */
 export async function getJson(url, { signal } = {}) {
   let response;
   try {
@@ -62,6 +83,12 @@ function samePath(next) {
   return url.pathname + url.search;
 }
 
+/**
+ * @param {string} path
+ * @param {Record<string, unknown>} [params]
+ * @param {RequestOptions} [options]
+ * @returns {Promise<any[]>} every page's results, typed by the `api` call that asked for them
+ */
 export async function getAll(path, params = {}, { signal } = {}) {
   const results = [];
   let url = apiUrl(path, { ...params, page_size: MAX_PAGE_SIZE });
@@ -79,14 +106,24 @@ export async function getAll(path, params = {}, { signal } = {}) {
 const slugPath = (collection, slug) => `/api/${collection}/${encodeURIComponent(slug)}/`;
 
 export const api = {
+  /** @type {(options?: RequestOptions) => Promise<Film[]>} */
   films: (options) => getAll("/api/films/", {}, options),
+  /** @type {(slug: string, options?: RequestOptions) => Promise<Film>} */
   film: (slug, options) => getJson(slugPath("films", slug), options),
+  /** @type {(options?: RequestOptions) => Promise<Cinema[]>} */
   cinemas: (options) => getAll("/api/cinemas/", {}, options),
+  /** @type {(slug: string, options?: RequestOptions) => Promise<Cinema>} */
   cinema: (slug, options) => getJson(slugPath("cinemas", slug), options),
-  /** How to reach campaign staff: {phone, email, opening_hours, text}, each possibly empty. */
+  /**
+   * How to reach campaign staff: {phone, email, opening_hours, text}, each possibly empty.
+   * @type {(options?: RequestOptions) => Promise<Contact>}
+   */
   contact: (options) => getJson("/api/contact/", options),
-  /** The privacy notice: {text}, plain text whose paragraphs are separated by a blank line. */
+  /**
+   * The privacy notice: {text}, plain text whose paragraphs are separated by a blank line.
+   * @type {(options?: RequestOptions) => Promise<PrivacyNotice>}
+   */
   privacy: (options) => getJson("/api/privacy/", options),
-  /** filters: {film, cinema, date} — all optional. */
+  /** @type {(filters: ScreeningFilters, options?: RequestOptions) => Promise<Screening[]>} */
   screenings: (filters, options) => getAll("/api/screenings/", filters, options),
 };

@@ -29,6 +29,9 @@ function unlessOnlyTheSearchChanged({ currentUrl, nextUrl, defaultShouldRevalida
 /**
  * A page about one film or cinema: its loading view and its error view (a 404 as "<Noun> not
  * found" with the page's own message) are worded from the noun.
+ *
+ * @param {{path: string, loader: (args: any) => Promise<unknown>, shouldRevalidate?: (args: any) => boolean,
+ *   Component: () => Promise<import("react").ComponentType>, noun: string, notFound: string}} route
  */
 function detailRoute({ path, loader, shouldRevalidate, Component, noun, notFound }) {
   const Noun = noun[0].toUpperCase() + noun.slice(1);

@@ -3,6 +3,14 @@ import { describe, expect, it } from "vitest";
 import { FILMS, page } from "./test/fixtures.js";
 import { deferred, mockApi, pageRequests } from "./test/mockApi.js";
 import { renderAt } from "./test/render.jsx";
+import indexHtml from "../index.html?raw";
+
+/** Markup as the browser would lay it out: whitespace between tags and the router's own marks aside. */
+const normalise = (html) =>
+  html
+    .replace(/\s+/g, " ")
+    .replace(/> </g, "><")
+    .replace(/ data-discover="true"/g, "");
 
 describe("Site", () => {
   it("shows the 404 page for an unknown address", () => {
@@ -25,6 +33,15 @@ describe("Site", () => {
     const nav = screen.getByRole("navigation", { name: "Main" });
     expect(nav).toContainElement(screen.getByRole("link", { name: "Films" }));
     expect(nav).toContainElement(screen.getByRole("link", { name: "Cinemas" }));
+  });
+
+  it("paints the header it renders before its script runs (index.html's static shell)", () => {
+    mockApi({});
+    renderAt("/mince-pies");
+
+    const shell = new DOMParser().parseFromString(indexHtml, "text/html");
+    expect(normalise(screen.getByRole("banner").outerHTML)).toBe(normalise(shell.querySelector("header").outerHTML));
+    expect(shell.querySelector("main#main.container.site-main [role=status]").textContent).toBe("Loading…");
   });
 
   it("navigates between pages and moves focus to the new content", async () => {

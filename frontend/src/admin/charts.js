@@ -74,8 +74,15 @@ export function shorten(label, max) {
 
 // A Chart.js configuration for one chart's data (the JSON the admin index embeds beside it).
 // `open(index)` is called when a bar or point is clicked: it opens the admin list behind it.
+/**
+ * @param {any} data
+ * @param {any} colours
+ * @param {{open?: (index: number) => void, narrow?: boolean}} [options]
+ * @returns {any}
+ */
 export function chartConfig(data, colours, { open, narrow = false } = {}) {
   const [first, second] = data.series;
+  /** @type {Record<string, any>[]} */
   const datasets = [
     {
       label: first.label,
@@ -103,6 +110,7 @@ export function chartConfig(data, colours, { open, narrow = false } = {}) {
       order: 2,
     });
   }
+  /** @type {Record<string, any>} */
   const valueAxis = {
     beginAtZero: true,
     ...(data.percent ? { max: 100 } : {}),

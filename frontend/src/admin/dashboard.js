@@ -37,7 +37,7 @@ function draw() {
   const colours = themeColours(style);
   Chart.defaults.font.family = style.fontFamily;
   Chart.defaults.color = colours.text;
-  for (const figure of document.querySelectorAll("[data-dashboard-chart]")) {
+  for (const figure of document.querySelectorAll(/** @type {"figure"} */ ("[data-dashboard-chart]"))) {
     const source = document.getElementById(figure.dataset.source);
     const canvas = figure.querySelector("canvas");
     if (!source || !canvas) continue;

@@ -6,6 +6,7 @@ import { renderAt } from "../test/render.jsx";
 
 const ELF_AT_ABERDEEN = screening({ slug: "elf-abd-1830", starts_at: "2026-12-12T18:30:00Z" });
 
+/** @param {import("../test/mockApi.js").Route} [contactAnswer] */
 function mockSite(contactAnswer = contact()) {
   return mockApi({
     "/api/contact/": contactAnswer,
@@ -46,7 +47,7 @@ describe("Campaign contact", () => {
 
     await user.click(await screen.findByRole("button", { name: time }));
 
-    const panel = screen.getByText(/ask campaign staff/).closest("[role=status]");
+    const panel = /** @type {HTMLElement} */ (screen.getByText(/ask campaign staff/).closest("[role=status]"));
     expect(await within(panel).findByRole("link", { name: "0800 123 4567" })).toHaveAttribute("href", "tel:08001234567");
     expect(within(panel).getByRole("link", { name: "bookings@xmasfilms.example" })).toBeInTheDocument();
     expect(panel).toHaveTextContent("Monday to Friday, 9am to 5pm");

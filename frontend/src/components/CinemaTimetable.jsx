@@ -2,6 +2,16 @@ import { Link } from "react-router";
 import { formatMiles } from "../lib/geo.js";
 import { Selection, SlotList, useScreeningChoice } from "./ScreeningSlot.jsx";
 
+/** "Wed 9 Dec", its weekday on a line of its own on a phone to keep the date column narrow. */
+function DayLabel({ label }) {
+  const [weekday, ...date] = label.split(" ");
+  return (
+    <h4 className="timetable__day-label">
+      <span className="timetable__weekday">{weekday}</span> {date.join(" ")}
+    </h4>
+  );
+}
+
 /**
  * A film's screenings, one row per cinema: the cinema (name, address, distance when sorted by
  * it), then its UK days, each with its times, across. Rows are {cinema, distance, days} in the
@@ -29,7 +39,7 @@ export function CinemaTimetable({ rows, showDistance }) {
           <div className="timetable__days">
             {days.map((day) => (
               <div key={day.key} className="timetable__day">
-                <h4 className="timetable__day-label">{day.label}</h4>
+                <DayLabel label={day.label} />
                 <SlotList className="slots slots--compact" screenings={day.screenings} choice={choice} />
               </div>
             ))}

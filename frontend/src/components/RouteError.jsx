@@ -27,6 +27,9 @@ function LoadFailed({ documentTitle, heading, what, error }) {
  * A page's errorElement: the not-found page when the API answers 404 for what the address names
  * (when `notFound` says what to call it), otherwise the page's heading and a Try again button
  * that runs its loader again.
+ *
+ * @param {{documentTitle: string, heading: import("react").ReactNode, what: string,
+ *   notFound?: {title: string, message: string}}} props
  */
 export function RouteError({ documentTitle, heading, what, notFound }) {
   const error = useRouteError();

@@ -36,7 +36,7 @@ export function sortByDistance(cinemas, origin) {
     }))
     .sort((a, b) => {
       if (a.distance === null || b.distance === null) {
-        return (a.distance === null) - (b.distance === null) || byName(a.cinema, b.cinema);
+        return Number(a.distance === null) - Number(b.distance === null) || byName(a.cinema, b.cinema);
       }
       return a.distance - b.distance || byName(a.cinema, b.cinema);
     });

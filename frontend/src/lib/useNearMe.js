@@ -10,12 +10,16 @@ const GEO_MESSAGES = {
 };
 
 /**
+ * @typedef {{status: "idle" | "locating" | "located" | "error", origin?: {lat: number, lng: number}, message?: string}} NearMe
+ */
+
+/**
  * "Near me": asks the browser for the visitor's position, once per click. The position stays in
  * the page to sort cinemas; it is never sent anywhere.
  * geo.status is "idle" | "locating" | "located" (with geo.origin {lat, lng}) | "error" (with geo.message).
  */
 export function useNearMe() {
-  const [geo, setGeo] = useState({ status: "idle" });
+  const [geo, setGeo] = useState(/** @type {NearMe} */ ({ status: "idle" }));
 
   function locate() {
     if (!navigator.geolocation) {

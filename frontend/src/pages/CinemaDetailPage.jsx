@@ -4,6 +4,7 @@ import { EmptyState } from "../components/StatusViews.jsx";
 import { useDocumentTitle } from "../lib/useDocumentTitle.js";
 
 export function CinemaDetailPage() {
+  /** @type {Awaited<ReturnType<typeof import("../loaders.js").cinemaLoader>>} */
   const [cinema, screenings] = useLoaderData();
   useDocumentTitle(cinema.name);
 

@@ -22,6 +22,7 @@ function mockAberdeen(screenings = SCREENINGS) {
   });
 }
 
+/** @type {(slug: string) => HTMLElement} */
 const item = (slug) => document.querySelector(`[data-testid="screening"][data-slug="${slug}"]`);
 
 describe("Cinema page", () => {

@@ -30,6 +30,7 @@ function CinemaList({ entries, showDistance }) {
 
 export function CinemasPage() {
   useDocumentTitle("Cinemas");
+  /** @type {Awaited<ReturnType<typeof import("../loaders.js").cinemasLoader>>} */
   const cinemas = useLoaderData();
   const [query, setQuery] = useSearchQuery();
   const nearMe = useNearMe();

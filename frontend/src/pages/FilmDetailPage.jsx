@@ -98,6 +98,7 @@ function FilmScreenings({ film, screenings, cinemas }) {
 }
 
 export function FilmDetailPage() {
+  /** @type {Awaited<ReturnType<typeof import("../loaders.js").filmLoader>>} */
   const [film, screenings, cinemas] = useLoaderData();
   useDocumentTitle(film.name);
 

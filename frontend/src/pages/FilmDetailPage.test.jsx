@@ -29,7 +29,9 @@ function mockElf(screenings = SCREENINGS, cinemas = CINEMAS) {
   });
 }
 
+/** @type {(slug: string) => HTMLElement} */
 const item = (slug) => document.querySelector(`[data-testid="screening"][data-slug="${slug}"]`);
+/** @type {(cinemaName: string) => HTMLElement} */
 const rowFor = (cinemaName) =>
   screen.getByRole("heading", { level: 3, name: cinemaName }).closest('[data-testid="cinema"]');
 const rowNames = () => screen.getAllByTestId("cinema").map((row) => within(row).getByRole("heading", { level: 3 }).textContent);
@@ -161,7 +163,7 @@ describe("Film detail page", () => {
     await user.click(button);
 
     expect(button).toHaveAttribute("aria-pressed", "true");
-    const selection = screen.getByText(/ask campaign staff/).closest("[role=status]");
+    const selection = /** @type {HTMLElement} */ (screen.getByText(/ask campaign staff/).closest("[role=status]"));
     expect(selection).toHaveTextContent("Elf at Aberdeen - Queens Links, Saturday 12 December at 18:30.");
     expect(selection).toHaveTextContent("elf-abd-1830");
     expect(rowFor("Aberdeen - Queens Links")).toContainElement(selection);

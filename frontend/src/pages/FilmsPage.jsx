@@ -6,6 +6,7 @@ import { useDocumentTitle } from "../lib/useDocumentTitle.js";
 
 export function FilmsPage() {
   useDocumentTitle("Films");
+  /** @type {Awaited<ReturnType<typeof import("../loaders.js").filmsLoader>>} */
   const films = useLoaderData();
 
   return (

@@ -15,6 +15,7 @@ function paragraphs(text) {
  */
 export function PrivacyPage() {
   useDocumentTitle("Privacy");
+  /** @type {Awaited<ReturnType<typeof import("../loaders.js").privacyLoader>>} */
   const { text } = useLoaderData();
   return (
     <div className="privacy-notice">

@@ -10,6 +10,7 @@ const NOTICE = [
   "<script>alert('hi')</script> <b>not bold</b>",
 ].join("\n\n  \n");
 
+/** @param {import("../test/mockApi.js").Route} [privacy] */
 function mockSite(privacy = { text: NOTICE }) {
   return mockApi({
     "/api/contact/": contact(),

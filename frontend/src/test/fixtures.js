@@ -1,5 +1,17 @@
-/** Realistic API payloads, shaped like the Django REST API's responses. */
+/**
+ * Realistic API payloads, typed by the API's schema (src/api/schema.d.ts): a field the API adds,
+ * drops or retypes fails `npm run lint` here before it can fail the site.
+ *
+ * @typedef {import("../api.js").Film} Film
+ * @typedef {import("../api.js").Cinema} Cinema
+ * @typedef {import("../api.js").Screening} Screening
+ * @typedef {import("../api.js").Contact} Contact
+ */
 
+/**
+ * @param {Partial<Film>} [overrides]
+ * @returns {Film}
+ */
 export function film(overrides = {}) {
   return {
     slug: "elf",
@@ -47,6 +59,7 @@ export const FILMS = [
   }),
 ];
 
+/** @type {Cinema[]} */
 export const CINEMAS = [
   {
     slug: "aberdeen-queens-links",
@@ -88,6 +101,8 @@ export const CINEMAS = [
 /**
  * A campaign-sized list: `count` cinemas spread over Great Britain, named by town, with
  * York - Vangarde among them (late in name order) for searches to find.
+ *
+ * @returns {Cinema[]}
  */
 export function manyCinemas(count = 98) {
   return Array.from({ length: count }, (_, i) => {
@@ -111,7 +126,11 @@ export function manyCinemas(count = 98) {
   });
 }
 
-/** A screening on sale: its cut-off an hour before its start, as the API sets it, unless overridden. */
+/**
+ * A screening on sale: its cut-off an hour before its start, as the API sets it, unless overridden.
+ * @param {Partial<Screening>} [overrides]
+ * @returns {Screening}
+ */
 export function screening(overrides = {}) {
   const startsAt = Date.parse(overrides.starts_at ?? "2026-12-12T18:30:00Z");
   return {
@@ -132,12 +151,22 @@ export function screening(overrides = {}) {
   };
 }
 
-/** A page of a paginated list endpoint. */
+/**
+ * A page of a paginated list endpoint.
+ * @template T
+ * @param {T[]} results
+ * @param {{next?: string | null, previous?: string | null, count?: number}} [links]
+ * @returns {{count: number, next: string | null, previous: string | null, results: T[]}}
+ */
 export function page(results, { next = null, previous = null, count = results.length } = {}) {
   return { count, next, previous, results };
 }
 
-/** The campaign contact, as /api/contact/ answers it. */
+/**
+ * The campaign contact, as /api/contact/ answers it.
+ * @param {Partial<Contact>} [overrides]
+ * @returns {Contact}
+ */
 export function contact(overrides = {}) {
   return {
     phone: "0800 123 4567",

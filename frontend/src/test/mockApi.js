@@ -4,6 +4,10 @@ import { vi } from "vitest";
  * Replace `fetch` with a fake Django API. `routes` maps a pathname
  * ("/api/films/") to a JSON body, or to a function (url: URL) returning a body
  * or a `reply(...)`. Unknown paths answer 404 like Django does.
+ *
+ * @typedef {unknown} Answer a JSON body (typed by the fixtures), a `reply(...)` or a Response
+ * @typedef {Answer | ((url: URL) => Answer | Promise<Answer>)} Route
+ * @param {Record<string, Route>} routes
  */
 export function mockApi(routes) {
   const fetchMock = vi.fn(async (input) => {
@@ -39,9 +43,13 @@ function jsonResponse(status, body) {
   });
 }
 
-/** A promise to answer a request with later, for asserting loading states. */
+/**
+ * A promise to answer a request with later, for asserting loading states.
+ * @returns {{promise: Promise<unknown>, resolve: (answer: unknown) => void}}
+ */
 export function deferred() {
-  let resolve;
+  /** @type {(answer: unknown) => void} */
+  let resolve = () => {};
   const promise = new Promise((r) => {
     resolve = r;
   });

@@ -16,7 +16,7 @@ beforeEach(() => {
 
 afterEach(() => {
   cleanup();
-  delete navigator.geolocation;
+  Reflect.deleteProperty(navigator, "geolocation");
 });
 
 // jsdom doesn't implement scrolling; the layout scrolls to the top on navigation.
