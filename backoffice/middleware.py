@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +57,18 @@ class ContentSecurityPolicyMiddleware:
             policy = f"{policy}; style-src 'self' 'unsafe-inline'"
         response.setdefault("Content-Security-Policy", policy)
         return response
+
+
+class ApiGZipMiddleware(GZipMiddleware):
+    """Gzip API answers for clients that accept it; every other response passes untouched.
+
+    Only the API: its answers are public and read-only, carry no secret and no CSRF token, so a
+    compression side channel (BREACH) has nothing to find there; pages of the admin do. Above
+    ``ApiCacheMiddleware``, so the cache keeps one uncompressed answer and each request gets it
+    compressed or not as it asks (docs/api.md). The site's files come ready compressed from whitenoise.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            return response
+        return super().process_response(request, response)

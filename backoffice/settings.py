@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "backoffice.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the API cache, which then keeps uncompressed answers (docs/api.md).
+    "backoffice.middleware.ApiGZipMiddleware",
     # Early, so a cached API answer skips everything below (docs/api.md).
     "backoffice.campaign.api.cache.ApiCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,7 +195,8 @@ STORAGES = {
     },
 }
 
-# The public site: the production build of frontend/ is served at the site root.
+# The public site: the production build of frontend/ is served at the site root, with the
+# .gz and .br files `make frontend` writes beside each file (whitenoise only serves ready-made ones).
 # Vite names its bundles with a content hash, so they may be cached for a year.
 FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None
