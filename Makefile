@@ -32,9 +32,11 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-frontend: $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
+# whitenoise serves only ready-made .gz/.br files: the build compresses what it wrote.
+frontend: install $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
 ifneq ($(HAS_FRONTEND),)
 	cd frontend && npm run build --silent
+	$(BIN)/python -m whitenoise.compress --quiet frontend/dist
 endif
 
 # make run is the zero-setup path: SQLite whatever DATABASE_URL the shell has (RUN_DATABASE_URL overrides).
@@ -93,7 +95,7 @@ endif
 test-run: install frontend
 	$(BIN)/python scripts/smoke_run.py
 
-bench: install redis-server
+bench: install redis-server frontend chromium
 	$(WITH_SERVERS) $(BIN)/python bench/run.py
 
 clean:

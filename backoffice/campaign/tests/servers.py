@@ -1,9 +1,10 @@
-"""Real servers for the tests of the outbox: a throwaway Redis, an in-process SMTP server, Celery workers.
+"""Real servers for the tests: a throwaway Redis, an in-process SMTP server, Celery workers, gunicorn.
 
-Also used by scripts/with_redis.py and the email benchmark, so all three start them the same way.
+Also used by scripts/ and the benchmarks, so tests, scripts and benchmarks start them the same way.
 """
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -72,6 +73,47 @@ class RedisServer:
     def delete(self) -> None:
         self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def production_server(database_url: str, *, workers: int = 2, threads: int = 4) -> Iterator[str]:
+    """gunicorn with production settings (DEBUG=0) on a free loopback port; yields its base URL.
+
+    Serves what a deploy serves: the built site from frontend/dist as it is on disk (no
+    collectstatic: the admin's collected files are not needed here).
+    """
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "OTP_REQUIRED": "1",  # production settings: a caller's demo switch does not carry over
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback; a proxy does TLS in production
+        "DATABASE_URL": database_url,
+        "PYTHONWARNINGS": "ignore:No directory at:UserWarning",
+    }
+    command = [
+        *(sys.executable, "-m", "gunicorn", "backoffice.wsgi", f"--bind=127.0.0.1:{port}"),
+        *(f"--workers={workers}", "--worker-class=gthread", f"--threads={threads}", "--log-level=warning"),
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if server.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with status {server.returncode}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not answer within 30 s") from None
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @contextmanager
