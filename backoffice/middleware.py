@@ -63,9 +63,10 @@ class ApiGZipMiddleware(GZipMiddleware):
     """Gzip API answers for clients that accept it; every other response passes untouched.
 
     Only the API: its answers are public and read-only, carry no secret and no CSRF token, so a
-    compression side channel (BREACH) has nothing to find there; pages of the admin do. Above
-    ``ApiCacheMiddleware``, so the cache keeps one uncompressed answer and each request gets it
-    compressed or not as it asks (docs/api.md). The site's files come ready compressed from whitenoise.
+    compression side channel (BREACH) has nothing to find there; pages of the admin do. Below
+    ``ApiCacheMiddleware``, which keys its entries on whether the client takes gzip, so a cache hit
+    replays the compressed answer without compressing again (docs/api.md). The site's files
+    come ready compressed from whitenoise.
     """
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:

@@ -64,10 +64,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "backoffice.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Above the API cache, which then keeps uncompressed answers (docs/api.md).
-    "backoffice.middleware.ApiGZipMiddleware",
     # Early, so a cached API answer skips everything below (docs/api.md).
     "backoffice.campaign.api.cache.ApiCacheMiddleware",
+    # Below the API cache, which then keeps the gzipped answer too and replays it as it is.
+    "backoffice.middleware.ApiGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

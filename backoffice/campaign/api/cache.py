@@ -1,7 +1,8 @@
 """Server-side cache of public API responses, and how a change to the data invalidates it.
 
 Each successful GET under ``/api/`` is stored under its path, the query parameters its endpoint
-knows (sorted) and its media type, plus a *generation* number. Nothing else a client sends can make
+knows (sorted), its media type and whether the client takes gzip (the answer is stored as
+``ApiGZipMiddleware`` below made it), plus a *generation* number. Nothing else a client sends can make
 a new entry: a request with unknown parameters is answered from the entry without them (and never
 stored), and a media type other than JSON is never cached.
 Saving or deleting a film, cinema, screening or reservation replaces the generation (after the
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
@@ -116,7 +118,9 @@ def _response_key(request: HttpRequest, known: frozenset[str], accept: str) -> s
     # The host stays in the key because answers carry absolute URLs (next pages, images).
     query = urlencode(sorted((name, request.GET.getlist(name)) for name in known & request.GET.keys()), doseq=True)
     url = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-    digest = hashlib.sha256(f"{_generation()}|{accept}|{url}".encode()).hexdigest()
+    # Two forms only, so junk in Accept-Encoding cannot add entries either.
+    encoding = "gzip" if re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")) else "identity"
+    digest = hashlib.sha256(f"{_generation()}|{accept}|{encoding}|{url}".encode()).hexdigest()
     return f"api:response:{digest}"
 
 
