@@ -3,7 +3,8 @@
 1. In process (Django test client, DEBUG=1): p50/p99 of GET /api/screenings/ with the response
    cache cleared before every request (uncached) and warm (cached), and the SQL queries it runs.
 2. Under load: gunicorn with production settings (DEBUG=0, gthread workers) on a free loopback
-   port, hit by a small keep-alive HTTP client in threads for a bounded time, cached responses.
+   port, hit by a small keep-alive HTTP client in threads for a bounded time, cached responses,
+   once as a client that takes no compression and once with ``Accept-Encoding: gzip``.
 
 Targets (docs/api.md): p50 < 150 ms uncached at page_size=1000, a constant number of queries,
 >= 1,000 requests/s and p99 < 100 ms under load.
