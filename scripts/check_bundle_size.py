@@ -48,7 +48,7 @@ def check(base: str) -> list[str]:
         print(f"  /{name}: {len(body) / 1024:.1f} KB sent ({encoding}), {built / 1024:.1f} KB built")
         if encoding not in {"br", "gzip"}:
             failures.append(f"/{name} was sent uncompressed: run `make frontend` (it compresses the build)")
-        if "accept-encoding" not in headers.get("vary", "").lower():
+        elif "accept-encoding" not in headers.get("vary", "").lower():
             failures.append(
                 f"/{name} does not say Vary: Accept-Encoding, so a proxy could serve it compressed to anyone"
             )
