@@ -32,9 +32,11 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-frontend: $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
+# whitenoise serves only ready-made .gz/.br files: the build compresses what it wrote.
+frontend: install $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
 ifneq ($(HAS_FRONTEND),)
 	cd frontend && npm run build --silent
+	$(BIN)/python -m whitenoise.compress --quiet frontend/dist
 endif
 
 # make run is the zero-setup path: SQLite whatever DATABASE_URL the shell has (RUN_DATABASE_URL overrides).
@@ -105,7 +107,7 @@ test-run: install frontend
 test-hosts: install redis-server nginx
 	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m hosts tests/deploy
 
-bench: install redis-server nginx
+bench: install redis-server nginx frontend chromium
 	$(WITH_SERVERS) $(BIN)/python bench/run.py
 
 clean:

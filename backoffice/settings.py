@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so a cached API answer skips everything below (docs/api.md).
     "backoffice.campaign.api.cache.ApiCacheMiddleware",
+    # Below the API cache, which then keeps the gzipped answer too and replays it as it is.
+    "backoffice.middleware.ApiGZipMiddleware",
     # Keeps threads free for cached answers while the database blocks (docs/operations.md).
     "backoffice.middleware.DatabaseSlotsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -204,7 +206,8 @@ STORAGES = {
     },
 }
 
-# The public site: the production build of frontend/ is served at the site root.
+# The public site: the production build of frontend/ is served at the site root, with the
+# .gz and .br files `make frontend` writes beside each file (whitenoise only serves ready-made ones).
 # Vite names its bundles with a content hash, so they may be cached for a year.
 FRONTEND_DIST = BASE_DIR / "frontend" / "dist"
 WHITENOISE_ROOT = FRONTEND_DIST if FRONTEND_DIST.is_dir() else None

@@ -85,6 +85,8 @@ def check(base: str, server: subprocess.Popen) -> list[str]:
     site = opener.open(f"{base}/films/elf", timeout=10).read().decode()
     if 'id="root"' not in site:
         failures.append("the public site's page is not served at a client route")
+    if "<title>Elf · Xmas Films</title>" not in site:
+        failures.append("the film page's head does not name the film")
     films = json.load(opener.open(f"{base}/api/films/", timeout=10))
     if films.get("count") != 6:
         failures.append(f"the API lists {films.get('count')} live films, expected the 6 demo films")

@@ -1,10 +1,11 @@
 """Server-side cache of public API responses, and how a change to the data invalidates it.
 
 Each successful GET under ``/api/`` is stored under its path, the query parameters its endpoint
-knows (sorted; page numbers and sizes by their value) and its media type, plus a *generation*
-number. Nothing else a client sends can make a new entry: a request with unknown parameters (or a
-page size the list ignores) is answered from the entry without them (and never stored), and a
-media type other than JSON is never cached. A ``Host`` not allowed is a 400, never a cache error.
+knows (sorted; page numbers and sizes by their value), its media type and whether the client
+takes gzip (the answer is stored as ``ApiGZipMiddleware`` made it), plus a *generation* number.
+Nothing else a client sends can make a new entry: a request with unknown parameters (or a page
+size the list ignores) is answered from the entry without them (and never stored), and a media
+type other than JSON is never cached. A ``Host`` not allowed is a 400, never a cache error.
 Saving or deleting a film, cinema, screening or reservation replaces the generation (after the
 transaction commits, so no request can cache the old rows under the new number), and every
 stored response becomes unreachable at once. Entries also expire after ``API_CACHE_SECONDS``
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import urlencode
@@ -142,7 +144,9 @@ def _response_key(request: HttpRequest, host: str, query: str, accept: str) -> s
     # Accept picks the format, so it is part of the key; responses say so with Vary: Accept.
     # The host stays in the key because answers carry absolute URLs (next pages, images).
     url = f"{request.scheme}://{host}{request.path}?{query}"
-    digest = hashlib.sha256(f"{_generation()}|{accept}|{url}".encode()).hexdigest()
+    # Two forms only, so junk in Accept-Encoding cannot add entries either.
+    encoding = "gzip" if re_accepts_gzip.search(request.headers.get("Accept-Encoding", "")) else "identity"
+    digest = hashlib.sha256(f"{_generation()}|{accept}|{encoding}|{url}".encode()).hexdigest()
     return f"api:response:{digest}"
 
 

@@ -1,7 +1,6 @@
 """Real servers for the tests: a throwaway Redis, an in-process SMTP server, Celery workers, gunicorn.
 
-Also used by scripts/with_redis.py and the email and API benchmarks, so all of them start them the
-same way.
+Also used by scripts/ and the benchmarks, so tests, scripts and benchmarks start them the same way.
 """
 
 import os
@@ -276,3 +275,14 @@ def gunicorn_server(*, database_url: str, quiet: bool = False, **env: str) -> It
         yield server.start()
     finally:
         server.close()
+
+
+@contextmanager
+def production_server(database_url: str, *, workers: int = 2) -> Iterator[str]:
+    """The documented server with ``workers`` processes, as ``gunicorn_server``; yields its base URL.
+
+    Serves what a deploy serves: the built site from frontend/dist as it is on disk (no
+    collectstatic: the admin's collected files are not needed here).
+    """
+    with gunicorn_server(database_url=database_url, quiet=True, WEB_CONCURRENCY=str(workers)) as server:
+        yield f"http://127.0.0.1:{server.port}"

@@ -48,6 +48,24 @@ def test_junk_parameters_and_accept_values_add_at_most_five_entries(client, redi
     assert redis.command("DBSIZE") <= 5
 
 
+def test_junk_accept_encoding_adds_one_entry_beside_the_plain_one(client, redis):
+    FilmFactory.create_batch(3)
+    rng = random.Random(31)
+    for _ in range(200):
+        client.get("/api/films/", HTTP_ACCEPT=JSON, HTTP_ACCEPT_ENCODING=f"{junk(rng)}, gzip;q=0.{rng.randint(1, 9)}")
+        client.get("/api/films/", HTTP_ACCEPT=JSON, HTTP_ACCEPT_ENCODING=junk(rng))
+    assert redis.command("DBSIZE") == 3  # the generation, the gzipped answer and the plain one
+
+
+def test_a_cached_gzipped_answer_is_replayed_without_the_view(client, django_assert_num_queries):
+    FilmFactory.create_batch(3)
+    first = client.get("/api/films/", HTTP_ACCEPT_ENCODING="gzip")
+    with django_assert_num_queries(0):
+        second = client.get("/api/films/", HTTP_ACCEPT_ENCODING="br, gzip")
+    assert second["Content-Encoding"] == "gzip"
+    assert second.content == first.content
+
+
 def test_every_entry_expires(client, redis):
     FilmFactory()
     client.get("/api/films/", HTTP_ACCEPT=JSON)
