@@ -371,7 +371,7 @@ CELERY_BEAT_SCHEDULER = "backoffice.celery:BeatScheduler"
 ACCESS_CODE_RUN_STALE_SECONDS = env_int("ACCESS_CODE_RUN_STALE_SECONDS", 600)
 CODE_RUN_REPUBLISH_SECONDS = env_int("CODE_RUN_REPUBLISH_SECONDS", 120)
 # Codes a background run commits (and writes, and checks for Cancel) at a time.
-CODE_RUN_BATCH_SIZE = env_int("CODE_RUN_BATCH_SIZE", 25_000)
+CODE_RUN_BATCH_SIZE = env_int("CODE_RUN_BATCH_SIZE", 10_000)
 # Spreadsheet runs (docs/spreadsheets.md): a running one without a heartbeat for this long is
 # marked failed by the sweeper; their files (uploads and exports, which may hold customers'
 # names and emails) are deleted this many days after the run ended.

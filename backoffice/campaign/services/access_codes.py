@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 # Codes per transaction. Fewer, larger commits cost less in all; past about this size they
 # gain nothing more and only hold more in memory (docs/access-codes.md has the figures).
-DEFAULT_BATCH_SIZE = 25_000
+DEFAULT_BATCH_SIZE = 10_000
 MAX_COUNT = 10_000_000
 MAX_BATCH_SIZE = 100_000
 MAX_USAGES = 1_000
