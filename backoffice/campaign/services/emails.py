@@ -102,14 +102,10 @@ def email_queue(
 
 
 def email_publish(pk: int) -> None:
-    """Hand a queued row to the workers. A broker outage is logged, never raised: the row is
-    still queued, and the sweeper publishes it again when the broker is back."""
+    from backoffice.campaign.services.runs import run_publish
     from backoffice.campaign.tasks import email_send
 
-    try:
-        email_send.apply_async((pk,), retry=False)
-    except Exception:
-        logger.warning("Could not publish email %s; the sweeper will send it later.", pk, exc_info=True)
+    run_publish(email_send, pk)
 
 
 @contextmanager
