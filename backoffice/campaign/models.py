@@ -268,6 +268,11 @@ class BackgroundRun(models.Model):
     def is_stale(self) -> bool:
         return self.status == RunStatus.RUNNING and self.updated_at < timezone.now() - run_stale_after()
 
+    @property
+    def resumable(self) -> bool:
+        """Whether a worker can take the run over when the one running it dies."""
+        return True
+
 
 class AccessCodeBatch(BackgroundRun):
     """One run of code generation; the database, not the CSV, is the record of what it made."""
@@ -302,6 +307,11 @@ class AccessCodeBatch(BackgroundRun):
         return (
             f"Batch {self.pk}: {self.created_count:,} of {self.requested_count:,} codes ({self.get_status_display()})"
         )
+
+    @property
+    def resumable(self) -> bool:
+        # The command's batches are written by a process of their own, with a file of its own.
+        return self.source == self.Source.ADMIN
 
 
 class DataRun(BackgroundRun):

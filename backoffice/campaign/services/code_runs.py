@@ -114,10 +114,10 @@ def code_run_gave_up(batch: AccessCodeBatch) -> str:
     """The end of the failure message when the sweeper stops resuming a batch, its file made equal to the database."""
     if batch.result_file:
         _rewrite_from_database(batch)
-    return (
-        f"stopped after {batch.created_count:,} of {batch.requested_count:,} codes. Batch {batch.pk} holds the "
-        f"{batch.created_count:,} codes made; its CSV holds exactly those."
-    )
+    made = f"stopped after {batch.created_count:,} of {batch.requested_count:,} codes. Batch {batch.pk} holds the"
+    if not batch.result_file:
+        return f"{made} {batch.created_count:,} codes made; download them from the batch in the admin."
+    return f"{made} {batch.created_count:,} codes made; its CSV holds exactly those."
 
 
 def _rewrite_from_database(batch: AccessCodeBatch) -> None:

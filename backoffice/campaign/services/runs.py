@@ -74,12 +74,14 @@ def runs_sweep(kinds) -> int:
             unchanged = model.objects.filter(
                 pk=run.pk, status=RunStatus.RUNNING, updated_at=run.updated_at, attempts=run.attempts
             )
-            if run.attempts >= settings.RUN_MAX_ATTEMPTS:
-                since = timezone.localtime(run.updated_at)
-                message = (
-                    f"The worker running it stopped {run.attempts} times, the last time at {since:%Y-%m-%d %H:%M}; "
-                    f"{gave_up(run)}"
+            if not run.resumable or run.attempts >= settings.RUN_MAX_ATTEMPTS:
+                since = f"{timezone.localtime(run.updated_at):%Y-%m-%d %H:%M}"
+                stopped = (
+                    f"The worker running it stopped {run.attempts} times, the last time at {since}"
+                    if run.resumable
+                    else f"The process running it sent no progress since {since}"
                 )
+                message = f"{stopped}; {gave_up(run)}"
                 swept += unchanged.update(
                     status=RunStatus.FAILED, finished_at=timezone.now(), **{model.message_field: message}
                 )

@@ -166,6 +166,19 @@ def test_the_sweeper_gives_up_after_the_set_number_of_tries(settings):
     assert runs_sweep() == 0
 
 
+def test_the_sweeper_fails_a_stale_batch_of_the_command_which_no_worker_can_take_over():
+    batch = access_codes_generate(count=3, source=AccessCodeBatch.Source.COMMAND)
+    AccessCodeBatch.objects.filter(pk=batch.pk).update(
+        status="running", finished_at=None, updated_at=timezone.now() - timedelta(minutes=2)
+    )
+    assert runs_sweep() == 1
+    batch.refresh_from_db()
+    assert batch.status == "failed"
+    assert batch.error.startswith("The process running it sent no progress since ")
+    made = f"stopped after 3 of 3 codes. Batch {batch.pk} holds the 3 codes made"
+    assert batch.error.endswith(f"{made}; download them from the batch in the admin.")
+
+
 def test_two_sweepers_resume_a_run_once(settings):
     batch = queued(30)
     killed_after_one_batch(batch)
