@@ -254,7 +254,7 @@ class BackgroundRun(models.Model):
     # Set by the admin's Cancel; the run stops at its next batch boundary.
     cancel_requested = models.BooleanField(default=False)
     # Workers that took the run so far: one, unless a worker died and the sweeper queued it again.
-    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
     # The file the run made, in private storage: never under MEDIA_URL.
     result_file = models.FileField(storage=private_storage, max_length=200, blank=True, editable=False)
 
