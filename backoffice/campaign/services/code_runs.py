@@ -58,7 +58,13 @@ def code_run_publish(pk: int) -> None:
 
 def code_run_cancel(batch: AccessCodeBatch) -> bool:
     """Ask a run to stop. A queued run is cancelled at once; a running one at its next batch boundary."""
-    return run_cancel(AccessCodeBatch, pk=batch.pk, message_field="error")
+    if not run_cancel(AccessCodeBatch, pk=batch.pk, message_field="error"):
+        return False
+    batch.refresh_from_db(fields=["status", "result_file"])
+    if batch.status == Status.CANCELLED and batch.result_file:
+        # Queued again after its worker died: its file may lack the last batch that worker made.
+        _rewrite_from_database(batch)
+    return True
 
 
 def result_name(batch: AccessCodeBatch) -> str:

@@ -179,6 +179,17 @@ def test_the_sweeper_fails_a_stale_batch_of_the_command_which_no_worker_can_take
     assert batch.error.endswith(f"{made}; download them from the batch in the admin.")
 
 
+def test_cancelling_a_run_queued_again_after_its_worker_died_keeps_its_csv_equal_to_the_database(settings):
+    settings.CODE_RUN_BATCH_SIZE = 10
+    batch = queued(30)
+    killed_after_one_batch(batch)
+    assert runs_sweep() == 1
+    assert code_run_cancel(batch)
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count) == ("cancelled", 10)
+    assert stored_csv(batch) == database_csv(batch)
+
+
 def test_two_sweepers_resume_a_run_once(settings):
     batch = queued(30)
     killed_after_one_batch(batch)
