@@ -19,21 +19,6 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
-def _commit_without_waiting_for_the_disk(**kwargs) -> None:
-    """Workers' PostgreSQL sessions commit without waiting for the write-ahead log to reach disk.
-
-    Their writes are outbox bookkeeping (a claim, a "sent" mark, a queued reminder with its
-    tickets marked issued), two or three a message: waiting for the disk each time would cost
-    more than building and sending the message. A database crash can then lose the last
-    moment's transactions whole, never half of one: a lost mark means a message is sent again,
-    a lost reminder is queued again by the next beat run. At least once still holds.
-    """
-    from django.db.backends.signals import connection_created
-
-    connection_created.connect(_synchronous_commit_off, weak=False)
-
-
-@worker_init.connect
 def _patient_broker_connection(sender, **kwargs) -> None:
     """Workers give the broker longer than web processes do (settings: a quarter of a second).
 
@@ -49,12 +34,6 @@ def _patient_broker_connection(sender, **kwargs) -> None:
         "socket_connect_timeout": timeout,
         "socket_timeout": timeout,
     }
-
-
-def _synchronous_commit_off(sender, connection, **kwargs) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET synchronous_commit TO off")
 
 
 class Heartbeat(bootsteps.StartStopStep):

@@ -363,22 +363,23 @@ CELERY_BEAT_SCHEDULE = {
     "reminders-queue": {"task": "backoffice.campaign.tasks.reminders_queue", "schedule": 300.0},
     "door-lists-queue": {"task": "backoffice.campaign.tasks.door_lists_queue", "schedule": 60.0},
     "reservations-anonymise": {"task": "backoffice.campaign.tasks.reservations_anonymise", "schedule": 86400.0},
-    "code-runs-sweep": {"task": "backoffice.campaign.tasks.code_runs_sweep", "schedule": 60.0},
-    "data-runs-sweep": {"task": "backoffice.campaign.tasks.data_runs_sweep", "schedule": 60.0},
+    # Often, so that a run whose worker died is resumed within RUN_STALE_SECONDS and this.
+    "runs-sweep": {"task": "backoffice.campaign.tasks.runs_sweep", "schedule": 20.0},
     "data-run-files-expire": {"task": "backoffice.campaign.tasks.data_run_files_expire", "schedule": 3600.0},
 }
 # Beat writes its heartbeat as it ticks (backoffice/celery.py), for /readyz.
 CELERY_BEAT_SCHEDULER = "backoffice.celery:BeatScheduler"
-# A code generation run without progress (a committed batch) for this long has lost its worker:
-# the sweeper marks it failed. Queued runs not picked up for CODE_RUN_REPUBLISH_SECONDS are published again.
-ACCESS_CODE_RUN_STALE_SECONDS = env_int("ACCESS_CODE_RUN_STALE_SECONDS", 600)
-CODE_RUN_REPUBLISH_SECONDS = env_int("CODE_RUN_REPUBLISH_SECONDS", 120)
+# Background runs (code generation, spreadsheets, runs on codes; docs/architecture.md): a running
+# one without a heartbeat (a committed batch) for RUN_STALE_SECONDS has lost its worker, and the
+# sweeper queues it again for another worker, RUN_MAX_ATTEMPTS tries in all before it ends failed.
+# Queued runs no worker took for RUN_REPUBLISH_SECONDS are published again.
+RUN_STALE_SECONDS = env_int("RUN_STALE_SECONDS", 60)
+RUN_MAX_ATTEMPTS = env_int("RUN_MAX_ATTEMPTS", 3)
+RUN_REPUBLISH_SECONDS = env_int("RUN_REPUBLISH_SECONDS", 120)
 # Codes a background run commits (and writes, and checks for Cancel) at a time.
-CODE_RUN_BATCH_SIZE = env_int("CODE_RUN_BATCH_SIZE", 25_000)
-# Spreadsheet runs (docs/spreadsheets.md): a running one without a heartbeat for this long is
-# marked failed by the sweeper; their files (uploads and exports, which may hold customers'
-# names and emails) are deleted this many days after the run ended.
-DATA_RUN_STALE_SECONDS = env_int("DATA_RUN_STALE_SECONDS", 600)
+CODE_RUN_BATCH_SIZE = env_int("CODE_RUN_BATCH_SIZE", 10_000)
+# Spreadsheet runs' files (uploads and exports, which may hold customers' names and emails) are
+# deleted this many days after the run ended (docs/spreadsheets.md).
 DATA_RUN_FILE_RETENTION_DAYS = env_int("DATA_RUN_FILE_RETENTION_DAYS", 7)
 # Rows a spreadsheet run reads between heartbeats (and checks for Cancel).
 DATA_RUN_BATCH_SIZE = env_int("DATA_RUN_BATCH_SIZE", 2000)

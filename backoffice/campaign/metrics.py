@@ -108,23 +108,21 @@ class CampaignCollector:
         yield GaugeMetricFamily(
             "xmasfilms_emails_oldest_waiting_seconds", "Age of the oldest queued message.", value=max(oldest, 0)
         )
-        republish = timedelta(seconds=settings.CODE_RUN_REPUBLISH_SECONDS)
+        republish = timedelta(seconds=settings.RUN_REPUBLISH_SECONDS)
+        stale_after = run_stale_after()
         runs = GaugeMetricFamily("xmasfilms_runs", "Background runs by state.", labels=["kind", "status"])
         stuck = GaugeMetricFamily(
             "xmasfilms_runs_stuck",
             "Runs running without a heartbeat past their stale limit, or queued and taken by no worker.",
             labels=["kind"],
         )
-        for kind, model, stale_after in (
-            ("codes", AccessCodeBatch, AccessCodeBatch.stale_after()),
-            ("spreadsheet", DataRun, run_stale_after()),
-        ):
+        for kind, model in (("codes", AccessCodeBatch), ("spreadsheet", DataRun)):
             counts = model.objects.aggregate(
                 **{status: Count("pk", filter=Q(status=status)) for status in RunStatus.values},
                 stuck=Count(
                     "pk",
                     filter=Q(status=RunStatus.RUNNING, updated_at__lt=now - stale_after)
-                    | Q(status=RunStatus.QUEUED, created_at__lt=now - republish),
+                    | Q(status=RunStatus.QUEUED, updated_at__lt=now - republish),
                 ),
             )
             for status in RunStatus.values:

@@ -230,7 +230,51 @@ class RunStatus(models.TextChoices):
 UNFINISHED_RUN = (RunStatus.QUEUED, RunStatus.RUNNING)
 
 
-class AccessCodeBatch(models.Model):
+def run_stale_after() -> timedelta:
+    """A running run without a heartbeat for this long has lost its worker (``RUN_STALE_SECONDS``)."""
+    return timedelta(seconds=settings.RUN_STALE_SECONDS)
+
+
+class BackgroundRun(models.Model):
+    """What every background run on the workers shares: who asked and when, its status, its
+    heartbeat, its tries and its result file (services/runs.py: transitions and the sweeper).
+
+    ``updated_at`` is the heartbeat: it moves with each batch a run commits. A running run whose
+    heartbeat is older than ``RUN_STALE_SECONDS`` has lost its worker; the sweeper queues it again
+    (``attempts`` counts the tries) until ``RUN_MAX_ATTEMPTS``, then fails it.
+    """
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus, default=RunStatus.QUEUED)
+    # Set by the admin's Cancel; the run stops at its next batch boundary.
+    cancel_requested = models.BooleanField(default=False)
+    # Workers that took the run so far: one, unless a worker died and the sweeper queued it again.
+    attempts = models.PositiveSmallIntegerField(default=0, db_default=0, editable=False)
+    # The file the run made, in private storage: never under MEDIA_URL.
+    result_file = models.FileField(storage=private_storage, max_length=200, blank=True, editable=False)
+
+    #: The text field that says how the run ended.
+    message_field = "message"
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_stale(self) -> bool:
+        return self.status == RunStatus.RUNNING and self.updated_at < timezone.now() - run_stale_after()
+
+    @property
+    def resumable(self) -> bool:
+        """Whether a worker can take the run over when the one running it dies."""
+        return True
+
+
+class AccessCodeBatch(BackgroundRun):
     """One run of code generation; the database, not the CSV, is the record of what it made."""
 
     class Source(models.TextChoices):
@@ -246,19 +290,11 @@ class AccessCodeBatch(models.Model):
     )
     max_usages = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     source = models.CharField(max_length=10, choices=Source, default=Source.COMMAND)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # Moves with every batch of codes a run commits; see is_stale.
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    # The command's runs are written running; the admin's queued (services/code_runs.py).
     status = models.CharField(max_length=10, choices=Status, default=Status.RUNNING)
     error = models.TextField(blank=True)
-    # Set by the admin's Cancel; the run stops at its next batch boundary (services/code_runs.py).
-    cancel_requested = models.BooleanField(default=False)
-    # The CSV a background run wrote, in private storage: never under MEDIA_URL.
-    result_file = models.FileField(storage=private_storage, max_length=200, blank=True, editable=False)
+
+    message_field = "error"
 
     history = HistoricalRecords()
 
@@ -273,23 +309,12 @@ class AccessCodeBatch(models.Model):
         )
 
     @property
-    def is_stale(self) -> bool:
-        """Still marked running, but without progress for ``ACCESS_CODE_RUN_STALE_SECONDS``."""
-        return self.status == self.Status.RUNNING and self.updated_at < timezone.now() - self.stale_after()
-
-    @staticmethod
-    def stale_after() -> timedelta:
-        # A run commits a batch of codes every few seconds at most, or fails within the statement
-        # timeout; a running batch that has not moved for this long has lost the process running it.
-        return timedelta(seconds=settings.ACCESS_CODE_RUN_STALE_SECONDS)
+    def resumable(self) -> bool:
+        # The command's batches are written by a process of their own, with a file of its own.
+        return self.source == self.Source.ADMIN
 
 
-def run_stale_after() -> timedelta:
-    """A running data run without a heartbeat for this long has lost its worker (``DATA_RUN_STALE_SECONDS``)."""
-    return timedelta(seconds=settings.DATA_RUN_STALE_SECONDS)
-
-
-class DataRun(models.Model):
+class DataRun(BackgroundRun):
     """One background run on the workers (a spreadsheet import or export, withdrawing codes,
     deleting a batch): its record, from request to result file.
 
@@ -319,22 +344,13 @@ class DataRun(models.Model):
     phase = models.CharField(max_length=7, choices=Phase, default=Phase.APPLY)
     # What was asked: resource, format, file name, the list's filters (exports).
     parameters = models.JSONField(default=dict, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
-    finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=RunStatus, default=RunStatus.QUEUED)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     message = models.TextField(blank=True)
     # The import's check: counts, ignored columns, and errors by row and column.
     outcome = models.JSONField(default=dict, editable=False)
-    cancel_requested = models.BooleanField(default=False)
-    # The uploaded file of an import, and the file an export made: private storage, never under MEDIA_URL.
+    # The uploaded file of an import (an export's is ``result_file``): private storage, never under MEDIA_URL.
     upload_file = models.FileField(storage=private_storage, max_length=200, blank=True, editable=False)
-    result_file = models.FileField(storage=private_storage, max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -343,10 +359,6 @@ class DataRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} run {self.pk} ({self.get_status_display()})"
-
-    @property
-    def is_stale(self) -> bool:
-        return self.status == RunStatus.RUNNING and self.updated_at < timezone.now() - run_stale_after()
 
 
 class AccessCode(models.Model):

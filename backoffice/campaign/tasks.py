@@ -3,7 +3,8 @@
 from celery import shared_task
 from django.conf import settings
 
-from backoffice.campaign.services import code_runs, data_runs, emails, personal_data
+from backoffice.campaign.models import AccessCodeBatch, DataRun
+from backoffice.campaign.services import code_runs, data_runs, emails, personal_data, runs
 
 
 @shared_task
@@ -32,8 +33,13 @@ def code_run(pk: int) -> bool:
 
 
 @shared_task
-def code_runs_sweep() -> int:
-    return code_runs.code_runs_sweep()
+def runs_sweep() -> int:
+    return runs.runs_sweep(
+        [
+            (AccessCodeBatch, code_run, code_runs.code_run_gave_up),
+            (DataRun, data_run, data_runs.data_run_gave_up),
+        ]
+    )
 
 
 @shared_task
@@ -45,11 +51,6 @@ def reservations_anonymise() -> int:
 @shared_task
 def data_run(pk: int) -> bool:
     return data_runs.data_run_execute(pk)
-
-
-@shared_task
-def data_runs_sweep() -> int:
-    return data_runs.data_runs_sweep()
 
 
 @shared_task

@@ -18,20 +18,28 @@ from backoffice.campaign.services.code_runs import code_run_cancel
 UNFINISHED = set(UNFINISHED_RUN)
 
 
-class CodeRunAdminMixin:
+class RunAdminMixin:
+    """The page of a background run of either kind (run.js polls its status; Cancel; the result
+    file): one set of URLs, ``admin:campaign_<model>_<view>``, for the views the admin names."""
+
     change_form_template = "admin/campaign/run_change_form.html"
+    run_views = ("status", "cancel", "result")
+    #: Views that change the run: POST only.
+    posted_views = ("cancel", "confirm")
 
     def get_urls(self):
         view = self.admin_site.admin_view
-        return [
-            path("<path:object_id>/status/", view(self.status_view), name="campaign_accesscodebatch_status"),
-            path(
-                "<path:object_id>/cancel/", view(require_POST(self.cancel_view)), name="campaign_accesscodebatch_cancel"
-            ),
-            path("<path:object_id>/result/", view(self.result_view), name="campaign_accesscodebatch_result"),
-            *super().get_urls(),
-        ]
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        urls = []
+        for action in self.run_views:
+            handler = getattr(self, f"{action}_view")
+            if action in self.posted_views:
+                handler = require_POST(handler)
+            urls.append(path(f"<path:object_id>/{action}/", view(handler), name=f"{name}_{action}"))
+        return [*urls, *super().get_urls()]
 
+
+class CodeRunAdminMixin(RunAdminMixin):
     def get_readonly_fields(self, request, obj=None):
         # The file is handed out by result_view only: private storage has no URL to link to.
         return [name for name in super().get_readonly_fields(request, obj) if name != "result_file"]

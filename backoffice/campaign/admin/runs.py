@@ -15,11 +15,16 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from backoffice.campaign.admin.batches import UNFINISHED, run_file, run_file_exists, run_status_response
+from backoffice.campaign.admin.batches import (
+    UNFINISHED,
+    RunAdminMixin,
+    run_file,
+    run_file_exists,
+    run_status_response,
+)
 from backoffice.campaign.admin.data_exchange import data_label
 from backoffice.campaign.models import AccessCodeBatch, DataExchangeLog, DataRun
 from backoffice.campaign.services.data_runs import (
@@ -43,23 +48,13 @@ def run_state(run) -> str:
 
 
 @admin.register(DataRun)
-class DataRunAdmin(admin.ModelAdmin):
-    change_form_template = "admin/campaign/run_change_form.html"
+class DataRunAdmin(RunAdminMixin, admin.ModelAdmin):
+    run_views = ("status", "cancel", "confirm", "result")
     list_display = ["pk", "created_at", "kind", "data", "state", "done", "total", "created_by"]
     list_filter = ["kind", "status", "content_type"]
     list_select_related = ["content_type", "created_by"]
     fields = ["kind", "data", "created_by", "created_at", "finished_at", "file_name"]
     readonly_fields = fields
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("<path:object_id>/status/", view(self.status_view), name="campaign_datarun_status"),
-            path("<path:object_id>/cancel/", view(require_POST(self.cancel_view)), name="campaign_datarun_cancel"),
-            path("<path:object_id>/confirm/", view(require_POST(self.confirm_view)), name="campaign_datarun_confirm"),
-            path("<path:object_id>/result/", view(self.result_view), name="campaign_datarun_result"),
-            *super().get_urls(),
-        ]
 
     def has_add_permission(self, request) -> bool:
         return False  # started from a list's Import or Export

@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 # Codes per transaction. Fewer, larger commits cost less in all; past about this size they
 # gain nothing more and only hold more in memory (docs/access-codes.md has the figures).
-DEFAULT_BATCH_SIZE = 25_000
+DEFAULT_BATCH_SIZE = 10_000
 MAX_COUNT = 10_000_000
 MAX_BATCH_SIZE = 100_000
 MAX_USAGES = 1_000
@@ -47,6 +47,10 @@ ProgressCallback = Callable[[int, int], None]
 
 class RunCancelled(Exception):
     """Raised by a progress callback to stop a run at the batch boundary it was called at."""
+
+
+class RunSuperseded(Exception):
+    """Raised by a progress callback when another worker took the run over: stop, touching nothing."""
 
 
 class AccessCodeGenerationError(Exception):
@@ -78,7 +82,8 @@ def access_codes_generate(
     commits on its own. Raises ``AccessCodeGenerationError`` when a run fails part-way; the
     batch row is then marked failed with the same message (cancelled, when ``progress`` raised
     ``RunCancelled``). ``batch``, when given, is a row already made and marked running for this
-    run (a background run's record); otherwise one is made.
+    run (a background run's record); otherwise one is made. A batch that already holds codes
+    (a resumed run) gets the rest, and ``output`` only their rows.
     """
     _check_bounds(count=count, batch_size=batch_size, max_usages=max_usages)
     insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_sqlite
@@ -87,9 +92,10 @@ def access_codes_generate(
         batch = AccessCodeBatch.objects.create(
             requested_count=count, film=film, max_usages=max_usages, source=source, created_by=created_by
         )
-    created = written = fruitless = 0
+    created = written = batch.created_count
+    fruitless = 0
     try:
-        if output is not None:
+        if output is not None and created == 0:
             _write(output, csv.header())
         while created < count:
             # Draws that collided (inside the draw, with existing rows, with a concurrent run) are
@@ -123,6 +129,8 @@ def access_codes_generate(
             if fruitless >= MAX_FRUITLESS_DRAWS:
                 raise RuntimeError(f"{fruitless} draws in a row gave no new code; the random source looks broken")
         _batch_finish(batch, status=AccessCodeBatch.Status.COMPLETED)
+    except RunSuperseded:
+        raise
     except (Exception, KeyboardInterrupt) as exc:
         message = _failure_message(exc, batch=batch, count=count, created=created, written=written, output=output)
         batch.created_count = created

@@ -17,8 +17,11 @@ one conditional UPDATE: a message delivered twice runs once) and then:
 Every ``DATA_RUN_BATCH_SIZE`` rows the run sends a heartbeat (``done`` and ``updated_at``) and
 reads Cancel. An import's rows are one open transaction, so on PostgreSQL the heartbeat goes
 through a connection of its own, committed at once, where the admin and the sweeper see it.
-The sweeper (beat) fails a running run whose heartbeat stopped; another beat task deletes the
-files of runs that ended ``DATA_RUN_FILE_RETENTION_DAYS`` ago (exports may hold personal data).
+A run whose worker died is queued again by the sweeper (services/runs.py) and starts again on
+another worker: an import's rows died with their transaction, blocking codes is idempotent per
+chunk, deleting an unused batch goes on with the codes left, an export is made again. Another
+beat task deletes the files of runs that ended ``DATA_RUN_FILE_RETENTION_DAYS`` ago (exports
+may hold personal data).
 """
 
 import logging
@@ -34,10 +37,11 @@ from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from backoffice.campaign.models import DataExchangeLog, DataRun, RunStatus, private_storage, run_stale_after
+from backoffice.campaign.models import DataExchangeLog, DataRun, RunStatus, private_storage
 from backoffice.campaign.one_line import header_text
 from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
-from backoffice.campaign.services.runs import run_cancel, run_claim, run_fail_stale
+from backoffice.campaign.services.access_codes import RunCancelled, RunSuperseded
+from backoffice.campaign.services.runs import run_cancel, run_claim, run_publish
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +49,6 @@ CODE_RUN_KINDS = (DataRun.Kind.BLOCK, DataRun.Kind.DELETE)
 
 #: Errors kept for the run's page; the count says how many there were in all.
 MAX_ERRORS_SHOWN = 1000
-
-
-class RunCancelled(Exception):
-    """Staff pressed Cancel: the run stops at the batch boundary where it reads it."""
 
 
 def spreadsheet_format(extension: str):
@@ -105,13 +105,9 @@ def data_export_request(
 
 
 def data_run_publish(pk: int) -> None:
-    """A broker outage is logged, never raised: the run stays queued and the sweeper publishes it again."""
     from backoffice.campaign.tasks import data_run
 
-    try:
-        data_run.apply_async((pk,), retry=False)
-    except Exception:
-        logger.warning("Could not publish spreadsheet run %s; the sweeper will publish it.", pk, exc_info=True)
+    run_publish(data_run, pk)
 
 
 def data_run_confirm(run: DataRun) -> bool:
@@ -122,7 +118,15 @@ def data_run_confirm(run: DataRun) -> bool:
         phase=DataRun.Phase.PREVIEW,
         status=RunStatus.COMPLETED,
         outcome__error_count=0,
-    ).update(phase=DataRun.Phase.APPLY, status=RunStatus.QUEUED, done=0, finished_at=None, message="", updated_at=Now())
+    ).update(
+        phase=DataRun.Phase.APPLY,
+        status=RunStatus.QUEUED,
+        done=0,
+        attempts=0,
+        finished_at=None,
+        message="",
+        updated_at=Now(),
+    )
     if confirmed:
         transaction.on_commit(partial(data_run_publish, run.pk))
     return bool(confirmed)
@@ -140,8 +144,9 @@ class Heartbeat:
     SQLite (local use) has one writer at a time, so the run's own connection writes it there.
     """
 
-    def __init__(self, pk: int) -> None:
+    def __init__(self, pk: int, attempt: int) -> None:
         self.pk = pk
+        self.attempt = attempt
         self.every = max(1, settings.DATA_RUN_BATCH_SIZE)
         self.alias = DEFAULT_DB_ALIAS
         if connection.vendor == "postgresql":
@@ -155,6 +160,9 @@ class Heartbeat:
 
     def beat(self, done: int) -> None:
         runs = DataRun.objects.using(self.alias).filter(pk=self.pk)
+        # Only on this try: a run the sweeper gave to another worker is left to it.
+        if runs.exclude(status=RunStatus.RUNNING, attempts=self.attempt).exists():
+            raise RunSuperseded
         runs.update(done=done, updated_at=Now())
         if runs.filter(cancel_requested=True).exists():
             raise RunCancelled
@@ -170,7 +178,7 @@ def data_run_execute(pk: int) -> bool:
     if not run_claim(DataRun, pk=pk):
         return False
     run = DataRun.objects.select_related("content_type", "created_by").get(pk=pk)
-    heartbeat = Heartbeat(pk)
+    heartbeat = Heartbeat(pk, run.attempts)
     try:
         if run.kind in CODE_RUN_KINDS:
             _codes(run, heartbeat)
@@ -180,6 +188,8 @@ def data_run_execute(pk: int) -> bool:
             _preview(run, heartbeat)
         else:
             _apply(run, heartbeat)
+    except RunSuperseded:
+        logger.warning("Spreadsheet run %s was taken over by another worker; this one stops.", pk)
     except RunCancelled:
         _finish(run, RunStatus.CANCELLED, _cancelled_message(run))
     except UnreadableFile as exc:  # the file's fault, said in plain words: no traceback in the log
@@ -212,7 +222,7 @@ def _finish(run: DataRun, status: str, message: str, **fields) -> None:
     if run.kind == DataRun.Kind.EXPORT and status != RunStatus.COMPLETED and run.result_file:
         private_storage().delete(run.result_file.name)
         fields["result_file"] = ""
-    DataRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+    DataRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING, attempts=run.attempts).update(
         status=status, message=message, finished_at=timezone.now(), updated_at=Now(), **fields
     )
 
@@ -354,6 +364,8 @@ def _export(run: DataRun, heartbeat: Heartbeat) -> None:
     binary = file_format.is_binary()
     queryset = export_queryset(run).order_by("pk")
     storage = private_storage()
+    if run.result_file:  # the file of a try whose worker died: made again
+        storage.delete(run.result_file.name)
     run.result_file.name = storage.save(f"data-runs/{run.pk}/{run.parameters['file_name']}", ContentFile(b""))
     DataRun.objects.filter(pk=run.pk).update(result_file=run.result_file.name)
     every = heartbeat.every
@@ -385,30 +397,13 @@ def _export(run: DataRun, heartbeat: Heartbeat) -> None:
     _finish(run, RunStatus.COMPLETED, f"Exported {done:,} rows.", done=done, total=done)
 
 
-def data_runs_sweep() -> int:
-    """Fail running runs whose heartbeat stopped, and publish again queued runs no worker took.
-    Returns how many runs were failed."""
-    now = timezone.now()
-    failed = 0
-    for run in DataRun.objects.filter(status=RunStatus.RUNNING, updated_at__lt=now - run_stale_after()):
-        since = timezone.localtime(run.updated_at)
-        message = (
-            f"Stopped after {run.done:,} of {run.total:,} {'codes' if run.kind in CODE_RUN_KINDS else 'rows'}: "
-            f"the worker running it sent no progress since "
-            f"{since:%Y-%m-%d %H:%M}. {_nothing_kept(run)}"
-        )
-        if not run_fail_stale(DataRun, pk=run.pk, heartbeat=run.updated_at, message_field="message", message=message):
-            continue
-        if run.kind == DataRun.Kind.EXPORT and run.result_file:
-            private_storage().delete(run.result_file.name)
-            DataRun.objects.filter(pk=run.pk).update(result_file="")
-        failed += 1
-    republish = DataRun.objects.filter(
-        status=RunStatus.QUEUED, updated_at__lt=now - timedelta(seconds=settings.CODE_RUN_REPUBLISH_SECONDS)
-    ).values_list("pk", flat=True)
-    for pk in republish:
-        data_run_publish(pk)
-    return failed
+def data_run_gave_up(run: DataRun) -> str:
+    """The end of the failure message when the sweeper stops resuming a run; an export's partial file goes."""
+    if run.kind == DataRun.Kind.EXPORT and run.result_file:
+        private_storage().delete(run.result_file.name)
+        DataRun.objects.filter(pk=run.pk).update(result_file="")
+    unit = "codes" if run.kind in CODE_RUN_KINDS else "rows"
+    return f"stopped after {run.done:,} of {run.total:,} {unit}. {_nothing_kept(run)}"
 
 
 def data_run_files_expire(*, days: int) -> int:

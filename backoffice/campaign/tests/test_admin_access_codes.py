@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from backoffice.campaign.admin.access_codes import ADMIN_MAX_COUNT
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
-from backoffice.campaign.models import AccessCode, AccessCodeBatch
+from backoffice.campaign.models import AccessCode, AccessCodeBatch, run_stale_after
 from backoffice.campaign.resources.access_codes import AccessCodeCsv
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.services.access_codes import access_codes_generate
@@ -240,7 +240,7 @@ def test_exporting_codes_needs_permission_to_view_them(client, django_user_model
 def test_a_running_batch_without_progress_for_a_while_shows_as_stale(admin_client):
     stale, fresh = (AccessCodeBatch.objects.create(requested_count=10) for _ in range(2))
     done = AccessCodeBatch.objects.create(requested_count=10, status=AccessCodeBatch.Status.COMPLETED)
-    long_ago = timezone.now() - AccessCodeBatch.stale_after() - timedelta(minutes=1)
+    long_ago = timezone.now() - run_stale_after() - timedelta(minutes=1)
     AccessCodeBatch.objects.filter(pk__in=[stale.pk, done.pk]).update(updated_at=long_ago)
     page = admin_client.get(reverse("admin:campaign_accesscodebatch_changelist")).content.decode()
     shown = re.findall(r'<td class="field-state">([^<]*)</td>', page)

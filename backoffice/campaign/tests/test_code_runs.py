@@ -12,7 +12,8 @@ from django.utils import timezone
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, DataExchangeLog, private_storage
 from backoffice.campaign.services import code_runs
 from backoffice.campaign.services.access_codes import access_code_batch_csv, access_codes_generate
-from backoffice.campaign.services.code_runs import code_run_cancel, code_run_execute, code_run_request, code_runs_sweep
+from backoffice.campaign.services.code_runs import code_run_cancel, code_run_execute, code_run_request
+from backoffice.campaign.tasks import runs_sweep
 from backoffice.campaign.tests.codes_support import batch_values, csv_values, file_size_limit, whole_line_values
 from backoffice.campaign.tests.conftest import download_of_a_lost_file
 from backoffice.campaign.tests.otp_support import verified_login
@@ -110,32 +111,98 @@ def test_cancelling_a_finished_run_changes_nothing():
     assert (batch.status, batch.cancel_requested) == ("completed", False)
 
 
-def test_the_sweeper_fails_a_run_whose_heartbeat_stopped_and_makes_its_csv_equal_the_database(settings):
-    batch = queued(30)
-    code_run_execute(batch.pk)
+def killed_after_one_batch(batch: AccessCodeBatch, *, attempts: int = 1) -> None:
+    """Leave ``batch`` as a worker SIGKILLed between a batch's commit and its write leaves it:
+    running, a stale heartbeat, codes in the database that its file lacks."""
+    AccessCodeBatch.objects.filter(pk=batch.pk).update(cancel_requested=True)
+    code_run_execute(batch.pk)  # stops after its first batch
     batch.refresh_from_db()
-    # As a worker killed between a batch's commit and its write leaves it: running, file short.
     AccessCodeBatch.objects.filter(pk=batch.pk).update(
-        status="running", finished_at=None, updated_at=timezone.now() - timedelta(minutes=11)
+        status="running",
+        cancel_requested=False,
+        finished_at=None,
+        error="",
+        attempts=attempts,
+        updated_at=timezone.now() - timedelta(minutes=2),
     )
     with private_storage().open(batch.result_file.name, "wb") as file:
         file.write(database_csv(batch).encode()[:100])
+
+
+def test_the_sweeper_resumes_a_run_whose_worker_died_to_its_target_with_its_csv_equal_the_database(
+    settings, eager_tasks
+):
+    settings.CODE_RUN_BATCH_SIZE = 10
+    batch = queued(35)
+    killed_after_one_batch(batch)
+    assert AccessCode.objects.filter(batch=batch).count() == 10
     fresh = queued(5)
     AccessCodeBatch.objects.filter(pk=fresh.pk).update(status="running")
 
-    assert code_runs_sweep() == 1
+    assert runs_sweep() == 1
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count, batch.attempts, batch.error) == ("completed", 35, 2, "")
+    assert AccessCode.objects.filter(batch=batch).count() == 35
+    assert stored_csv(batch) == database_csv(batch)
+    assert len(csv_values(stored_csv(batch))) == 35
+    assert AccessCodeBatch.objects.get(pk=fresh.pk).status == "running"  # its heartbeat is recent
+    assert runs_sweep() == 0
+
+
+def test_the_sweeper_gives_up_after_the_set_number_of_tries(settings):
+    settings.CODE_RUN_BATCH_SIZE = 10
+    settings.RUN_MAX_ATTEMPTS = 3
+    batch = queued(30)
+    killed_after_one_batch(batch, attempts=3)
+
+    assert runs_sweep() == 1
     batch.refresh_from_db()
     assert batch.status == "failed"
-    assert batch.error.startswith("Stopped after 30 of 30 codes: the worker running it sent no progress since ")
+    assert batch.error.startswith("The worker running it stopped 3 times, the last time at ")
+    assert batch.error.endswith(
+        f"stopped after 10 of 30 codes. Batch {batch.pk} holds the 10 codes made; its CSV holds exactly those."
+    )
     assert stored_csv(batch) == database_csv(batch)
-    assert AccessCodeBatch.objects.get(pk=fresh.pk).status == "running"  # its heartbeat is recent
-    assert code_runs_sweep() == 0
+    assert runs_sweep() == 0
+
+
+def test_the_sweeper_fails_a_stale_batch_of_the_command_which_no_worker_can_take_over():
+    batch = access_codes_generate(count=3, source=AccessCodeBatch.Source.COMMAND)
+    AccessCodeBatch.objects.filter(pk=batch.pk).update(
+        status="running", finished_at=None, updated_at=timezone.now() - timedelta(minutes=2)
+    )
+    assert runs_sweep() == 1
+    batch.refresh_from_db()
+    assert batch.status == "failed"
+    assert batch.error.startswith("The process running it sent no progress since ")
+    made = f"stopped after 3 of 3 codes. Batch {batch.pk} holds the 3 codes made"
+    assert batch.error.endswith(f"{made}; download them from the batch in the admin.")
+
+
+def test_cancelling_a_run_queued_again_after_its_worker_died_keeps_its_csv_equal_to_the_database(settings):
+    settings.CODE_RUN_BATCH_SIZE = 10
+    batch = queued(30)
+    killed_after_one_batch(batch)
+    assert runs_sweep() == 1
+    assert code_run_cancel(batch)
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count) == ("cancelled", 10)
+    assert stored_csv(batch) == database_csv(batch)
+
+
+def test_two_sweepers_resume_a_run_once(settings):
+    batch = queued(30)
+    killed_after_one_batch(batch)
+    assert runs_sweep() == 1
+    assert runs_sweep() == 0  # queued again, not yet stale: left to the worker
+    batch.refresh_from_db()
+    assert (batch.status, batch.attempts) == ("queued", 1)
 
 
 def test_the_sweeper_publishes_again_a_run_no_worker_took(settings, eager_tasks):
-    settings.CODE_RUN_REPUBLISH_SECONDS = 0
+    settings.RUN_REPUBLISH_SECONDS = 0
     batch = queued(4)
-    code_runs_sweep()
+    runs_sweep()
     batch.refresh_from_db()
     assert (batch.status, batch.created_count) == ("completed", 4)
 

@@ -22,8 +22,8 @@ from backoffice.campaign.services.data_runs import (
     data_run_confirm,
     data_run_execute,
     data_run_files_expire,
-    data_runs_sweep,
 )
+from backoffice.campaign.tasks import runs_sweep
 from backoffice.campaign.tests.conftest import download_of_a_lost_file
 from backoffice.campaign.tests.test_admin_import_export import csv_file, export, staff, upload
 
@@ -276,24 +276,35 @@ def test_the_status_endpoint_reports_done_of_total(admin_client):
 def test_the_sweeper_fails_a_run_whose_heartbeat_stopped():
     stale = queued_import(tickets_csv(10))
     DataRun.objects.filter(pk=stale.pk).update(
-        status="running", phase="apply", done=4, updated_at=timezone.now() - timedelta(minutes=11)
+        status="running", phase="apply", done=4, attempts=3, updated_at=timezone.now() - timedelta(minutes=11)
     )
     fresh = queued_import(tickets_csv(10))
     DataRun.objects.filter(pk=fresh.pk).update(status="running")
 
-    assert data_runs_sweep() == 1
+    assert runs_sweep() == 1
     stale.refresh_from_db()
     assert stale.status == "failed"
-    assert stale.message.startswith("Stopped after 4 of 10 rows: the worker running it sent no progress since ")
-    assert stale.message.endswith("Nothing was imported.")
+    assert stale.message.startswith("The worker running it stopped 3 times, the last time at ")
+    assert stale.message.endswith("stopped after 4 of 10 rows. Nothing was imported.")
     assert DataRun.objects.get(pk=fresh.pk).status == "running"
-    assert data_runs_sweep() == 0
+    assert runs_sweep() == 0
+
+
+def test_the_sweeper_starts_again_an_import_whose_worker_died(eager_tasks):
+    run = queued_import(tickets_csv(10))
+    DataRun.objects.filter(pk=run.pk).update(
+        status="running", phase="apply", done=4, attempts=1, updated_at=timezone.now() - timedelta(minutes=2)
+    )
+    assert runs_sweep() == 1
+    run.refresh_from_db()
+    assert (run.status, run.phase, run.done, run.attempts) == ("completed", "apply", 10, 2)
+    assert Ticket.objects.count() == 10
 
 
 def test_the_sweeper_publishes_again_a_run_no_worker_took(settings, eager_tasks):
-    settings.CODE_RUN_REPUBLISH_SECONDS = 0
+    settings.RUN_REPUBLISH_SECONDS = 0
     run = queued_import(tickets_csv(3))
-    data_runs_sweep()
+    runs_sweep()
     run.refresh_from_db()
     assert (run.status, run.phase, run.done) == ("completed", "preview", 3)
 

@@ -378,3 +378,20 @@ def test_a_publish_to_a_broker_that_is_down_gives_up_within_a_quarter_second(scr
             waits.append(time.monotonic() - started)
     assert max(waits) < 0.5, waits
     assert Email.objects.get(pk=email.pk).status == Email.Status.QUEUED  # for the sweeper
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_only_outbox_bookkeeping_commits_without_waiting_for_the_disk():
+    """The sent mark may be lost in a database crash (the message goes again); nothing else may."""
+    from backoffice.campaign.services.emails import _bookkeeping
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    assert setting() == "on"
+    with _bookkeeping():
+        assert setting() == "off"
+    assert setting() == "on"

@@ -124,7 +124,7 @@ def test_the_outbox_and_the_runs_are_read_in_three_queries(django_assert_num_que
     running = AccessCodeBatch.objects.bulk_create(
         [AccessCodeBatch(requested_count=10, status=RunStatus.RUNNING) for _ in range(2)]
     )
-    stale = now - dt.timedelta(seconds=settings.ACCESS_CODE_RUN_STALE_SECONDS + 60)
+    stale = now - dt.timedelta(seconds=settings.RUN_STALE_SECONDS + 60)
     AccessCodeBatch.objects.filter(pk=running[0].pk).update(updated_at=stale)
     AccessCodeBatch.objects.create(requested_count=10, status=RunStatus.COMPLETED)
 
