@@ -61,7 +61,7 @@ class EmailAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "to", "reservation", "status", "attempts", "sent_at", "next_attempt_at"]
     list_filter = ["status", "kind", "created_at"]
     list_select_related = ["reservation"]
-    search_fields = ["to", "=reservation__reservation_id", "=message_id"]
+    search_fields = ["to", "=reservation__reference", "=message_id"]
     date_hierarchy = "created_at"
     fields = [
         "kind",

@@ -65,7 +65,7 @@ def test_create_books_seats_and_allocates_tickets(screening, quantity):
     reservation.refresh_from_db()
     assert reservation.quantity == quantity
     assert reservation.ip_address == "192.0.2.7"
-    assert len(reservation.reservation_id) == 8
+    assert len(reservation.reference) == 8
     tickets = held(reservation)
     assert len(tickets) == quantity
     assert {film for _, film in tickets} == {screening.film_id}
@@ -200,10 +200,10 @@ def test_a_refused_create_leaves_the_instance_unsaved(screening):
 
 
 def test_a_reference_already_taken_is_drawn_again(screening):
-    taken = book(screening, quantity=1).reservation_id
-    reservation = book(screening, quantity=1, reservation_id=taken)
-    assert reservation.reservation_id != taken
-    assert Reservation.objects.filter(reservation_id=taken).count() == 1
+    taken = book(screening, quantity=1).reference
+    reservation = book(screening, quantity=1, reference=taken)
+    assert reservation.reference != taken
+    assert Reservation.objects.filter(reference=taken).count() == 1
     assert Ticket.objects.filter(reservation=reservation).count() == 1
 
 
@@ -311,8 +311,8 @@ def test_an_edit_keeps_concurrent_changes_to_other_fields(screening):
 
 def test_update_refuses_fields_that_are_not_editable(screening):
     reservation = book(screening)
-    with pytest.raises(ValueError, match="reservation_id"):
-        Reservation.objects.update_booking(reservation, reservation_id="XYZ")
+    with pytest.raises(ValueError, match="reference"):
+        Reservation.objects.update_booking(reservation, reference="XYZ")
 
 
 def test_update_of_a_deleted_reservation_says_so(screening):
