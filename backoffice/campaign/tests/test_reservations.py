@@ -15,7 +15,12 @@ from backoffice.campaign.factories import (
     TicketFactory,
 )
 from backoffice.campaign.models import LONDON, Reservation, Screening, Ticket
-from backoffice.campaign.services.reservations import reservation_booking, reservation_create, screening_update
+from backoffice.campaign.services.reservations import (
+    reservation_booking,
+    reservation_create,
+    reservation_update,
+    screening_update,
+)
 from backoffice.campaign.tests.booking_support import refused
 
 pytestmark = pytest.mark.django_db
@@ -197,6 +202,24 @@ def test_a_refused_create_leaves_the_instance_unsaved(screening):
         book_it()
     assert reservation.pk is None
     assert reservation._state.adding
+
+
+def test_a_change_returns_the_row_as_it_was_and_the_booking_needs_it(screening):
+    reservation = book(screening, quantity=2)
+    reservation.quantity = 1
+    with reservation_booking(reservation) as booking:
+        booking.before = reservation_update(reservation=reservation, fields=["quantity"])
+        reservation.allocate_tickets()
+    assert (booking.before.pk, booking.before.quantity) == (reservation.pk, 2)
+    assert list(reservation.emails.values_list("kind", flat=True).order_by("pk")) == ["confirmation", "update"]
+
+    # Without the row as it was, the booking cannot tell a change from a new booking: it writes nothing.
+    reservation.quantity = 0
+    with pytest.raises(RuntimeError, match=r"booking\.before"), reservation_booking(reservation):
+        reservation_update(reservation=reservation, fields=["quantity"])
+    reservation.refresh_from_db()
+    assert reservation.quantity == 1
+    assert reservation.emails.count() == 2
 
 
 def test_a_reference_already_taken_is_drawn_again(screening):
