@@ -71,7 +71,7 @@ test-postgres: install redis-server
 	$(WITH_SERVERS) $(BIN)/pytest -m "not browser and not hosts"
 
 test-sqlite: install redis-server
-	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 $(BIN)/pytest -m "not postgresql and not browser"
+	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 $(BIN)/pytest -m "sqlite and not postgresql and not browser"
 
 test-frontend: install $(if $(HAS_FRONTEND),frontend)
 ifneq ($(HAS_FRONTEND),)

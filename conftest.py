@@ -1,7 +1,52 @@
-"""Project-wide test set-up: say which database the run is on."""
+"""Project-wide test set-up: say which database the run is on, and which modules the SQLite pass runs."""
+
+from pathlib import Path
 
 import pytest
 from django.db import connection
+
+# The SQLite pass (make test-sqlite) runs these modules only: the PostgreSQL pass runs every
+# test, and most behave the same on both. Listed: what takes a SQLite branch of its own
+# (``connection.vendor`` in the code), database functions whose SQL differs, settings and
+# migrations, plus a smoke set that books, emails, imports and serves the API and admin on
+# SQLite as `make run` does. How to choose: docs/testing.md.
+SQLITE_MODULES = frozenset(
+    {
+        # Code generation: a set-based INSERT per database (services/access_codes.py).
+        "test_access_codes_service.py",
+        "test_generate_access_codes_command.py",
+        "test_generate_access_codes_faults.py",
+        # Triggers and SQL per database (migrations 0005), and the database settings.
+        "test_migrations.py",
+        "test_settings.py",
+        "test_health.py",
+        # Booking: no row locks on SQLite, IMMEDIATE transactions instead (services/locking.py).
+        "test_reservations.py",
+        "test_allocate_tickets.py",
+        "test_one_booking_per_email.py",
+        "test_bulk_bookings.py",
+        "test_database_faults.py",
+        # Imports: a SQLite branch in the apply phase (services/data_runs.py).
+        "test_data_runs.py",
+        # Date functions with a time zone (TruncDate) and date arithmetic in queries.
+        "test_dashboard.py",
+        "test_booking_cutoff.py",
+        "test_querysets.py",
+        # Smoke set: the models, admin, API, emails, spreadsheets and demo data as `make run` uses them.
+        "test_models.py",
+        "test_admin.py",
+        "test_api.py",
+        "test_emails.py",
+        "test_admin_import_export.py",
+        "test_seed.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    for item in items:
+        if Path(str(item.fspath)).name in SQLITE_MODULES:
+            item.add_marker(pytest.mark.sqlite)
 
 
 def pytest_report_header(config) -> str:

@@ -76,7 +76,7 @@ def load_campaign() -> None:
             cursor.execute(
                 """
                 INSERT INTO campaign_reservation
-                    (created_at, reservation_id, name, email, access_code_id, screening_id, quantity)
+                    (created_at, reference, name, email, access_code_id, screening_id, quantity)
                 SELECT now(), 'B' || lpad(g::text, 9, '0'), 'Bench Customer', 'bench' || g || '@example.org',
                        (SELECT min(id) FROM campaign_accesscode) + (g - 1) / 4,
                        (SELECT min(id) FROM campaign_screening) + mod(g, %s),

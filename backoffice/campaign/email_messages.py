@@ -13,7 +13,6 @@ from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
 from email.utils import format_datetime
 from urllib.parse import quote_plus
-from zoneinfo import ZoneInfo
 
 import segno
 from django.conf import settings
@@ -25,12 +24,11 @@ from icalendar import Calendar, Event
 from PIL import Image
 from tablib import Dataset
 
-from backoffice.campaign.models import Email
+from backoffice.campaign.models import LONDON, Email
 from backoffice.campaign.one_line import header_text
 from backoffice.campaign.resources.door_lists import COLUMNS as DOOR_LIST_COLUMNS
 from backoffice.campaign.resources.formats import CSV
 
-LONDON = ZoneInfo("Europe/London")
 # Pixels per QR module (about 1 mm on a phone screen, so a door scanner reads it at arm's length)
 # and the quiet zone around the code, in modules.
 QR_SCALE = 5
@@ -49,8 +47,6 @@ SUBJECTS = {
     Email.Kind.REMINDER: "Reminder: {film}, {when}",
     Email.Kind.DOOR_LIST: "Door list: {film}, {cinema}, {when}",
 }
-# Messages that carry the ticket codes and a calendar entry (one list, on the model: the outbox reads it too).
-WITH_TICKETS = Email.WITH_TICKETS
 
 
 class OutboxMessage(EmailMessage):
@@ -88,7 +84,7 @@ def email_message(email: Email) -> OutboxMessage:
     text = SafeMIMEText(render_to_string(f"campaign/emails/{template}.txt", context), "plain", "utf-8")
     alternative = SafeMIMEMultipart("alternative", boundary=f"==alternative-{token}==", _subparts=[text, html])
     mime = SafeMIMEMultipart("mixed", boundary=f"==mixed-{token}==", _subparts=[alternative])
-    if email.kind in WITH_TICKETS or email.kind == Email.Kind.CANCELLATION:
+    if email.kind in Email.WITH_TICKETS or email.kind == Email.Kind.CANCELLATION:
         method = calendar_method(email.kind, email.payload)
         mime.attach(_attachment(calendar_file(email.kind, email.payload), "calendar", "screening.ics", method=method))
     if email.kind == Email.Kind.DOOR_LIST:
@@ -121,7 +117,7 @@ def message_context(
     # A cancelled screening's message is about that screening; the booking may now be at another.
     about = payload.get("cancelled_screening") or payload
     about_start = dt.datetime.fromisoformat(about["starts_at"]).astimezone(LONDON)
-    codes = payload.get("codes", []) if kind in WITH_TICKETS else []
+    codes = payload.get("codes", []) if kind in Email.WITH_TICKETS else []
     token = message_id.strip("<>").split("@")[0]
     tickets = []
     for number, code in enumerate(codes, 1):

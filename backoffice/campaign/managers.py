@@ -34,7 +34,7 @@ class ReservationManager(models.Manager.from_queryset(ReservationQuerySet)):
 
         for name, value in changes.items():
             setattr(reservation, name, value)
-        with reservation_booking(reservation):
-            reservation_update(reservation=reservation, fields=changes.keys())
+        with reservation_booking(reservation) as booking:
+            booking.before = reservation_update(reservation=reservation, fields=changes.keys())
             reservation.allocate_tickets()
         return reservation

@@ -471,9 +471,7 @@ class AccessCodeBlock(models.Model):
 
 class Reservation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
-    reservation_id = models.CharField(
-        "reference", max_length=16, unique=True, default=reservation_reference, editable=False
-    )
+    reference = models.CharField("reference", max_length=16, unique=True, default=reservation_reference, editable=False)
     name = models.CharField(max_length=200, validators=[validate_one_line])
     email = models.EmailField()
     access_code = models.ForeignKey(AccessCode, on_delete=models.PROTECT, related_name="reservations")
@@ -519,7 +517,7 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         # No name: this text is copied into the admin's log, which must not hold personal data.
-        return f"{self.reservation_id} ({self.quantity} seats)"
+        return f"{self.reference} ({self.quantity} seats)"
 
     def allocate_tickets(self, *, held: Iterable[tuple[int, int]] | None = None) -> None:
         """Make this reservation hold exactly ``quantity`` tickets, all of its screening's film.
@@ -730,6 +728,7 @@ class Email(models.Model):
         DOOR_LIST = "door_list", "Door list"
 
     #: Kinds that carry the booking's ticket codes (none when it holds none) and a calendar entry.
+    #: The one list: what is queued, what a message shows and the admin's previews all read it.
     WITH_TICKETS = frozenset({Kind.CONFIRMATION, Kind.UPDATE, Kind.REMINDER, Kind.SCREENING_CANCELLED})
 
     class Status(models.TextChoices):

@@ -61,7 +61,7 @@ class EmailAdmin(admin.ModelAdmin):
     list_display = ["created_at", "kind", "to", "reservation", "status", "attempts", "sent_at", "next_attempt_at"]
     list_filter = ["status", "kind", "created_at"]
     list_select_related = ["reservation"]
-    search_fields = ["to", "=reservation__reservation_id", "=message_id"]
+    search_fields = ["to", "=reservation__reference", "=message_id"]
     date_hierarchy = "created_at"
     fields = [
         "kind",
@@ -110,7 +110,7 @@ class EmailAdmin(admin.ModelAdmin):
         return [
             path("preview/<str:kind>/", view(self.preview_view), name="campaign_email_preview"),
             path("<path:object_id>/message/", view(self.message_view), name="campaign_email_message"),
-            path("resend/<path:reservation_id>/", view(self.resend_view), name="campaign_email_resend"),
+            path("resend/<path:reservation_pk>/", view(self.resend_view), name="campaign_email_resend"),
             *super().get_urls(),
         ]
 
@@ -133,14 +133,14 @@ class EmailAdmin(admin.ModelAdmin):
             raise PermissionDenied
         return _standalone(preview_html(email.kind, email.payload))
 
-    def resend_view(self, request: HttpRequest, reservation_id: str) -> HttpResponse:
+    def resend_view(self, request: HttpRequest, reservation_pk: str) -> HttpResponse:
         """The "Resend confirmation" button of a reservation's page."""
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not request.user.has_perm("campaign.change_reservation"):
             raise PermissionDenied
         related = Reservation.objects.select_related("screening__film", "screening__cinema")
-        reservation = get_object_or_404(related, pk=unquote(reservation_id))
+        reservation = get_object_or_404(related, pk=unquote(reservation_pk))
         queued, refused = _resend([reservation])
         if queued:
             self.message_user(request, f"Confirmation queued for {reservation.email}.", messages.SUCCESS)

@@ -59,7 +59,7 @@ class QuantityFilter(FixedChoicesFilter):
 class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportMixin, HistoryAdmin):
     form = ReservationForm
     resource_classes = [ReservationExportResource]
-    list_display = ["reservation_id", "name", "email", "screening", "quantity", "access_code", "created_at"]
+    list_display = ["reference", "name", "email", "screening", "quantity", "access_code", "created_at"]
     list_filter = ["screening__film", "screening__cinema", QuantityFilter, WithdrawnCodeFilter, "created_at"]
     # Read for the page's rows only: joined, they would be read for every row a deep page skips.
     list_select_related = []
@@ -69,7 +69,7 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
     autocomplete_fields = ["screening", "access_code"]
     # No IP address: on a booking staff type it would be their own, not the customer's.
     fields = [
-        "reservation_id",
+        "reference",
         "created_at",
         "name",
         "email",
@@ -78,7 +78,7 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
         "access_code",
         "quantity",
     ]
-    readonly_fields = ["reservation_id", "created_at", "seats_left"]
+    readonly_fields = ["reference", "created_at", "seats_left"]
     date_hierarchy = "created_at"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # counts per film, cinema, quantity and date: 100,000 rows each
@@ -122,7 +122,7 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
                 return queryset.none(), False
             return queryset.filter(access_code__value=code), False
         if REFERENCE_RE.match(term):
-            return queryset.filter(reservation_id=term), False
+            return queryset.filter(reference=term), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_inlines(self, request, obj):
@@ -132,7 +132,7 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
         # A new reservation's reference is drawn when it is saved (and again if it clashes), so
         # the add form shows none. The message after saving names the saved one (str(reservation)).
         if obj is None:
-            return [name for name in self.fields if name not in {"reservation_id", "created_at"}]
+            return [name for name in self.fields if name not in {"reference", "created_at"}]
         return self.fields
 
     @admin.display(description="seats left")
@@ -146,9 +146,9 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
         # The same locked path as Reservation.objects.create / update_booking, and the tickets
         # in the same transaction: seats, code usages and tickets are decided under row locks,
         # and a refusal (LockedSaveMixin) rolls the whole save back and shows the form again.
-        with reservation_booking(obj):
+        with reservation_booking(obj) as booking:
             if change:
-                reservation_update(reservation=obj, fields=form.changed_data)
+                booking.before = reservation_update(reservation=obj, fields=form.changed_data)
             else:
                 reservation_create(reservation=obj)
             obj.allocate_tickets()

@@ -44,7 +44,7 @@ class TicketAdmin(LargeTableExportMixin, SpreadsheetImportExportMixin, admin.Mod
             return queryset, False
         matches = Q(code__in={term, term.upper()})
         if REFERENCE_RE.match(term.upper()):
-            holder = Reservation.objects.filter(reservation_id=term.upper()).values_list("pk", flat=True)
+            holder = Reservation.objects.filter(reference=term.upper()).values_list("pk", flat=True)
             matches |= Q(reservation__in=list(holder))
         return queryset.filter(matches), False
 

@@ -15,7 +15,7 @@ class DoorListResource(resources.ModelResource):
 
     screening = Field(attribute="screening__slug", column_name="screening")
     start = Field(attribute="screening__starts_at", column_name="start", widget=LondonDateTimeWidget())
-    reference = Field(attribute="reservation_id", column_name="reference")
+    reference = Field(attribute="reference", column_name="reference")
     name = Field(attribute="name", column_name="name")
     seats = Field(attribute="quantity", column_name="seats")
     codes = Field(column_name="ticket codes")
@@ -30,7 +30,7 @@ class DoorListResource(resources.ModelResource):
         return (
             queryset.filter(quantity__gt=0)
             .select_related("screening")
-            .order_by("screening__starts_at", "screening_id", "name", "reservation_id")
+            .order_by("screening__starts_at", "screening_id", "name", "reference")
             .prefetch_related(
                 Prefetch("tickets", queryset=Ticket.objects.only("code", "reservation_id").order_by("code"))
             )

@@ -18,7 +18,7 @@ class ReservationExportResource(resources.ModelResource):
     tickets prefetched.
     """
 
-    reference = Field(attribute="reservation_id", column_name="reference")
+    reference = Field(attribute="reference", column_name="reference")
     film = Field(attribute="screening__film__name", column_name="film")
     cinema = Field(attribute="screening__cinema__name", column_name="cinema")
     start = Field(attribute="screening__starts_at", column_name="start", widget=LondonDateTimeWidget())

@@ -21,7 +21,7 @@ class TicketResource(SpreadsheetResource):
     """
 
     film = Field(attribute="film", column_name="film", widget=NaturalKeyWidget(Film))
-    reservation = Field(attribute="reservation__reservation_id", column_name="reservation", readonly=True)
+    reservation = Field(attribute="reservation__reference", column_name="reservation", readonly=True)
 
     required_columns = ["code", "film"]
 

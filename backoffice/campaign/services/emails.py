@@ -82,7 +82,7 @@ def screening_cancelled_email_queue(
 def reservation_confirmation_resend(*, reservation: Reservation) -> Email:
     """Queue the confirmation again (the customer lost it); refused for a cancelled reservation."""
     if reservation.quantity == 0:
-        raise ValidationError(f"{reservation.reservation_id} is cancelled: there are no tickets to send.")
+        raise ValidationError(f"{reservation.reference} is cancelled: there are no tickets to send.")
     with transaction.atomic():
         return _queue_booking(reservation, Email.Kind.CONFIRMATION)
 
@@ -228,7 +228,7 @@ def door_list_reservations(*, screening: Screening):
     """The active reservations of a screening with their tickets: the door list, in name order."""
     return (
         Reservation.objects.filter(screening=screening, quantity__gt=0)
-        .order_by("name", "reservation_id")
+        .order_by("name", "reference")
         .prefetch_related(Prefetch("tickets", queryset=Ticket.objects.order_by("code")))
     )
 
@@ -236,7 +236,7 @@ def door_list_reservations(*, screening: Screening):
 def door_list_rows(*, screening: Screening) -> list[dict]:
     return [
         {
-            "reference": reservation.reservation_id,
+            "reference": reservation.reference,
             "name": reservation.name,
             "seats": reservation.quantity,
             "codes": [ticket.code for ticket in reservation.tickets.all()],
@@ -259,7 +259,7 @@ def _queue_booking(
         held.filter(issued_at__isnull=True).update(issued_at=timezone.now())
     payload = {
         **_screening_payload(screening),
-        "reference": reservation.reservation_id,
+        "reference": reservation.reference,
         "name": reservation.name,
         "seats": reservation.quantity if seats is None else seats,
         "codes": codes,

@@ -45,8 +45,8 @@ class Scrubber:
 
     def __init__(self, rows: list[Reservation], *, also: list[str] = ()) -> None:
         self.names = {r.name.strip().lower(): ERASED_NAME for r in rows if r.name.strip()}
-        self.addresses: dict[str, str] = {r.email.lower(): erased_email(r.reservation_id) for r in rows}
-        self.references = {r.reservation_id.lower() for r in rows}
+        self.addresses: dict[str, str] = {r.email.lower(): erased_email(r.reference) for r in rows}
+        self.references = {r.reference.lower() for r in rows}
         # Every address and name the people had: ones asked about, ones mailed, earlier versions.
         pks = [r.pk for r in rows]
         earlier = Reservation.history.filter(id__in=pks)
@@ -155,7 +155,7 @@ class Reservations(Place):
     def anonymise(self, job: Job) -> int:
         for reservation in job.rows:
             reservation.name = ERASED_NAME
-            reservation.email = erased_email(reservation.reservation_id)
+            reservation.email = erased_email(reservation.reference)
             reservation.ip_address = None
         Reservation.objects.bulk_update(job.rows, ["name", "email", "ip_address"])
         return len(job.rows)
@@ -163,7 +163,7 @@ class Reservations(Place):
     def export(self, person: Person) -> list[dict]:
         return [
             {
-                "reference": r.reservation_id,
+                "reference": r.reference,
                 "booked_at": r.created_at.isoformat(),
                 "name": r.name,
                 "email": r.email,
@@ -194,7 +194,7 @@ class ReservationHistory(Place):
                 "at": version.history_date.isoformat(),
                 "by": version.history_user.get_username() if version.history_user else None,
                 "change": version.get_history_type_display(),
-                "reference": version.reservation_id,
+                "reference": version.reference,
                 "name": version.name,
                 "email": version.email,
                 "ip_address": version.ip_address,

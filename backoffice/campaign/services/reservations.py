@@ -3,8 +3,9 @@
 ``Reservation.objects.create``, ``Reservation.objects.update_booking`` and the admin's forms all
 write a reservation the same way, so the rules are written once::
 
-    with reservation_booking(reservation):
-        reservation_create(reservation=reservation)  # or reservation_update(...)
+    with reservation_booking(reservation) as booking:
+        reservation_create(reservation=reservation)
+        # or, for a change: booking.before = reservation_update(reservation=reservation, fields=...)
         reservation.allocate_tickets()
 
 ``reservation_booking`` is the transaction: lock waits are bounded (a busy moment gives staff a
@@ -49,21 +50,34 @@ from backoffice.campaign.services.locking import locked_write
 EDITABLE_FIELDS = frozenset({"name", "email", "access_code", "screening", "quantity", "ip_address"})
 
 
+@dataclass
+class Booking:
+    """One reservation being written, and for a change, its row as ``reservation_update`` locked it."""
+
+    reservation: Reservation
+    before: Reservation | None = None
+
+
 @contextmanager
-def reservation_booking(reservation: Reservation) -> Iterator[Reservation]:
+def reservation_booking(reservation: Reservation) -> Iterator[Booking]:
     """The transaction one reservation is written and given its tickets in.
 
-    Refusals, a lock wait that gave up ("busy") and a booking that lost the race for its email
-    to another all leave the database unchanged and raise ValidationError. A new reservation is
-    left unsaved (pk None), so it can be corrected and booked again.
+    A change sets ``booking.before`` to what ``reservation_update`` returns: the customer's
+    emails are chosen by comparing the two. Refusals, a lock wait that gave up ("busy") and a
+    booking that lost the race for its email to another all leave the database unchanged and
+    raise ValidationError. A new reservation is left unsaved (pk None), so it can be corrected
+    and booked again.
     """
     adding = reservation._state.adding
+    booking = Booking(reservation)
     try:
         with locked_write():
-            yield reservation
+            yield booking
+            if not adding and booking.before is None:
+                raise RuntimeError("Set booking.before to what reservation_update returned.")
             # Written and given its tickets: queue what the customer must hear, in the same
             # transaction, against the row as it was when the update locked it.
-            reservation_emails_queue(reservation=reservation, before=None if adding else reservation._locked_before)
+            reservation_emails_queue(reservation=reservation, before=booking.before)
     except BaseException as error:
         if adding:
             reservation.pk = None
@@ -103,7 +117,7 @@ def reservation_create(*, reservation: Reservation) -> Reservation:
     if booked["reference_taken"]:
         # Random references can clash with an existing one (by a million reservations, two
         # likely share one): draw again rather than refuse the booking.
-        reservation.reservation_id = _fresh_reference()
+        reservation.reference = _fresh_reference()
     reservation.save(force_insert=True)
     return reservation
 
@@ -111,7 +125,8 @@ def reservation_create(*, reservation: Reservation) -> Reservation:
 def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> Reservation:
     """Save the changed ``fields`` of a booked reservation under the same locks and rules as a booking.
 
-    Runs inside ``reservation_booking``, whose caller then re-allocates its tickets. Fields not
+    Returns the row as it was before, read under its lock, for ``booking.before``. Runs inside
+    ``reservation_booking``, whose caller then re-allocates its tickets. Fields not
     named are refreshed from the current row, so an edit never undoes a concurrent change to
     another field. Lowering the quantity (0 cancels) always succeeds; more seats, another
     screening or another access code are checked like a new booking. On ValidationError the
@@ -146,7 +161,6 @@ def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> 
             }
         )
 
-    reservation._locked_before = current  # for reservation_booking's emails
     for name in EDITABLE_FIELDS - fields:
         field = Reservation._meta.get_field(name)
         setattr(reservation, field.attname, getattr(current, field.attname))
@@ -174,7 +188,7 @@ def reservation_update(*, reservation: Reservation, fields: Collection[str]) -> 
 
     if fields:
         reservation.save(update_fields=fields)
-    return reservation
+    return current
 
 
 def reservation_email_check(*, email: str, other_than: int | None) -> None:
@@ -187,7 +201,7 @@ def reservation_email_check(*, email: str, other_than: int | None) -> None:
     if holder is not None:
         raise ValidationError(
             {
-                "email": f"{email} already has an active reservation: {holder.reservation_id} ({holder.screening}, "
+                "email": f"{email} already has an active reservation: {holder.reference} ({holder.screening}, "
                 f"{_seats(holder.quantity)}). One booking per person: change or cancel that one instead."
             }
         )
@@ -250,7 +264,7 @@ def _booked(reservation: Reservation, *, other_than: int | None) -> dict[str, in
     same_code = Q(access_code_id=reservation.access_code_id, quantity__gt=0)
     # Lower() on both sides, as the constraint's index is built.
     same_email = Q(email_key=Lower(Value(reservation.email)), quantity__gt=0)
-    same_reference = Q(reservation_id=reservation.reservation_id)
+    same_reference = Q(reference=reservation.reference)
     rows = Reservation.objects.alias(email_key=Lower("email")).filter(
         same_screening | same_code | same_email | same_reference
     )
@@ -265,7 +279,7 @@ def _booked(reservation: Reservation, *, other_than: int | None) -> dict[str, in
 
 
 def _fresh_reference() -> str:
-    while Reservation.objects.filter(reservation_id=(reference := reservation_reference())).exists():
+    while Reservation.objects.filter(reference=(reference := reservation_reference())).exists():
         pass
     return reference
 
@@ -531,7 +545,7 @@ def _check_all_fit(bookings: list[Reservation], to: Screening, *, codes: dict[in
                 _check_ticket_stock(film, seats=row.quantity, free=tickets_free)
                 tickets_free -= row.quantity
         except ValidationError as refusal:
-            refusals.append(f"{row.reservation_id} ({_seats(row.quantity)}): {' '.join(refusal.messages)}")
+            refusals.append(f"{row.reference} ({_seats(row.quantity)}): {' '.join(refusal.messages)}")
             continue
         reserved += row.quantity
     if refusals:

@@ -43,7 +43,7 @@ def test_reservation_pages_hide_code_values_from_staff_who_may_not_view_codes(
     code = reservation.access_code.value
     changelist = client.get(CHANGELIST)
     assert changelist.status_code == 200
-    assert reservation.reservation_id in changelist.content.decode()
+    assert reservation.reference in changelist.content.decode()
     assert code not in changelist.content.decode()
     change = client.get(change_url(reservation))
     assert change.status_code == 200
@@ -57,8 +57,8 @@ def test_searching_reservations_by_code_needs_permission_to_view_codes(client, d
     staff(django_user_model, client, "view_reservation")
     page = client.get(CHANGELIST, {"q": reservation.access_code.value}).content.decode()
     # Matching on the code would tell whoever searches that it exists and who holds it.
-    assert reservation.reservation_id not in page
-    assert other.reservation_id not in page
+    assert reservation.reference not in page
+    assert other.reference not in page
 
 
 def test_staff_who_may_view_codes_see_them(client, django_user_model, reservation):
@@ -66,7 +66,7 @@ def test_staff_who_may_view_codes_see_them(client, django_user_model, reservatio
     code = reservation.access_code.value
     assert code in client.get(CHANGELIST).content.decode()
     assert code in client.get(change_url(reservation)).content.decode()
-    assert reservation.reservation_id in client.get(CHANGELIST, {"q": code}).content.decode()
+    assert reservation.reference in client.get(CHANGELIST, {"q": code}).content.decode()
 
 
 def test_a_change_without_permission_to_view_codes_keeps_the_code(client, django_user_model, reservation):

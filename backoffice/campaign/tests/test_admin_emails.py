@@ -93,7 +93,7 @@ def test_the_bulk_action_resends_to_every_selected_active_reservation(admin_clie
 
     content = response.content.decode()
     assert "Confirmation queued for 1 reservation(s)." in content
-    assert f"{cancelled.reservation_id} is cancelled" in content
+    assert f"{cancelled.reference} is cancelled" in content
     assert Email.objects.filter(kind=Email.Kind.CONFIRMATION, reservation=reservation).count() == 2
     assert Email.objects.filter(kind=Email.Kind.CONFIRMATION, reservation=cancelled).count() == 1
 
@@ -125,7 +125,7 @@ def test_a_queued_message_can_be_read_in_the_admin(admin_client, reservation):
     email = Email.objects.get()
     content = admin_client.get(reverse("admin:campaign_email_message", args=[email.pk])).content.decode()
 
-    assert reservation.reservation_id in content
+    assert reservation.reference in content
     for code in reservation.tickets.values_list("code", flat=True):
         assert code in content
 
@@ -168,7 +168,7 @@ def test_the_door_list_exports_active_reservations_with_their_codes(admin_client
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     codes = " ".join(reservation.tickets.order_by("code").values_list("code", flat=True))
     assert [(row["reference"], row["name"], row["seats"], row["ticket codes"]) for row in rows] == [
-        (reservation.reservation_id, "Mary Holly", "2", codes)
+        (reservation.reference, "Mary Holly", "2", codes)
     ]
 
 

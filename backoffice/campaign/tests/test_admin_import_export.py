@@ -275,7 +275,7 @@ def test_reservation_export_follows_the_changelist_filter(admin_client, admin_us
     ReservationFactory(screening=ScreeningFactory(film=klaus), name="Bob")
     response = export(admin_client, "reservation", query=f"?screening__film__id__exact={elf.pk}")
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert [(row["reference"], row["name"], row["film"]) for row in rows] == [(wanted.reservation_id, "Ann", "Elf")]
+    assert [(row["reference"], row["name"], row["film"]) for row in rows] == [(wanted.reference, "Ann", "Elf")]
     log = DataExchangeLog.objects.get()
     assert (log.action, log.content_type.model, log.rows, log.user) == ("export", "reservation", 1, admin_user)
 

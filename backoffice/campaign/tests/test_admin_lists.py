@@ -37,7 +37,7 @@ def test_a_code_finds_its_booking_in_any_case(admin_client, bookings, term):
 
 def test_a_reference_finds_its_booking_in_any_case(admin_client, bookings):
     wanted = bookings[0]
-    assert shown(admin_client.get(RESERVATIONS, {"q": wanted.reservation_id.lower()})) == [wanted]
+    assert shown(admin_client.get(RESERVATIONS, {"q": wanted.reference.lower()})) == [wanted]
 
 
 @pytest.mark.parametrize("term", ["holly", "Holly Ivy", "ivy@example", "HOLLY.IVY@EXAMPLE.ORG"])
@@ -129,7 +129,7 @@ def test_a_ticket_code_finds_its_ticket(admin_client, tickets, term):
 
 def test_a_reference_finds_the_tickets_it_holds(admin_client, tickets):
     holder, held = tickets
-    assert shown(admin_client.get(TICKETS, {"q": holder.reservation_id.lower()})) == held
+    assert shown(admin_client.get(TICKETS, {"q": holder.reference.lower()})) == held
 
 
 def test_a_ticket_search_that_finds_nothing_says_so(admin_client, tickets):

@@ -102,20 +102,20 @@ def test_add_form_renders_without_a_tickets_inline(admin_client):
 
 def test_the_add_form_shows_no_reference_before_one_is_saved(admin_client, screening):
     response = admin_client.get(ADD_URL)
-    assert b"field-reservation_id" not in response.content
+    assert b"field-reference" not in response.content
     refused = admin_client.post(ADD_URL, add_data(screening, quantity=5))
     assert refused.status_code == 200
-    assert b"field-reservation_id" not in refused.content
+    assert b"field-reference" not in refused.content
 
 
 def test_the_saved_reference_is_the_one_staff_are_shown(admin_client, screening):
     response = admin_client.post(ADD_URL, add_data(screening), follow=True)
     reservation = Reservation.objects.get()
     messages = [str(message) for message in response.context["messages"]]
-    assert any(reservation.reservation_id in message for message in messages), messages
+    assert any(reservation.reference in message for message in messages), messages
     change_page = admin_client.get(change_url(reservation)).content.decode()
-    assert "field-reservation_id" in change_page
-    assert reservation.reservation_id in change_page
+    assert "field-reference" in change_page
+    assert reservation.reference in change_page
 
 
 def test_staff_book_seats_and_tickets_are_allocated(admin_client, screening):

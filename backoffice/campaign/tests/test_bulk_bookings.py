@@ -174,15 +174,13 @@ def test_a_move_that_does_not_fit_changes_nothing_and_says_which_bookings_and_wh
         f"1 booking of 3 would not fit on {target}; nothing was moved or cancelled."
     ]
     assert refusal.value.refusals == [
-        f"{too_many.reservation_id} (2 seats): Only 1 seat left for {target}; you asked for 2."
+        f"{too_many.reference} (2 seats): Only 1 seat left for {target}; you asked for 2."
     ]
     assert fits.pk  # it fitted, and is not listed
 
     with pytest.raises(BookingsDoNotFit) as refusal:
         reservations_move(reservations=Reservation.objects.filter(pk=coded.pk), screening=wrong_film_target, by=None)
-    assert refusal.value.refusals == [
-        f"{coded.reservation_id} (1 seat): Access code {elf_only} is for Elf only, not Wonka."
-    ]
+    assert refusal.value.refusals == [f"{coded.reference} (1 seat): Access code {elf_only} is for Elf only, not Wonka."]
     assert state() == before
     assert_invariants(Ticket.objects.count())
 
@@ -198,7 +196,7 @@ def test_a_move_that_would_run_out_of_tickets_changes_nothing(elf, york):
         reservations_move(reservations=Reservation.objects.filter(screening=source), screening=target, by=None)
 
     assert state() == before
-    assert [line.split(" ")[0] for line in refusal.value.refusals] == [second.reservation_id]
+    assert [line.split(" ")[0] for line in refusal.value.refusals] == [second.reference]
     assert "Not enough tickets left for Scarce: 1 free." in refusal.value.refusals[0]
     assert first.pk
 

@@ -305,7 +305,7 @@ def test_the_batch_page_lists_bookings_made_with_its_withdrawn_codes(admin_clien
     withdrawn = page.context["withdrawn"]
     assert (withdrawn["codes"], withdrawn["bookings"]) == (2, 2)
     assert {r.pk for r in withdrawn["shown"]} == {made[0].pk, made[1].pk}
-    assert made[2].reservation_id not in page.content.decode()
+    assert made[2].reference not in page.content.decode()
     listed = admin_client.get(withdrawn["list_url"])
     assert {r.pk for r in listed.context["cl"].result_list} == {made[0].pk, made[1].pk}
 

@@ -120,7 +120,7 @@ def test_the_message_has_text_html_with_decodable_qr_codes_and_a_calendar_file(s
     assert message["To"] == "mary@example.com"
     text, html = text_part(message), html_part(message)
     for body in (text, html):
-        assert reservation.reservation_id in body
+        assert reservation.reference in body
         assert "York - Vangarde" in body
         assert "openstreetmap.org" in body
         assert all(code in body for code in codes)
@@ -135,7 +135,7 @@ def test_the_message_has_text_html_with_decodable_qr_codes_and_a_calendar_file(s
     assert event.decoded("dtstart") == screening.starts_at
     assert event.decoded("dtend") - event.decoded("dtstart") == dt.timedelta(minutes=97)
     assert "Elf" in str(event["summary"])
-    assert str(event["uid"]).startswith(reservation.reservation_id)
+    assert str(event["uid"]).startswith(reservation.reference)
 
 
 def test_a_cancellation_carries_no_codes_and_cancels_the_calendar_entry(screening):
@@ -147,7 +147,7 @@ def test_a_cancellation_carries_no_codes_and_cancels_the_calendar_entry(screenin
     assert "cancelled" in text_part(message)
     event = calendar(message).walk("VEVENT")[0]
     assert str(event["status"]) == "CANCELLED"
-    assert str(event["uid"]).startswith(reservation.reservation_id)
+    assert str(event["uid"]).startswith(reservation.reference)
 
 
 def test_sending_marks_the_row_sent_and_a_repeat_delivery_sends_nothing(
@@ -305,10 +305,10 @@ def test_the_door_list_goes_to_the_cinema_once_at_the_cut_off(elf, settings):
     email = Email.objects.get(kind=Email.Kind.DOOR_LIST)
     assert (email.to, email.screening) == ("door@kirkstall.example", closing)
     codes = sorted(holly.tickets.values_list("code", flat=True))
-    assert email.payload["rows"] == [{"reference": holly.reservation_id, "name": "=Holly", "seats": 2, "codes": codes}]
+    assert email.payload["rows"] == [{"reference": holly.reference, "name": "=Holly", "seats": 2, "codes": codes}]
     message = sent_message(email)
-    assert holly.reservation_id in text_part(message)
-    assert cancelled.reservation_id not in text_part(message)
+    assert holly.reference in text_part(message)
+    assert cancelled.reference not in text_part(message)
     attachment = next(part for part in message.walk() if part.get_content_type() == "text/csv")
     csv_text = attachment.get_payload(decode=True).decode()
     assert "'=Holly" in csv_text  # a formula in a name is escaped

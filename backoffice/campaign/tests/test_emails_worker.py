@@ -63,7 +63,7 @@ def test_booking_changing_and_cancelling_each_deliver_exactly_one_message(screen
     [confirmation] = mailbox.messages()
     codes = sorted(reservation.tickets.values_list("code", flat=True))
     assert confirmation["To"] == reservation.email
-    assert reservation.reservation_id in text_part(confirmation)
+    assert reservation.reference in text_part(confirmation)
     assert all(code in text_part(confirmation) for code in codes)
     assert sorted(qr_codes(confirmation).values()) == codes
     assert calendar(confirmation).walk("VEVENT")[0].decoded("dtstart") == screening.starts_at

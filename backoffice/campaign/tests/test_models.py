@@ -77,7 +77,7 @@ def test_the_database_refuses_values_out_of_range(factory, field, value):
 
 
 def test_reservation_reference_is_short_unique_and_unrelated_to_the_pk():
-    references = {ReservationFactory().reservation_id for _ in range(20)}
+    references = {ReservationFactory().reference for _ in range(20)}
     assert len(references) == 20
     for reference in references:
         assert len(reference) == REFERENCE_LENGTH

@@ -38,7 +38,7 @@ def book(screening: Screening, email: str, quantity: int = 2) -> Reservation:
 def taken(email: str, holder: Reservation) -> str:
     holder = Reservation.objects.select_related("screening__film", "screening__cinema").get(pk=holder.pk)
     return (
-        f"{email} already has an active reservation: {holder.reservation_id} ({holder.screening}, "
+        f"{email} already has an active reservation: {holder.reference} ({holder.screening}, "
         f"{holder.quantity} seats). One booking per person: change or cancel that one instead."
     )
 

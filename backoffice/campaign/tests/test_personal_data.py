@@ -83,7 +83,7 @@ def scrooge(screening, cratchit, mail_files, admin_user):
         user=admin_user,
         content_type=ContentType.objects.get_for_model(Reservation),
         object_id=str(reservation.pk),
-        object_repr=f"{reservation.reservation_id} - {SCROOGE} (2 seats)",
+        object_repr=f"{reservation.reference} - {SCROOGE} (2 seats)",
         action_flag=CHANGE,
         change_message='[{"changed": {"fields": ["Name"]}}]',
     )
@@ -146,7 +146,7 @@ def test_erase_customer_leaves_no_trace_of_the_person_and_keeps_the_counts(scroo
     scrooge.refresh_from_db()
     assert (scrooge.name, scrooge.email, scrooge.ip_address) == (
         ERASED_NAME,
-        erased_email(scrooge.reservation_id),
+        erased_email(scrooge.reference),
         None,
     )
     assert "1 reservation(s)" in out
@@ -224,7 +224,7 @@ def test_anonymise_reservations_touches_only_screenings_that_ended_long_enough_a
         assert untouched.name == name
     old.refresh_from_db()
     cancelled.refresh_from_db()
-    assert {old.email, cancelled.email} == {erased_email(old.reservation_id), erased_email(cancelled.reservation_id)}
+    assert {old.email, cancelled.email} == {erased_email(old.reference), erased_email(cancelled.reference)}
 
     again = call_command_output("anonymise_reservations", "--older-than", "30")
     assert "Anonymised 0 reservation(s)" in again
@@ -255,7 +255,7 @@ def test_the_subject_access_copy_holds_bookings_emails_and_staff_changes(admin_c
     assert response["Content-Disposition"] == 'attachment; filename="personal-data.json"'
     held = json.loads(response.content)
     assert [(r["reference"], r["name"], r["ip_address"]) for r in held["reservations"]] == [
-        (scrooge.reservation_id, SCROOGE, IP)
+        (scrooge.reference, SCROOGE, IP)
     ]
     assert {e["to"] for e in held["emails"]} == {ADDRESS, OLD_ADDRESS}
     assert len(held["changes_by_staff"]) == 2

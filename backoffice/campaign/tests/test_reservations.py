@@ -15,7 +15,12 @@ from backoffice.campaign.factories import (
     TicketFactory,
 )
 from backoffice.campaign.models import LONDON, Reservation, Screening, Ticket
-from backoffice.campaign.services.reservations import reservation_booking, reservation_create, screening_update
+from backoffice.campaign.services.reservations import (
+    reservation_booking,
+    reservation_create,
+    reservation_update,
+    screening_update,
+)
 from backoffice.campaign.tests.booking_support import refused
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +70,7 @@ def test_create_books_seats_and_allocates_tickets(screening, quantity):
     reservation.refresh_from_db()
     assert reservation.quantity == quantity
     assert reservation.ip_address == "192.0.2.7"
-    assert len(reservation.reservation_id) == 8
+    assert len(reservation.reference) == 8
     tickets = held(reservation)
     assert len(tickets) == quantity
     assert {film for _, film in tickets} == {screening.film_id}
@@ -199,11 +204,29 @@ def test_a_refused_create_leaves_the_instance_unsaved(screening):
     assert reservation._state.adding
 
 
+def test_a_change_returns_the_row_as_it_was_and_the_booking_needs_it(screening):
+    reservation = book(screening, quantity=2)
+    reservation.quantity = 1
+    with reservation_booking(reservation) as booking:
+        booking.before = reservation_update(reservation=reservation, fields=["quantity"])
+        reservation.allocate_tickets()
+    assert (booking.before.pk, booking.before.quantity) == (reservation.pk, 2)
+    assert list(reservation.emails.values_list("kind", flat=True).order_by("pk")) == ["confirmation", "update"]
+
+    # Without the row as it was, the booking cannot tell a change from a new booking: it writes nothing.
+    reservation.quantity = 0
+    with pytest.raises(RuntimeError, match=r"booking\.before"), reservation_booking(reservation):
+        reservation_update(reservation=reservation, fields=["quantity"])
+    reservation.refresh_from_db()
+    assert reservation.quantity == 1
+    assert reservation.emails.count() == 2
+
+
 def test_a_reference_already_taken_is_drawn_again(screening):
-    taken = book(screening, quantity=1).reservation_id
-    reservation = book(screening, quantity=1, reservation_id=taken)
-    assert reservation.reservation_id != taken
-    assert Reservation.objects.filter(reservation_id=taken).count() == 1
+    taken = book(screening, quantity=1).reference
+    reservation = book(screening, quantity=1, reference=taken)
+    assert reservation.reference != taken
+    assert Reservation.objects.filter(reference=taken).count() == 1
     assert Ticket.objects.filter(reservation=reservation).count() == 1
 
 
@@ -311,8 +334,8 @@ def test_an_edit_keeps_concurrent_changes_to_other_fields(screening):
 
 def test_update_refuses_fields_that_are_not_editable(screening):
     reservation = book(screening)
-    with pytest.raises(ValueError, match="reservation_id"):
-        Reservation.objects.update_booking(reservation, reservation_id="XYZ")
+    with pytest.raises(ValueError, match="reference"):
+        Reservation.objects.update_booking(reservation, reference="XYZ")
 
 
 def test_update_of_a_deleted_reservation_says_so(screening):

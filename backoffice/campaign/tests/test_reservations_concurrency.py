@@ -238,5 +238,5 @@ def test_twenty_bookings_with_one_email_in_different_cases_give_exactly_one(crew
         booked, refused = split(crew.race(jobs))
         assert len(booked) == 1
         assert all(list(error.message_dict) == ["email"] for error in refused)
-        assert all(booked[0].reservation_id in error.messages[0] for error in refused)
+        assert all(booked[0].reference in error.messages[0] for error in refused)
         assert_invariants(20 * ROUNDS)

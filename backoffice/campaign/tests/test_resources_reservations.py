@@ -34,9 +34,9 @@ def test_a_row_holds_reference_customer_screening_and_ticket_codes():
     data = ReservationExportResource().export()
     assert data.headers == ["reference", "name", "email", "film", "cinema", "start", "quantity", "tickets", "booked_at"]
     rows = {row["reference"]: row for row in data.dict}
-    row = rows[reservation.reservation_id]
+    row = rows[reservation.reference]
     assert {k: v for k, v in row.items() if k != "booked_at"} == {
-        "reference": reservation.reservation_id,
+        "reference": reservation.reference,
         "name": "Ann Holly",
         "email": "ann@example.org",
         "film": "Elf",

@@ -100,7 +100,7 @@ def test_export_then_import_gives_the_same_stock(elf, settings):
     before = stock()
 
     text = CSV().export_data(TicketResource().export())
-    assert f"{tickets[0].code},elf,{reservation.reservation_id}" in text
+    assert f"{tickets[0].code},elf,{reservation.reference}" in text
     assert "'=1+1" in text
 
     Ticket.objects.all().delete()
