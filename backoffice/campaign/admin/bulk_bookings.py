@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from backoffice.campaign.models import Reservation, Screening
+from backoffice.campaign.one_line import validate_text
 from backoffice.campaign.services.reservations import (
     BookingsDoNotFit,
     BulkOutcome,
@@ -50,6 +51,7 @@ class ScreeningCancelForm(forms.Form):
         label="Why is it cancelled?",
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        validators=[validate_text],  # as Screening.cancellation_reason, which it is saved to
         help_text='Customers read this in their email, e.g. "The projector has broken down."',
     )
     bookings = forms.ChoiceField(

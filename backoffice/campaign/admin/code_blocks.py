@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from backoffice.campaign.models import UNFINISHED_RUN, AccessCode, AccessCodeBatch, AccessCodeBlock
+from backoffice.campaign.one_line import validate_one_line
 from backoffice.campaign.services.code_blocks import (
     MAX_LIST,
     access_codes_block,
@@ -54,6 +55,8 @@ class BlockCodesForm(forms.Form):
         label="Reason",
         max_length=200,
         required=False,
+        # Copied onto each code (AccessCode.blocked_reason) and into refusals: one line.
+        validators=[validate_one_line],
         help_text="Needed to withdraw. Staff see it when a booking with one of the codes is refused.",
     )
 

@@ -210,6 +210,7 @@ def test_cancelling_a_screening_can_cancel_every_booking(admin_client, elf, york
     [
         ({"reason": "", "bookings": "cancel"}, "This field is required."),
         ({"reason": "Snow.", "bookings": "move"}, "Choose the screening to move the bookings to."),
+        ({"reason": "Snow\x1c.", "bookings": "cancel"}, "This text contains"),
     ],
 )
 def test_a_screening_cancellation_form_with_a_gap_says_what_is_missing(admin_client, elf, york, data, message):

@@ -217,6 +217,11 @@ def test_the_form_refuses_unknown_codes_and_changes_nothing(admin_client):
         ({"action": "block", "batch": 1, "reason": "x"}, "batch", "Batch 1 is still making codes."),
         ({"action": "block", "batch": 1, "codes": "x", "reason": "x"}, None, "Give one of"),
         ({"action": "block", "codes": "7KPB-3XQ9-M2DT-8ZVR"}, "reason", "Say why the codes are withdrawn"),
+        (
+            {"action": "block", "codes": "7KPB-3XQ9-M2DT-8ZVR", "reason": "Posted\x0bonline"},
+            "reason",
+            "Keep this on one line",
+        ),
     ],
 )
 def test_the_form_refuses_bad_input_with_a_specific_error(admin_client, data, field, message):
