@@ -25,7 +25,7 @@ from backoffice.campaign.admin.batches import (
     run_file_exists,
     run_status_response,
 )
-from backoffice.campaign.admin.data_exchange import data_label
+from backoffice.campaign.admin.data_exchange import data_label, log_data_exchange
 from backoffice.campaign.models import AccessCodeBatch, DataExchangeLog, DataRun
 from backoffice.campaign.services.data_runs import (
     CODE_RUN_KINDS,
@@ -150,12 +150,12 @@ class DataRunAdmin(RunAdminMixin, admin.ModelAdmin):
         file_format = spreadsheet_format(run.parameters["format"])
         file_name = run.parameters["file_name"]
         # Logged as every export is: who took which rows, when.
-        DataExchangeLog.objects.create(
-            user=request.user,
+        log_data_exchange(
+            request,
             action=DataExchangeLog.Action.EXPORT,
-            content_type=run.content_type,
+            model=run.content_type.model_class(),
             file_format=file_format.get_extension(),
-            file_name=file_name[:255],
+            file_name=file_name,
             rows=run.done,
         )
         response = FileResponse(
