@@ -273,6 +273,11 @@ class BackgroundRun(models.Model):
         """Whether a worker can take the run over when the one running it dies."""
         return True
 
+    @property
+    def progress(self) -> tuple[int, int]:
+        """How far the run is: done of total, in its unit (codes or rows)."""
+        raise NotImplementedError
+
 
 class AccessCodeBatch(BackgroundRun):
     """One run of code generation; the database, not the CSV, is the record of what it made."""
@@ -307,6 +312,10 @@ class AccessCodeBatch(BackgroundRun):
         return (
             f"Batch {self.pk}: {self.created_count:,} of {self.requested_count:,} codes ({self.get_status_display()})"
         )
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        return self.created_count, self.requested_count
 
     @property
     def resumable(self) -> bool:
@@ -359,6 +368,10 @@ class DataRun(BackgroundRun):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} run {self.pk} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        return self.done, self.total
 
 
 class AccessCode(models.Model):

@@ -10,10 +10,10 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin
 
+from backoffice.campaign.admin.background_runs import run_state
 from backoffice.campaign.admin.batches import CodeRunAdminMixin
 from backoffice.campaign.admin.code_blocks import block_view
 from backoffice.campaign.admin.data_exchange import LargeTableExportMixin, SpreadsheetExportMixin
@@ -333,9 +333,7 @@ class AccessCodeBatchAdmin(CodeRunAdminMixin, SpreadsheetExportMixin, HistoryAdm
 
     @admin.display(description="status", ordering="status")
     def state(self, batch: AccessCodeBatch) -> str:
-        if batch.is_stale:
-            return f"Running, stale: no progress since {timezone.localtime(batch.updated_at):%Y-%m-%d %H:%M}"
-        return batch.get_status_display()
+        return run_state(batch)
 
     @admin.display(description="CSV")
     def download(self, batch: AccessCodeBatch) -> str:
