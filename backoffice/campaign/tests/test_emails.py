@@ -366,6 +366,7 @@ def test_racing_bookings_changes_and_cancellations_never_hand_an_emailed_code_to
         assert_emailed_codes_stay_with_their_reservation()
 
 
+@pytest.mark.timing
 def test_a_publish_to_a_broker_that_is_down_gives_up_within_a_quarter_second(screening):
     nobody = f"redis://127.0.0.1:{free_port()}/0"
     email = book(screening).emails.get()

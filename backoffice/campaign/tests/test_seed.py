@@ -1,7 +1,12 @@
+"""The demo campaign `make run` seeds. Seeding takes seconds, so the module seeds once
+(``seeded``, in a transaction of the module's, rolled back after it) and each test reads it, or
+seeds again on top of it inside its own transaction, which is rolled back as every test's is."""
+
 import datetime as dt
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count, F, Q, Sum
 
 from backoffice.campaign.demo.seed import campaign_year, demo_campaign_seed
@@ -16,8 +21,15 @@ def counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in COUNTED}
 
 
-def test_seed_makes_a_believable_campaign():
-    demo_campaign_seed()
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock(), transaction.atomic():
+        demo_campaign_seed()
+        yield
+        transaction.set_rollback(True)  # later modules start as they would have
+
+
+def test_seed_makes_a_believable_campaign(seeded):
     assert Film.objects.filter(live=True).count() == 6
     assert Cinema.objects.count() == 40
     assert Cinema.objects.filter(lat__isnull=True).count() == 0
@@ -35,8 +47,7 @@ def test_seed_makes_a_believable_campaign():
     assert not booked.filter(reserved__gt=F("capacity")).exists()
 
 
-def test_seed_twice_adds_nothing():
-    call_command("seed_demo")
+def test_seed_twice_adds_nothing(seeded):
     first = counts()
     call_command("seed_demo")
     assert counts() == first
@@ -48,16 +59,14 @@ def test_campaign_year_rolls_over_after_christmas():
     assert campaign_year(dt.date(2026, 12, 26)) == 2027
 
 
-def test_seed_keeps_to_the_booking_rules():
-    demo_campaign_seed()
+def test_seed_keeps_to_the_booking_rules(seeded):
     active = Reservation.objects.filter(quantity__gt=0)
     assert not active.exclude(screening__in=Screening.objects.bookable()).exists(), "booked after the cut-off"
     emails = [email.lower() for email in active.values_list("email", flat=True)]
     assert len(emails) == len(set(emails)), "two active reservations share an email"
 
 
-def test_seed_gives_the_campaign_a_contact_and_keeps_staff_edits():
-    demo_campaign_seed()
+def test_seed_gives_the_campaign_a_contact_and_keeps_staff_edits(seeded):
     contact = CampaignContact.load()
     assert all([contact.phone, contact.email, contact.opening_hours]), contact
     contact.phone = "0800 000 0000"
