@@ -2,6 +2,7 @@ import re
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.db.models import Case, F, Q, When
 from django.http import HttpResponse
 from django.urls import path
 from django.utils.html import format_html
@@ -12,6 +13,7 @@ from backoffice.campaign.admin.deletions import CountedDeletionMixin
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import DataExchangeLog, Reservation, Screening
+from backoffice.campaign.querysets import bookable_condition
 from backoffice.campaign.resources.door_lists import DoorListResource
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.resources.screenings import ScreeningResource
@@ -43,6 +45,22 @@ def day_in(term: str) -> tuple[dict[str, int], str]:
                 lookups["starts_at__year"] = int(match["year"])
             return lookups, f"{term[: match.start()]} {term[match.end() :]}".strip()
     return {}, term
+
+
+# What may come before a word in a name or slug: "York - Vangarde", "wonka-york-2026-12-08".
+WORD_BREAKS = (" ", "-", "(", "/")
+
+
+def word_start_condition(word: str, fields: list[str]) -> Q:
+    """Rows where one of ``fields`` has a word starting with ``word`` (any case): "elf" finds
+    "Elf" and "The Elf Musical", not "Belfast". Said with LIKE, so it reads the same on
+    PostgreSQL and SQLite."""
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__istartswith": word})
+        for mark in WORD_BREAKS:
+            condition |= Q(**{f"{field}__icontains": f"{mark}{word}"})
+    return condition
 
 
 class SoldOutFilter(admin.SimpleListFilter):
@@ -94,9 +112,20 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
         return super().get_queryset(request).select_related("film", "cinema").with_sold_out()
 
     def get_search_results(self, request, queryset, search_term):
-        """Film and cinema names as usual, and a day typed in almost any form ("8 Dec", "08/12/2026")."""
+        """Each word at the start of a word of the film, the cinema or the slug, and a day typed
+        in almost any form ("8 Dec", "08/12/2026")."""
         day, rest = day_in(search_term)
-        return super().get_search_results(request, queryset.filter(**day), rest)
+        queryset = queryset.filter(**day)
+        for word in rest.split():
+            queryset = queryset.filter(word_start_condition(word, self.search_fields))
+        return queryset, False
+
+    def autocomplete_ordering(self, queryset):
+        """The picker lists first the screenings still taking bookings, soonest first; then the
+        closed ones (bookings closed, started or cancelled), latest first, where a search still
+        finds them. Unordered, the picker began with last season's first screening."""
+        bookable_start = Case(When(bookable_condition() & Q(cancelled_at__isnull=True), then=F("starts_at")))
+        return queryset.order_by(bookable_start.asc(nulls_last=True), F("starts_at").desc(), "pk")
 
     def autocomplete_label(self, screening: Screening) -> str:
         """How the reservation form's screening picker names a screening, and whether it can be booked."""
