@@ -1,16 +1,19 @@
 import re
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import Case, F, Q, When
 from django.http import HttpResponse
 from django.urls import path
 from django.utils.html import format_html
+from import_export.forms import ConfirmImportForm
 
 from backoffice.campaign.admin.bulk_bookings import may_cancel_screening, screening_cancel_view
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin, log_data_exchange
 from backoffice.campaign.admin.deletions import CountedDeletionMixin
 from backoffice.campaign.admin.history import HistoryAdmin
+from backoffice.campaign.admin.import_limits import LimitedImportForm
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.models import DataExchangeLog, Reservation, Screening
 from backoffice.campaign.querysets import bookable_condition
@@ -86,9 +89,26 @@ def seat_status(sold_out: bool, *, cancelled: bool = False) -> str:
     return format_html('<span class="seat-status seat-status--available">{}</span>', "Available")
 
 
+class ScreeningImportForm(LimitedImportForm):
+    # Last season's schedule comes in the same file as this one's: half its rows are past.
+    skip_past = forms.BooleanField(
+        label="Skip rows in the past",
+        required=False,
+        help_text="Rows whose start has passed are left out and counted; the other rows are still "
+        "imported all together or not at all.",
+    )
+
+
+class ScreeningConfirmImportForm(ConfirmImportForm):
+    skip_past = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 @admin.register(Screening)
 class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExportMixin, HistoryAdmin):
     resource_classes = [ScreeningResource]
+    import_form_class = ScreeningImportForm
+    confirm_form_class = ScreeningConfirmImportForm
+    import_options = ("skip_past",)
     # Chosen to fit a 1280 px screen with the side menu open: capacity is reserved + seats left,
     # and is on the change form.
     list_display = ["start", "film", "cinema", "seats_reserved", "seats_left", "sold_out"]
