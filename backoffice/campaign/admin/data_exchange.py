@@ -180,12 +180,13 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
         form.fields["import_file"].required = False
 
     def reuse_kept_file(self, request) -> None:
-        """No file chosen, but a kept one named: upload it again from the temporary storage.
+        """No file chosen, but a kept one named: upload it again from the temporary storage. The
+        kept copy goes either way: a check that finds problems again keeps a new one.
 
         The token is signed and names its staff member, so no other file can be read this way; a
         token too old, or a file gone, leaves the form to say that a file is needed."""
         token = request.POST.get("kept_file")
-        if "import_file" in request.FILES or not token:
+        if not token:
             return
         try:
             kept = signing.loads(token, salt=KEPT_FILE_SALT, max_age=KEPT_FILE_MAX_AGE)
@@ -195,12 +196,11 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
             return
         storage = self.get_tmp_storage_class()(name=kept["tmp"], read_mode="rb", **self.get_tmp_storage_class_kwargs())
         try:
-            data = storage.read()
-            storage.remove()  # checked again below, and kept again under a new name if need be
+            if "import_file" not in request.FILES and (data := storage.read()) is not None:
+                request.FILES["import_file"] = SimpleUploadedFile(kept["name"], data)
+            storage.remove()
         except OSError:
             return
-        if data is not None:
-            request.FILES["import_file"] = SimpleUploadedFile(kept["name"], data)
 
     def import_in_background(self, request, form) -> HttpResponseRedirect:
         """A file too big for the page: the workers check it, then (once confirmed) import it."""

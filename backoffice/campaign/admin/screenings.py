@@ -6,6 +6,7 @@ from django.contrib.admin.utils import unquote
 from django.db.models import Case, F, Q, When
 from django.http import HttpResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
 from import_export.forms import ConfirmImportForm
 
@@ -150,15 +151,19 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
     def autocomplete_label(self, screening: Screening) -> str:
         """How the reservation form's screening picker names a screening, and whether it can be booked."""
         local = screening.local_start
+        day = f"{local:%a} {local.day} {local:%b}"
         if screening.is_cancelled:
             status = "cancelled"
+        elif screening.starts_at <= timezone.now():
+            # With its year: last season's "Sat 6 Dec" would otherwise read as today.
+            status, day = "past", f"{day} {local.year}"
         elif screening.bookings_closed:
             status = "bookings closed"
         elif screening.sold_out:
             status = "sold out"
         else:
             status = f"{screening.seats_left} left"
-        return f"{screening.film} · {screening.cinema} · {local:%a} {local.day} {local:%b %H:%M} · {status}"
+        return f"{screening.film} · {screening.cinema} · {day} {local:%H:%M} · {status}"
 
     @admin.display(description="Starts", ordering="starts_at")
     def start(self, screening: Screening) -> str:

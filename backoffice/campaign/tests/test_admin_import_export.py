@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import os
 import re
 
 import pytest
@@ -447,6 +448,7 @@ def test_a_file_with_problems_is_kept_to_check_again_with_the_option_without_cho
     )
     assert again.context.get("confirm_form") is not None, again.content.decode()
     assert b"2 new, 0 updated, 0 unchanged or empty, 2 in the past, skipped" in again.content
+    assert not os.path.exists(signing.loads(kept_file(refused), salt=KEPT_FILE_SALT)["tmp"])  # one copy at a time
     done = confirm(admin_client, "screening", again)
     assert sorted(Screening.objects.values_list("starts_at", flat=True)) == coming
     assert DataExchangeLog.objects.get().file_name == "schedule.csv"

@@ -195,6 +195,16 @@ def test_the_picker_matches_words_at_their_start(admin_client, wonka):
     assert picker(admin_client, "fast") == []
 
 
+def test_the_picker_names_a_past_screening_past_with_its_year(admin_client, wonka):
+    last_season = ScreeningFactory(
+        film=wonka,
+        cinema=CinemaFactory(name="York - Vangarde"),
+        starts_at=dt.datetime(2025, 12, 6, 18, 30, tzinfo=LONDON),
+    )
+    starting_in(wonka, -30, cinema=last_season.cinema)
+    assert picker(admin_client)[1] == "Wonka · York - Vangarde · Sat 6 Dec 2025 18:30 · past"
+
+
 @pytest.mark.parametrize("term", ["wonka", "leicester", "2027-12-08", "8 Dec", "08/12/2027", "Wonka 8 Dec"])
 def test_the_picker_finds_screenings_by_film_cinema_or_date(admin_client, leicester_square, term):
     ScreeningFactory(
