@@ -9,6 +9,7 @@ import datetime as dt
 import io
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -94,6 +95,8 @@ def test_a_schedule_with_past_rows_is_imported_by_skipping_them_without_choosing
     expect(page.get_by_text("3 rows have errors, so nothing was imported")).to_be_visible()
     expect(page.get_by_text("or tick “Skip rows in the past”").first).to_be_visible()
     expect(page.locator(".import-kept-file")).to_contain_text("File checked: schedule-2026.csv")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
     screenshot(f"admin-screening-import-past-rows-refused-{width}", of=page)
 
     page.get_by_label("Skip rows in the past").check()
