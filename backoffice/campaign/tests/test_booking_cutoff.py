@@ -193,6 +193,7 @@ def test_the_picker_matches_words_at_their_start(admin_client, wonka):
     assert picker(admin_client, "elf york") == [label]
     assert picker(admin_client, "onka") == []
     assert picker(admin_client, "fast") == []
+    assert picker(admin_client, at_york.slug[:12]) == [label]  # a slug, typed from its start
 
 
 def test_the_picker_names_a_past_screening_past_with_its_year(admin_client, wonka):
