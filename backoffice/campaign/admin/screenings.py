@@ -73,14 +73,15 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
     resource_classes = [ScreeningResource]
     # Chosen to fit a 1280 px screen with the side menu open: capacity is reserved + seats left,
     # and is on the change form.
-    list_display = ["start", "film", "cinema", "seats_reserved", "seats_left", "sold_out"]
+    list_display = ["start", "code", "film", "cinema", "seats_reserved", "seats_left", "sold_out"]
     list_display_links = ["start"]
     list_filter = [SoldOutFilter, "film", "cinema"]
     list_select_related = ["film", "cinema"]
     date_hierarchy = "starts_at"
-    search_fields = ["slug", "film__name", "cinema__name"]
+    # A customer's short code, typed whole in any case: "=" matches it exactly, from its unique index.
+    search_fields = ["=code", "slug", "film__name", "cinema__name"]
     autocomplete_fields = ["film", "cinema"]
-    readonly_fields = ["slug"]
+    readonly_fields = ["code", "slug"]
     ordering = ["starts_at", "pk"]
     actions = ["export_door_list"]
     change_form_template = "admin/campaign/screening/change_form.html"
@@ -94,7 +95,7 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
         return super().get_queryset(request).select_related("film", "cinema").with_sold_out()
 
     def get_search_results(self, request, queryset, search_term):
-        """Film and cinema names as usual, and a day typed in almost any form ("8 Dec", "08/12/2026")."""
+        """A short code, film and cinema names as usual, and a day typed in almost any form ("8 Dec", "08/12/2026")."""
         day, rest = day_in(search_term)
         return super().get_search_results(request, queryset.filter(**day), rest)
 
