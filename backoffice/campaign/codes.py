@@ -44,6 +44,7 @@ REFERENCE_RE = re.compile(f"^[{ALPHABET}]{{{REFERENCE_LENGTH}}}$")
 # form), and none of the symbols people take for another (0 O, 1 I L, 2 Z, 5 S, 8 B).
 SCREENING_CODE_ALPHABET = "34679CDFGHJKMNPQRTVWXY"
 SCREENING_CODE_LENGTH = 6
+SCREENING_CODE_RE = re.compile(f"^[{SCREENING_CODE_ALPHABET}]{{{SCREENING_CODE_LENGTH}}}$")
 
 
 def access_code_normalise(text: str) -> str:

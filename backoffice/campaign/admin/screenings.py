@@ -11,6 +11,7 @@ from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
 from backoffice.campaign.admin.deletions import CountedDeletionMixin
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
+from backoffice.campaign.codes import SCREENING_CODE_RE
 from backoffice.campaign.models import DataExchangeLog, Reservation, Screening
 from backoffice.campaign.resources.door_lists import DoorListResource
 from backoffice.campaign.resources.formats import CSV
@@ -78,8 +79,7 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
     list_filter = [SoldOutFilter, "film", "cinema"]
     list_select_related = ["film", "cinema"]
     date_hierarchy = "starts_at"
-    # A customer's short code, typed whole in any case: "=" matches it exactly, from its unique index.
-    search_fields = ["=code", "slug", "film__name", "cinema__name"]
+    search_fields = ["slug", "film__name", "cinema__name"]  # and short codes exactly: get_search_results
     autocomplete_fields = ["film", "cinema"]
     readonly_fields = ["code", "slug"]
     ordering = ["starts_at", "pk"]
@@ -96,6 +96,11 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
 
     def get_search_results(self, request, queryset, search_term):
         """A short code, film and cinema names as usual, and a day typed in almost any form ("8 Dec", "08/12/2026")."""
+        # A customer's short code, as read out ("k7m q3x"), is matched exactly through its unique
+        # index; the "=" search would compare UPPER(code), which no index serves.
+        code = "".join(search_term.split()).upper()
+        if SCREENING_CODE_RE.match(code):
+            return queryset.filter(code=code), False
         day, rest = day_in(search_term)
         return super().get_search_results(request, queryset.filter(**day), rest)
 

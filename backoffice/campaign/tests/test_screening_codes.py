@@ -68,7 +68,9 @@ def picker(client, term: str) -> list[str]:
     return [result["id"] for result in response.json()["results"]]
 
 
-@pytest.mark.parametrize("typed", [str.upper, str.lower])
+@pytest.mark.parametrize(
+    "typed", [str.upper, str.lower, lambda code: f" {code[:3].lower()} {code[3:]} "], ids=["upper", "lower", "spaced"]
+)
 def test_the_picker_and_the_screening_list_find_a_screening_by_its_code(admin_client, wonka_at_york, typed):
     ScreeningFactory.create_batch(5)
 
@@ -76,6 +78,11 @@ def test_the_picker_and_the_screening_list_find_a_screening_by_its_code(admin_cl
     page = admin_client.get(CHANGELIST_URL, {"q": typed(wonka_at_york.code)}).content.decode()
     assert "1 result" in page
     assert f">{wonka_at_york.code}<" in page
+
+
+def test_a_code_matches_exactly_and_other_words_still_search_names(admin_client, wonka_at_york):
+    assert picker(admin_client, wonka_at_york.code[:5]) == []
+    assert picker(admin_client, "wonka") == [str(wonka_at_york.pk)]
 
 
 def test_the_change_form_shows_the_code_and_cannot_change_it(admin_client, wonka_at_york):
