@@ -18,7 +18,13 @@ from django.db.models.functions import Lower, Now
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
+from backoffice.campaign.codes import (
+    CODE_LENGTH,
+    SCREENING_CODE_LENGTH,
+    reservation_reference,
+    screening_code,
+    validate_access_code,
+)
 from backoffice.campaign.managers import ReservationManager
 from backoffice.campaign.one_line import validate_one_line, validate_text
 from backoffice.campaign.querysets import TICKET_FREE, FilmQuerySet, ScreeningQuerySet, TicketQuerySet, booking_cutoff
@@ -117,6 +123,14 @@ class Screening(models.Model):
     starts_at = models.DateTimeField(help_text="Europe/London time.")
     capacity = models.PositiveIntegerField(help_text="Seats offered to the campaign.")
     slug = models.SlugField(max_length=255, unique=True, editable=False)
+    # What customers quote on the phone: six symbols read out more easily than the slug.
+    code = models.CharField(
+        max_length=SCREENING_CODE_LENGTH,
+        unique=True,
+        default=screening_code,
+        editable=False,
+        help_text="Short code customers quote to name this screening.",
+    )
     # Cancelled, never deleted: the row keeps its bookings' history and tells the public it is off.
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_by = models.ForeignKey(
@@ -151,6 +165,10 @@ class Screening(models.Model):
     def save(self, *args, **kwargs) -> None:
         # Derived, so recomputed on every save: the slug always names film, cinema and start.
         self.slug = self.build_slug()
+        if self._state.adding:
+            # Drawn again on a clash with an existing screening; the unique index has the last word.
+            while Screening.objects.filter(code=self.code).exists():
+                self.code = screening_code()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "slug" not in update_fields:
             kwargs["update_fields"] = {*update_fields, "slug"}

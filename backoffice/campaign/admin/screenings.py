@@ -16,6 +16,7 @@ from backoffice.campaign.admin.deletions import CountedDeletionMixin
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.import_limits import LimitedImportForm
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
+from backoffice.campaign.codes import SCREENING_CODE_RE
 from backoffice.campaign.models import DataExchangeLog, Reservation, Screening
 from backoffice.campaign.querysets import bookable_condition
 from backoffice.campaign.resources.door_lists import DoorListResource
@@ -124,14 +125,14 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
     import_options = ("skip_past",)
     # Chosen to fit a 1280 px screen with the side menu open: capacity is reserved + seats left,
     # and is on the change form.
-    list_display = ["start", "film", "cinema", "seats_reserved", "seats_left", "sold_out"]
+    list_display = ["start", "code", "film", "cinema", "seats_reserved", "seats_left", "sold_out"]
     list_display_links = ["start"]
     list_filter = [SoldOutFilter, "film", "cinema"]
     list_select_related = ["film", "cinema"]
     date_hierarchy = "starts_at"
-    search_fields = ["slug", "film__name", "cinema__name"]
+    search_fields = ["slug", "film__name", "cinema__name"]  # and short codes exactly: get_search_results
     autocomplete_fields = ["film", "cinema"]
-    readonly_fields = ["slug"]
+    readonly_fields = ["code", "slug"]
     ordering = ["starts_at", "pk"]
     actions = ["export_door_list"]
     change_form_template = "admin/campaign/screening/change_form.html"
@@ -145,8 +146,13 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
         return super().get_queryset(request).select_related("film", "cinema").with_sold_out()
 
     def get_search_results(self, request, queryset, search_term):
-        """Each word at the start of a word of the film, the cinema or the slug, and a day typed
-        in almost any form ("8 Dec", "08/12/2026")."""
+        """A short code; else each word at the start of a word of the film, the cinema or the slug,
+        and a day typed in almost any form ("8 Dec", "08/12/2026")."""
+        # A customer's short code, as read out ("k7m q3x"), is matched exactly through its unique
+        # index; the "=" search would compare UPPER(code), which no index serves.
+        code = "".join(search_term.split()).upper()
+        if SCREENING_CODE_RE.match(code):
+            return queryset.filter(code=code), False
         day, rest = day_in(search_term)
         queryset = queryset.filter(**day)
         for word in rest.split():

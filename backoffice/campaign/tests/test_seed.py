@@ -8,9 +8,21 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
-from backoffice.campaign.demo.seed import campaign_year, demo_campaign_seed
-from backoffice.campaign.models import AccessCode, CampaignContact, Cinema, Film, Reservation, Screening, Ticket
+from backoffice.campaign.demo.seed import BOOKING_DAYS, BOOKING_HOURS, booked_at, campaign_year, demo_campaign_seed
+from backoffice.campaign.models import (
+    LONDON,
+    AccessCode,
+    CampaignContact,
+    Cinema,
+    Email,
+    Film,
+    Reservation,
+    Screening,
+    Ticket,
+)
+from backoffice.campaign.services.dashboard import dashboard_compute
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +85,27 @@ def test_seed_gives_the_campaign_a_contact_and_keeps_staff_edits(seeded):
     contact.save(update_fields=["phone"])
     demo_campaign_seed()
     assert list(CampaignContact.objects.values_list("phone", flat=True)) == ["0800 000 0000"]
+
+
+def test_seeded_bookings_are_spread_over_the_weeks_before_and_the_dashboard_shows_them_by_day():
+    before = timezone.now()
+    demo_campaign_seed()
+
+    made = list(Reservation.objects.values_list("created_at", flat=True))
+    assert all(before - dt.timedelta(days=BOOKING_DAYS) <= at <= timezone.now() for at in made)
+    assert all(at.astimezone(LONDON).hour in BOOKING_HOURS for at in made), "booked while staff are away"
+    days = {at.astimezone(LONDON).date() for at in made}
+    assert len(days) >= 12, f"bookings on {len(days)} days"
+    # Each booking's confirmation went out when it was made.
+    assert not Email.objects.exclude(created_at=F("reservation__created_at")).exists()
+    chart = dashboard_compute().chart("bookings-per-day")
+    assert sum(1 for _, count in chart.rows if count) == len(days)
+
+
+def test_a_booking_time_is_the_same_for_the_same_booking_and_never_ahead_of_now():
+    now = dt.datetime(2026, 12, 6, 10, 0, tzinfo=LONDON)
+    times = [booked_at(f"elf-york-{n}", now) for n in range(200)]
+    assert times == [booked_at(f"elf-york-{n}", now) for n in range(200)]
+    assert max(times) <= now
+    assert min(times) >= now - dt.timedelta(days=BOOKING_DAYS)
+    assert len({at.date() for at in times}) >= 15
