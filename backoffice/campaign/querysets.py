@@ -12,7 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Length
 from django.utils import timezone
 
 
@@ -193,3 +193,9 @@ class TicketQuerySet(models.QuerySet):
 
     def void(self) -> "TicketQuerySet":
         return self.filter(TICKET_VOID)
+
+    def in_code_order(self) -> "TicketQuerySet":
+        """Shorter codes first, then by text: a chain's numbered codes read "4 8 12 16", not
+        "12 16 4 8" as text sorts them. For a reservation's few tickets (emails, door lists,
+        exports, its admin page); the tickets list keeps the code index's order."""
+        return self.order_by(Length("code"), "code")

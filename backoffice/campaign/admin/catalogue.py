@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
 from backoffice.campaign.admin.deletions import CountedDeletionMixin
@@ -98,8 +99,9 @@ class FilmAdmin(CountedDeletionMixin, SpreadsheetImportExportMixin, HistoryAdmin
         stock = film.ticket_stock
         if stock.short:
             return format_html(
-                '<span class="seat-status seat-status--low">Short</span> {} seats offered',
+                '<span class="seat-status seat-status--low">Short</span> {} {} offered',
                 f"{stock.seats_offered:,}",
+                ngettext("seat", "seats", stock.seats_offered),
             )
         return ""
 

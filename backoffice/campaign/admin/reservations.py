@@ -33,7 +33,7 @@ class TicketsHeldInline(ReadOnlyTabularInline):
     verbose_name_plural = "tickets held"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("film")
+        return super().get_queryset(request).select_related("film").in_code_order()
 
 
 class ReservationForm(forms.ModelForm):

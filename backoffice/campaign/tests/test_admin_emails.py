@@ -172,3 +172,27 @@ def test_the_door_list_needs_the_reservations_export_permission(client, screenin
     client.force_login(staff)
     response = client.get(reverse("admin:campaign_screening_changelist"))
     assert "export_door_list" not in response.content.decode()
+
+
+def test_the_next_try_is_shown_only_for_an_email_waiting_for_a_retry(admin_client):
+    later = timezone.now() + dt.timedelta(minutes=5)
+    sent = Email.objects.create(kind=Email.Kind.CONFIRMATION, to="sent@example.com", status=Email.Status.SENT)
+    first = Email.objects.create(kind=Email.Kind.CONFIRMATION, to="new@example.com")  # not tried yet
+    retry = Email.objects.create(
+        kind=Email.Kind.CONFIRMATION, to="retry@example.com", attempts=2, next_attempt_at=later, last_error="timed out"
+    )
+    help_text = "Not tried again before this time."
+
+    def page(email: Email) -> str:
+        return admin_client.get(reverse("admin:campaign_email_change", args=[email.pk])).content.decode()
+
+    assert help_text not in page(sent)
+    assert help_text not in page(first)
+    assert help_text in page(retry)
+    rows = admin_client.get(reverse("admin:campaign_email_changelist")).context["cl"].result_list
+    admin = admin_client.get(reverse("admin:campaign_email_changelist")).context["cl"].model_admin
+    assert {email.to: admin.next_try(email) for email in rows} == {
+        "sent@example.com": None,
+        "new@example.com": None,
+        "retry@example.com": later,
+    }
