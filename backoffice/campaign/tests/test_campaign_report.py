@@ -172,6 +172,10 @@ def test_the_page_groups_thousands_and_says_percent_once_in_the_heading(admin_cl
     assert '<td data-label="Seats offered">12,024</td>' in html
     assert '<td data-label="Redemption rate (%)">55.6</td>' in html
     assert "%</td>" not in html
+    # A figure that does not apply (a cinema's codes, the seats of codes for any film) is a dash.
+    assert '<td data-label="Codes issued">\N{EN DASH}</td>' in html
+    assert '<td data-label="Seats offered">\N{EN DASH}</td>' in html
+    assert "None" not in html
 
 
 def test_downloads_as_csv_and_xlsx_with_the_same_rows(admin_client, campaign):
