@@ -59,7 +59,9 @@ def scrolls_sideways(page: Page) -> list[str]:
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
-def test_the_dashboard_flags_a_film_short_of_tickets_and_links_its_free_ones(staff_page, campaign, width, screenshot):
+def test_the_dashboard_and_the_films_list_flag_a_film_short_of_tickets(
+    staff_page, live_server, campaign, width, screenshot
+):
     page = staff_page(width)
     stock = page.locator(".dashboard-stock")
     expect(stock).to_be_visible()
@@ -73,6 +75,13 @@ def test_the_dashboard_flags_a_film_short_of_tickets_and_links_its_free_ones(sta
 
     wonka.get_by_role("link", name="Wonka").click()
     expect(page.locator("#result_list tbody tr")).to_have_count(36)  # free ones only, the void one left out
+
+    # The films list flags the same film, by the same rule.
+    page.goto(f"{live_server.url}/admin/campaign/film/")
+    rows = page.locator("#result_list tbody tr")
+    expect(rows.filter(has_text="Wonka")).to_contain_text("Short 1,237 seats offered")
+    expect(rows.filter(has_text="Elf")).not_to_contain_text("Short")
+    screenshot(f"films-ticket-stock-{width}", of=page)
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
