@@ -45,10 +45,12 @@ CODE_PERMISSIONS = {
 }
 RECOVERY_CODES = 10
 # Every refused login gets these words: a wrong password, a right one without its code, a wrong
-# code. Different words would tell whoever tries passwords which one was right.
+# code, a right code while the device is throttled after a wrong one. Different words would tell
+# whoever tries passwords which one was right, so the wait is said to everyone.
 LOGIN_REFUSED = (
     "Please enter the correct %(username)s and password for a staff account, and your authenticator code "
-    "if you have set one up. The fields may be case-sensitive."
+    "if you have set one up. The fields may be case-sensitive. After a wrong code, wait a few seconds "
+    "before the next try: codes are not checked for a moment."
 )
 CODE_WRONG = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
 KEY_GROUP = 4  # characters of the set-up key read together, as apps show it

@@ -121,6 +121,25 @@ def test_with_a_device_the_login_asks_for_its_token(client, django_user_model):
     assert all(reaches(client, url) for url in ADMIN_PAGES)
 
 
+def test_a_right_code_just_after_a_wrong_one_at_login_is_refused_with_a_word_to_wait(
+    client, django_user_model, settings
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 10
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    log_in(client, user, wrong_token(device))
+    refused = log_in(client, user, token(device)).content.decode()
+    assert "_auth_user_id" not in client.session
+    # The same words as for a wrong password, so they give nothing away, and they say to wait.
+    assert "After a wrong code, wait a few seconds before the next try" in refused
+    user.set_password("something else")
+    user.save()
+    wrong_password = log_in(client, user).content.decode()
+    assert re.findall(r'<p class="errornote">(.*?)</p>', wrong_password, re.S) == re.findall(
+        r'<p class="errornote">(.*?)</p>', refused, re.S
+    )
+
+
 def test_a_recovery_code_works_once(client, django_user_model):
     user = staff_user(django_user_model, *EVERYTHING)
     TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
