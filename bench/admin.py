@@ -32,6 +32,7 @@ def load_campaign() -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from backoffice.campaign.codes import screening_codes
     from backoffice.campaign.models import AccessCode, AccessCodeBatch, Cinema, Film, Reservation, Screening, Ticket
     from backoffice.campaign.services.access_codes import access_codes_generate
 
@@ -52,6 +53,8 @@ def load_campaign() -> None:
         screening.slug = screening.build_slug()
         screening.capacity = 60
         screenings.append(screening)
+    for screening, code in zip(screenings, screening_codes(len(screenings)), strict=True):
+        screening.code = code  # distinct: bulk_create skips the draw save() makes
     Screening.objects.bulk_create(screenings, batch_size=CHUNK)
     print(f"  catalogue: {FILMS} films, {CINEMAS} cinemas, {SCREENINGS:,} screenings", flush=True)
 
