@@ -6,12 +6,17 @@ own routes (those of frontend/src/routes.jsx) answer 200 with the app's page; an
 and a film or cinema the site does not show, answers 404 with the same page, so the app still
 renders its not-found view while search engines and link checkers see the status. The head a
 page gets names the same title the app sets (``<page> · Xmas Films``), so the two never disagree.
+
+The head also preloads the API requests the page's loader makes (frontend/src/loaders.js), at the
+URLs api.js asks for, so the data arrives while the script is still downloading instead of
+after it has run.
 """
 
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -20,6 +25,7 @@ from django.utils.text import Truncator
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
+from backoffice.campaign.api.pagination import PublicPagination
 from backoffice.campaign.models import Cinema, Film
 
 SITE_NAME = "Xmas Films"
@@ -41,6 +47,8 @@ class PageMeta:
     kind: str = "website"
     image: str = ""
     status: int = 200
+    # The API URLs the page's loader fetches, preloaded from the head.
+    data: tuple[str, ...] = ()
 
 
 NOT_FOUND = PageMeta("Page not found", "We couldn't find that page.", status=404)
@@ -71,7 +79,19 @@ def _head(request: HttpRequest, meta: PageMeta) -> str:
         head += format_html('\n    <meta property="og:image" content="{}" />', meta.image)
     if meta.status == 404:
         head += '\n    <meta name="robots" content="noindex" />'
+    for url in meta.data:
+        # crossorigin: fetch() asks in CORS mode, and a preload is only used by a request of its mode.
+        head += format_html('\n    <link rel="preload" as="fetch" crossorigin href="{}" />', url)
     return head
+
+
+def _api_list(path: str, **filters: str) -> str:
+    """A list's URL as api.js ``getAll`` asks for it: its filters, then the largest page size."""
+    return f"{path}?{urlencode({**filters, 'page_size': PublicPagination.max_page_size})}"
+
+
+def _api_item(collection: str, slug: str) -> str:
+    return f"/api/{collection}/{quote(slug, safe='')}/"
 
 
 def _summary(text: str) -> str:
@@ -79,7 +99,7 @@ def _summary(text: str) -> str:
 
 
 def _film_meta(request: HttpRequest, slug: str) -> PageMeta:
-    film = Film.objects.live().filter(slug=slug).only("name", "description", "image_1").first()
+    film = Film.objects.live().filter(slug=slug).only("slug", "name", "description", "image_1").first()
     if film is None:
         return PageMeta("Film not found", "We couldn't find that film.", status=404)
     return PageMeta(
@@ -87,17 +107,23 @@ def _film_meta(request: HttpRequest, slug: str) -> PageMeta:
         _summary(film.description) or f"Free tickets to see {film.name} at a cinema near you this Christmas.",
         kind="video.movie",
         image=request.build_absolute_uri(film.image_1.url) if film.image_1 else "",
+        data=(
+            _api_item("films", film.slug),
+            _api_list("/api/screenings/", film=film.slug),
+            _api_list("/api/cinemas/"),
+        ),
     )
 
 
 def _cinema_meta(slug: str) -> PageMeta:
-    cinema = Cinema.objects.filter(slug=slug).only("name", "address").first()
+    cinema = Cinema.objects.filter(slug=slug).only("slug", "name", "address").first()
     if cinema is None:
         return PageMeta("Cinema not found", "We couldn't find that cinema.", status=404)
     where = ", ".join(line.strip() for line in cinema.address.splitlines() if line.strip())
     return PageMeta(
         cinema.name,
         _summary(f"Free Christmas film screenings at {cinema.name}{f', {where}' if where else ''}."),
+        data=(_api_item("cinemas", cinema.slug), _api_list("/api/screenings/", cinema=cinema.slug)),
     )
 
 
@@ -122,7 +148,7 @@ def _site_page(view):
 
 @_site_page
 def films_page(request: HttpRequest) -> HttpResponse:
-    return _page(request, PageMeta("Films"))
+    return _page(request, PageMeta("Films", data=(_api_list("/api/films/"),)))
 
 
 @_site_page
@@ -132,7 +158,10 @@ def film_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @_site_page
 def cinemas_page(request: HttpRequest) -> HttpResponse:
-    return _page(request, PageMeta("Cinemas", "Find a cinema near you showing free Christmas films."))
+    return _page(
+        request,
+        PageMeta("Cinemas", "Find a cinema near you showing free Christmas films.", data=(_api_list("/api/cinemas/"),)),
+    )
 
 
 @_site_page
@@ -142,7 +171,10 @@ def cinema_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 @_site_page
 def privacy_page(request: HttpRequest) -> HttpResponse:
-    return _page(request, PageMeta("Privacy", "How the campaign uses the details you give when you book."))
+    return _page(
+        request,
+        PageMeta("Privacy", "How the campaign uses the details you give when you book.", data=("/api/privacy/",)),
+    )
 
 
 @_site_page

@@ -1,6 +1,8 @@
 /**
- * Each route's data, fetched by the router before the page renders. They live apart from the
- * pages so that a page's code can load in parallel with its data (routes.jsx loads pages lazily).
+ * Each route's data, fetched by the router before the page renders. The server preloads the
+ * requests each loader makes from the page's head (backoffice/views.py), so that a first visit
+ * gets its data alongside the script: a change to a loader's requests needs its line there
+ * (tests/browser/test_served_site.py fails otherwise).
  * Their data is typed by the API's schema (see api.js); each page types `useLoaderData()` by its loader.
  *
  * @typedef {import("react-router").LoaderFunctionArgs} LoaderArgs

@@ -5,17 +5,12 @@ import { PageLoading } from "./components/StatusViews.jsx";
 import { FilmsIntro } from "./components/FilmsIntro.jsx";
 import { cinemaLoader, cinemasLoader, contactLoader, filmLoader, filmsLoader, privacyLoader } from "./loaders.js";
 import { CONTACT_PATH } from "./lib/useCampaignContact.js";
+import { CinemaDetailPage } from "./pages/CinemaDetailPage.jsx";
+import { CinemasPage } from "./pages/CinemasPage.jsx";
+import { FilmDetailPage } from "./pages/FilmDetailPage.jsx";
+import { FilmsPage } from "./pages/FilmsPage.jsx";
 import { NotFoundPage } from "./pages/NotFoundPage.jsx";
-
-// Pages load on first use, alongside their data: the first visit downloads only the router,
-// the layout and the page it shows.
-const page = {
-  films: async () => (await import("./pages/FilmsPage.jsx")).FilmsPage,
-  film: async () => (await import("./pages/FilmDetailPage.jsx")).FilmDetailPage,
-  cinemas: async () => (await import("./pages/CinemasPage.jsx")).CinemasPage,
-  cinema: async () => (await import("./pages/CinemaDetailPage.jsx")).CinemaDetailPage,
-  privacy: async () => (await import("./pages/PrivacyPage.jsx")).PrivacyPage,
-};
+import { PrivacyPage } from "./pages/PrivacyPage.jsx";
 
 /**
  * A search typed into a page lives in its address (?q=) so that it survives a reload; typing it
@@ -31,7 +26,7 @@ function unlessOnlyTheSearchChanged({ currentUrl, nextUrl, defaultShouldRevalida
  * found" with the page's own message) are worded from the noun.
  *
  * @param {{path: string, loader: (args: any) => Promise<unknown>, shouldRevalidate?: (args: any) => boolean,
- *   Component: () => Promise<import("react").ComponentType>, noun: string, notFound: string}} route
+ *   Component: import("react").ComponentType, noun: string, notFound: string}} route
  */
 function detailRoute({ path, loader, shouldRevalidate, Component, noun, notFound }) {
   const Noun = noun[0].toUpperCase() + noun.slice(1);
@@ -39,7 +34,7 @@ function detailRoute({ path, loader, shouldRevalidate, Component, noun, notFound
     path,
     loader,
     shouldRevalidate,
-    lazy: { Component },
+    Component,
     hydrateFallbackElement: (
       <PageLoading
         documentTitle={Noun}
@@ -63,8 +58,11 @@ function detailRoute({ path, loader, shouldRevalidate, Component, noun, notFound
  * hydrateFallbackElement shows while a first visit loads, and its errorElement shows an API
  * 404 as the not-found page and any other failure with a Try again button.
  *
- * A function, so that every router gets its own route objects: a router marks the lazy parts
- * of its routes as loaded on the objects themselves.
+ * The pages are part of the entry script, not chunks loaded on first use: a first visit then
+ * waits for one script and for the page's data, which the server preloads from the page's head
+ * (backoffice/views.py), and not for a chunk requested only once the script has run.
+ *
+ * A function, so that every router (the app's, each test's) gets its own route objects.
  */
 export function siteRoutes() {
   return [
@@ -74,7 +72,7 @@ export function siteRoutes() {
         {
           index: true,
           loader: filmsLoader,
-          lazy: { Component: page.films },
+          Component: FilmsPage,
           hydrateFallbackElement: <PageLoading documentTitle="Films" heading={<FilmsIntro />} label="Loading films…" />,
           errorElement: <RouteError documentTitle="Films" heading={<FilmsIntro />} what="the films" />,
         },
@@ -83,7 +81,7 @@ export function siteRoutes() {
           path: "films/:slug",
           loader: filmLoader,
           shouldRevalidate: unlessOnlyTheSearchChanged,
-          Component: page.film,
+          Component: FilmDetailPage,
           noun: "film",
           notFound: "We couldn't find that film. It may no longer be showing in this campaign.",
         }),
@@ -91,7 +89,7 @@ export function siteRoutes() {
           path: "cinemas",
           loader: cinemasLoader,
           shouldRevalidate: unlessOnlyTheSearchChanged,
-          lazy: { Component: page.cinemas },
+          Component: CinemasPage,
           hydrateFallbackElement: (
             <PageLoading documentTitle="Cinemas" heading={<h1>Find a cinema</h1>} label="Loading cinemas…" />
           ),
@@ -100,14 +98,14 @@ export function siteRoutes() {
         detailRoute({
           path: "cinemas/:slug",
           loader: cinemaLoader,
-          Component: page.cinema,
+          Component: CinemaDetailPage,
           noun: "cinema",
           notFound: "We couldn't find that cinema. It may not be taking part in this campaign.",
         }),
         {
           path: "privacy",
           loader: privacyLoader,
-          lazy: { Component: page.privacy },
+          Component: PrivacyPage,
           hydrateFallbackElement: (
             <PageLoading documentTitle="Privacy" heading={<h1>Privacy notice</h1>} label="Loading the privacy notice…" />
           ),

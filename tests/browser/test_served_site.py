@@ -1,4 +1,5 @@
-"""What the production setup (gunicorn, DEBUG=0, the built site) sends: compressed files and API, icons, 404s."""
+"""What the production setup (gunicorn, DEBUG=0, the built site) sends: compressed files and API, icons, 404s,
+and a first visit's requests, none of which waits for another it could have started with."""
 
 import gzip
 import json
@@ -12,8 +13,9 @@ import brotli
 import pytest
 from django.conf import settings
 from django.db import connection
+from playwright.sync_api import Browser, expect
 
-from backoffice.campaign.factories import FilmFactory
+from backoffice.campaign.factories import CinemaFactory, FilmFactory, ScreeningFactory
 from backoffice.campaign.tests.servers import database_url, production_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -86,3 +88,35 @@ def test_icons_robots_and_unknown_paths(server):
         assert status == 404, path
         assert b'id="root"' in body
         assert "default-src 'self'" in headers["content-security-policy"]
+
+
+def first_visit(browser: Browser, url: str) -> tuple[list[str], list[str], list[str]]:
+    """Open ``url`` in a fresh browser (nothing cached) until its data shows: the API requests it
+    made, the ones its head preloads, and the console's errors (a CSP violation is one)."""
+    context = browser.new_context()
+    page = context.new_page()
+    requested: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: "/api/" in request.url and requested.append(request.url))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(url)
+    expect(page.locator("#main .status--loading")).to_have_count(0)
+    page.wait_for_load_state("networkidle")
+    preloaded = page.eval_on_selector_all('link[rel="preload"][as="fetch"]', "links => links.map(l => l.href)")
+    context.close()
+    return requested, preloaded, errors
+
+
+def test_a_first_visit_asks_for_its_data_once_alongside_the_script_under_the_policy(browser: Browser, server):
+    """Each page's head preloads the API requests its loader makes and the app's fetches take those
+    answers: every data request is made once, none waits for the script, and the strict CSP blocks
+    nothing. A preload the app could not use would show as a second request."""
+    ScreeningFactory(film=FilmFactory(slug="elf", name="Elf"), cinema=CinemaFactory(slug="york", name="York"))
+    for path in ["/", "/films/elf", "/cinemas", "/cinemas/york", "/privacy"]:
+        requested, preloaded, errors = first_visit(browser, server + path)
+        # The footer's contact is fetched after the first render, on purpose: no page waits for it.
+        data = [url for url in requested if not url.endswith("/api/contact/")]
+        assert preloaded, path
+        assert sorted(data) == sorted(preloaded), path
+        assert len(requested) == len(set(requested)), path
+        assert errors == [], path

@@ -11,7 +11,9 @@ from backoffice.campaign.factories import CinemaFactory, FilmFactory
 INDEX = (
     '<!doctype html><html><head><meta charset="UTF-8" />\n'
     '    <meta name="description" content="The build\'s own description." />\n'
-    "    <title>Xmas Films</title>\n  </head><body><div id=root></div></body></html>"
+    "    <title>Xmas Films</title>\n"
+    '    <script type="module" crossorigin src="/assets/index.js"></script>\n'
+    "  </head><body><div id=root></div></body></html>"
 )
 
 
@@ -167,3 +169,40 @@ def test_api_answers_are_gzipped_for_clients_that_take_it_cached_or_not(client):
 def test_pages_other_than_the_api_are_not_gzipped(client, site):
     assert "Content-Encoding" not in client.get("/admin/login/", HTTP_ACCEPT_ENCODING="gzip")
     assert "Content-Encoding" not in client.get("/", HTTP_ACCEPT_ENCODING="gzip")
+
+
+def preloads(response) -> list[str]:
+    """The API URLs a page's head preloads, each as a CORS-mode fetch (as the app's fetch() asks)."""
+    html = response.content.decode()
+    links = re.findall(r"<link rel=\"preload\"[^>]*>", html)
+    assert all(' as="fetch" crossorigin ' in link for link in links), links
+    return [re.search(r'href="([^"]+)"', link).group(1).replace("&amp;", "&") for link in links]
+
+
+@pytest.mark.django_db
+def test_each_page_preloads_the_api_requests_its_loader_makes(client, site):
+    FilmFactory(slug="elf")
+    CinemaFactory(slug="york")
+    assert preloads(client.get("/")) == ["/api/films/?page_size=1000"]
+    assert preloads(client.get("/films/elf")) == [
+        "/api/films/elf/",
+        "/api/screenings/?film=elf&page_size=1000",
+        "/api/cinemas/?page_size=1000",
+    ]
+    assert preloads(client.get("/cinemas")) == ["/api/cinemas/?page_size=1000"]
+    assert preloads(client.get("/cinemas/york/")) == [
+        "/api/cinemas/york/",
+        "/api/screenings/?cinema=york&page_size=1000",
+    ]
+    assert preloads(client.get("/privacy")) == ["/api/privacy/"]
+    # Ahead of the script, so the data downloads alongside it.
+    html = client.get("/films/elf").content.decode()
+    assert html.rindex('rel="preload"') < html.index("<script")
+
+
+@pytest.mark.django_db
+def test_a_404_page_preloads_nothing(client, site):
+    for path in ["/no-such-page", "/films/no-such-film", "/cinemas/no-such-cinema"]:
+        response = client.get(path)
+        assert response.status_code == 404
+        assert preloads(response) == [], path
