@@ -70,6 +70,8 @@ WITH_SERVERS := $(BIN)/python scripts/with_postgres.py $(BIN)/python scripts/wit
 # The Python tests run in TEST_PROCESSES processes at once (pytest -n: a database and a Redis
 # database each), then the few that assert a wall-clock bound (marked timing) run alone.
 TEST_PROCESSES ?= 3
+# A Chromium, a live server and a database each: two at once on a small machine.
+BROWSER_PROCESSES ?= 2
 PYTEST_PARALLEL := $(BIN)/pytest -n $(TEST_PROCESSES)
 
 test-postgres: install redis-server
@@ -99,7 +101,7 @@ chromium:
 
 test-browser: install $(if $(HAS_BROWSER_TESTS),frontend chromium)
 ifneq ($(HAS_BROWSER_TESTS),)
-	$(BIN)/python scripts/with_postgres.py $(PYTEST_PARALLEL) -m browser tests/browser
+	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -n $(BROWSER_PROCESSES) -m browser tests/browser
 endif
 
 # `make run` itself, on a spare port and a scratch SQLite file: pages answer and the demo login works.

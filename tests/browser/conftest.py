@@ -40,6 +40,11 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+# The browser tests run in parallel processes (make test-browser): on a small machine a page may
+# take longer than Playwright's 5 s default to show what a test waits for, without being wrong.
+expect.set_options(timeout=15_000)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _orm_beside_playwright():
     """Playwright's sync API keeps an event loop running in the test's thread, which Django
