@@ -14,7 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models.functions import Lower, Now
+from django.db.models.functions import Lower, Now, Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -143,6 +143,9 @@ class Screening(models.Model):
         indexes = [
             models.Index(fields=["film", "starts_at"], name="screening_film_start"),
             models.Index(fields=["cinema", "starts_at"], name="screening_cinema_start"),
+            # The list's order: a page reads its 100 screenings (and their seats) from the index,
+            # instead of counting the seats of all of them to sort them.
+            models.Index(fields=["starts_at", "id"], name="screening_start"),
         ]
 
     def __str__(self) -> str:
@@ -366,8 +369,8 @@ class AccessCode(models.Model):
     # the admin's prefix search alike (unique=True would add a second, pattern-ops index).
     value = models.CharField(max_length=CODE_LENGTH, validators=[validate_access_code])
     max_usages = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    # Not indexed: every index costs each of the million rows a bulk run writes, and codes are
-    # looked up by value or batch, almost never by film (a filter in the admin, a film deletion).
+    # Indexed only where set (Meta.indexes, access_code_valid_for): codes for any film, most of
+    # a campaign's, cost a bulk run nothing, and the admin's film filter reads only the film's codes.
     valid_for = models.ForeignKey(
         Film,
         on_delete=models.PROTECT,
@@ -418,6 +421,10 @@ class AccessCode(models.Model):
             # Only withdrawn codes, by batch: a batch's withdrawn codes and their bookings, and the
             # dashboard's count, are read from it without touching the million codes in use.
             models.Index(fields=["batch"], condition=models.Q(blocked_at__isnull=False), name="access_code_blocked"),
+            # A film's codes, newest first: the admin's film filter, its capped count, a film's deletion.
+            models.Index(
+                fields=["valid_for", "id"], condition=models.Q(valid_for__isnull=False), name="access_code_valid_for"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -511,6 +518,10 @@ class Reservation(models.Model):
         indexes = [
             models.Index(fields=["screening", "quantity"], name="reservation_screening_qty"),
             models.Index(fields=["email"], name="reservation_email"),
+            # The admin's search by a whole email address, in any case (UPPER(email) = UPPER(term)).
+            # Other words are searched by part in names and emails through trigram indexes on
+            # UPPER(name) and UPPER(email), PostgreSQL's only (migration 0025; SQLite reads the table).
+            models.Index(Upper("email"), name="reservation_email_upper"),
             # The admin's list order: any page is read from the index instead of sorting every row.
             models.Index(fields=["-created_at", "-id"], name="reservation_newest_first"),
         ]
@@ -586,6 +597,10 @@ class Ticket(models.Model):
             # Allocation looks for free tickets of one film; the partial index holds only those.
             # Its condition is TICKET_FREE, the one definition of a free ticket (TicketQuerySet.free()).
             models.Index(fields=["film", "id"], condition=TICKET_FREE, name="ticket_free_by_film"),
+            # The admin's list of a film's tickets no booking holds, in the list's order (code).
+            models.Index(
+                fields=["film", "code"], condition=models.Q(reservation__isnull=True), name="ticket_unheld_by_film"
+            ),
         ]
 
     def __str__(self) -> str:
