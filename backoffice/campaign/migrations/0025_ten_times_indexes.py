@@ -1,6 +1,6 @@
 # Indexes that keep the admin's lists quick at ten times a campaign (docs/admin.md): a film's
 # access codes, a whole email address, names and emails searched by part, screenings in their
-# order, and a film's tickets no booking holds. The trigram
+# order, a film's tickets no booking holds, and the codes active bookings use. The trigram
 # indexes are PostgreSQL's alone: on SQLite the extension and they are skipped, and searches
 # read the table as before.
 
@@ -61,6 +61,12 @@ class Migration(migrations.Migration):
             model_name="ticket",
             index=models.Index(
                 condition=models.Q(("reservation__isnull", True)), fields=["film", "code"], name="ticket_unheld_by_film"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="reservation",
+            index=models.Index(
+                condition=models.Q(("quantity__gt", 0)), fields=["access_code"], name="reservation_active_code"
             ),
         ),
         PostgresTrigramExtension(),
