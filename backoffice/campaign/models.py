@@ -125,7 +125,12 @@ class Screening(models.Model):
     cancellation_reason = models.TextField(
         blank=True, editable=False, validators=[validate_text], help_text="Why it was cancelled, as customers are told."
     )
-    history = HistoricalRecords()
+    # The sum of its reservations' quantities, kept by database triggers on reservations
+    # (migration 0025) in the transaction of each write, under the lock a booking already holds
+    # on the screening: lists, the dashboard and the API read it (``with_sold_out``) instead of
+    # summing bookings per screening. Never written by the application: save() leaves it out.
+    reserved_seats = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["reserved_seats"])
 
     objects = ScreeningQuerySet.as_manager()
 
@@ -146,6 +151,15 @@ class Screening(models.Model):
             # The list's order: a page reads its 100 screenings (and their seats) from the index,
             # instead of counting the seats of all of them to sort them.
             models.Index(fields=["starts_at", "id"], name="screening_start"),
+            # A film's screenings going ahead, with what sold-out status needs (PostgreSQL keeps
+            # capacity and seats in the index): the films list's and the API's per-film counts
+            # read it alone instead of each of the film's screening rows.
+            models.Index(
+                fields=["film", "starts_at"],
+                include=["capacity", "reserved_seats"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="screening_open_by_film",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -155,7 +169,12 @@ class Screening(models.Model):
         # Derived, so recomputed on every save: the slug always names film, cinema and start.
         self.slug = self.build_slug()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "slug" not in update_fields:
+        if update_fields is None and not self._state.adding:
+            # Every field but the seats the triggers keep: a form loaded before a booking must
+            # not write back the count it was loaded with.
+            update_fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            update_fields.remove("reserved_seats")
+        if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "slug"}
         super().save(*args, **kwargs)
 
