@@ -1,0 +1,65 @@
+"""The queries the big pages run are the ones their indexes (migration 0025) answer: each plan,
+with sequential scans made a last resort, reads the index named for it. On a handful of test rows
+PostgreSQL would rather read the table, so the plan is forced; what it proves is that the
+query's shape (its expression, its condition) matches the index, which a change to either would
+silently break."""
+
+import pytest
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from backoffice.campaign.factories import FilmFactory
+from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_plans():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's indexes and plans")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+
+
+def plan(queryset) -> str:
+    return queryset.explain()
+
+
+def test_a_films_codes_come_from_the_partial_index():
+    film = FilmFactory()
+    codes = AccessCode.objects.filter(valid_for=film).order_by("-pk")[:100]
+    assert "access_code_valid_for" in plan(codes)
+
+
+@pytest.mark.parametrize(("field", "index"), [("name", "reservation_name_trgm"), ("email", "reservation_email_trgm")])
+def test_words_searched_by_part_use_the_trigram_indexes(field, index):
+    # The admin's search: UPPER(column::text) LIKE UPPER('%word%').
+    assert index in plan(Reservation.objects.filter(**{f"{field}__icontains": "surname42"}))
+
+
+def test_a_whole_email_address_uses_its_index():
+    assert "reservation_email_upper" in plan(Reservation.objects.filter(email__iexact="holly@example.org"))
+
+
+def test_the_codes_in_use_come_from_the_index_of_active_bookings():
+    used = Reservation.objects.filter(quantity__gt=0).values("access_code").distinct()
+    assert "reservation_active_code" in plan(used)
+
+
+def test_the_screening_list_is_read_in_its_order_from_an_index():
+    page = Screening.objects.with_sold_out().order_by("starts_at", "pk")[:100]
+    assert "screening_start" in plan(page)
+
+
+def test_a_films_screenings_going_ahead_come_from_the_covering_index():
+    film = FilmFactory()
+    ahead = Screening.objects.not_cancelled().filter(film=film, starts_at__gte=timezone.now()).with_sold_out()
+    assert "screening_open_by_film" in plan(ahead.filter(sold_out=True).values("film").annotate(n=Count("pk")))
+
+
+def test_a_films_unheld_tickets_come_in_code_order_from_their_index():
+    film = FilmFactory()
+    tickets = Ticket.objects.filter(Q(film=film), reservation__isnull=True).order_by("code")[:100]
+    assert "ticket_unheld_by_film" in plan(tickets)
