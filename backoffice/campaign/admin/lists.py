@@ -87,8 +87,20 @@ class SpannedDatetimesMixin:
     (which sorts a million rows for a month of bookings). A period between them without rows is
     listed too and shows an empty page; in a campaign that books every day there are none."""
 
+    def aggregate(self, *args, **kwargs):
+        # The drill-down asks for the first and last dates itself before it asks for the
+        # periods (at its top level): kept, so datetimes() need not read them a second time.
+        result = super().aggregate(*args, **kwargs)
+        if not args and set(kwargs) == {"first", "last"} and isinstance(kwargs["first"], Min):
+            self._span = (getattr(kwargs["first"].get_source_expressions()[0], "name", None), result)
+        return result
+
     def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
-        span = self.aggregate(first=Min(field_name), last=Max(field_name))
+        known = getattr(self, "_span", None)
+        if known is not None and known[0] == field_name:
+            span = known[1]
+        else:
+            span = self.aggregate(first=Min(field_name), last=Max(field_name))
         if span["first"] is None:
             return []
         zone = tzinfo or timezone.get_current_timezone()

@@ -279,3 +279,12 @@ def test_the_capped_count_does_not_sort_the_rows_it_counts(admin_client):
     [count] = [q["sql"] for q in captured if q["sql"].startswith("SELECT COUNT(*) FROM (SELECT")]
     assert "LIMIT 10001" in count
     assert "ORDER BY" not in count
+
+
+def test_the_drill_down_reads_the_first_and_last_dates_once(admin_client):
+    booked_on(dt.date(2026, 11, 30), dt.date(2026, 12, 1))
+    with CaptureQueriesContext(connection) as captured:
+        admin_client.get(RESERVATIONS)
+    spans = [q["sql"] for q in captured if 'MIN("campaign_reservation"."created_at")' in q["sql"]]
+    assert len(spans) == 1
+    assert not [q["sql"] for q in captured if "DISTINCT" in q["sql"]]
