@@ -67,11 +67,16 @@ endif
 # PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set, otherwise throwaway servers.
 WITH_SERVERS := $(BIN)/python scripts/with_postgres.py $(BIN)/python scripts/with_redis.py
 
+# The Python tests run in TEST_PROCESSES processes at once (pytest -n: a database and a Redis
+# database each), then the few that assert a wall-clock bound (marked timing) run alone.
+TEST_PROCESSES ?= 3
+PYTEST_PARALLEL := $(BIN)/pytest -n $(TEST_PROCESSES)
+
 test-postgres: install redis-server
-	$(WITH_SERVERS) $(BIN)/pytest -m "not browser and not hosts"
+	$(WITH_SERVERS) bash -c '$(PYTEST_PARALLEL) -m "not browser and not hosts and not timing" && $(BIN)/pytest -m "timing and not browser and not hosts"'
 
 test-sqlite: install redis-server
-	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 $(BIN)/pytest -m "sqlite and not postgresql and not browser"
+	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 bash -c '$(PYTEST_PARALLEL) -m "sqlite and not postgresql and not browser and not timing" && $(BIN)/pytest -m "sqlite and timing and not postgresql and not browser"'
 
 test-frontend: install $(if $(HAS_FRONTEND),frontend)
 ifneq ($(HAS_FRONTEND),)
@@ -94,7 +99,7 @@ chromium:
 
 test-browser: install $(if $(HAS_BROWSER_TESTS),frontend chromium)
 ifneq ($(HAS_BROWSER_TESTS),)
-	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m browser tests/browser
+	$(BIN)/python scripts/with_postgres.py $(PYTEST_PARALLEL) -m browser tests/browser
 endif
 
 # `make run` itself, on a spare port and a scratch SQLite file: pages answer and the demo login works.

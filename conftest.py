@@ -1,6 +1,9 @@
-"""Project-wide test set-up: say which database the run is on, and which modules the SQLite pass runs."""
+"""Project-wide test set-up: say which database the run is on, which modules the SQLite pass runs,
+and keep parallel test processes (pytest -n, docs/testing.md) apart in Redis."""
 
+import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.db import connection
@@ -43,6 +46,36 @@ SQLITE_MODULES = frozenset(
         "test_seed.py",
     }
 )
+
+
+def redis_url_of_worker(url: str, worker: str) -> str:
+    """``url`` with a Redis database number of the test process's own: gw0 the next after the
+    one given, gw1 the one after (16 in all, Redis' default), so parallel processes share no
+    cache entries, queue or purge."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    number = (base + 1 + int(worker.removeprefix("gw"))) % 16
+    return urlunsplit(parts._replace(path=f"/{number}"))
+
+
+def pytest_configure(config) -> None:
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    # The test database is apart already (pytest-django adds _gw0, _gw1 to its name). Settings
+    # were read at start-up, so the cache is pointed too; it connects only on first use.
+    from django.conf import settings
+
+    for name in ("REDIS_URL", "CELERY_BROKER_URL"):
+        if os.environ.get(name, "").startswith("redis"):
+            os.environ[name] = redis_url_of_worker(os.environ[name], worker)
+    if os.environ.get("REDIS_URL") and "redis" in settings.CACHES["default"]["BACKEND"].lower():
+        settings.CACHES["default"]["LOCATION"] = os.environ["REDIS_URL"]
+    broker = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL")
+    if broker:
+        from backoffice.celery import app
+
+        settings.CELERY_BROKER_URL = app.conf.broker_url = broker
 
 
 def pytest_collection_modifyitems(config, items) -> None:

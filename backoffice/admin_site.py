@@ -15,7 +15,14 @@ from django.urls import path, reverse
 
 
 class AutocompleteView(AutocompleteJsonView):
-    """Label each result with the target admin's ``autocomplete_label(obj)`` when it has one."""
+    """Label each result with the target admin's ``autocomplete_label(obj)``, and order the results
+    with its ``autocomplete_ordering(queryset)``, when it has them."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if order := getattr(self.model_admin, "autocomplete_ordering", None):
+            return order(queryset)
+        return queryset
 
     def serialize_result(self, obj, to_field_name):
         result = super().serialize_result(obj, to_field_name)

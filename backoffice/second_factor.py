@@ -45,6 +45,9 @@ LOGIN_REFUSED = (
     "Please enter the correct %(username)s and password for a staff account, and your authenticator code "
     "if you have set one up. The fields may be case-sensitive."
 )
+NO_CODE_NEEDED = (
+    "Not needed here: this server runs without second factors (OTP_REQUIRED=0, the local demo). Leave it empty."
+)
 CODE_WRONG = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
 
 
@@ -95,6 +98,13 @@ class StaffLoginForm(AdminAuthenticationForm):
         "Leave it empty if you have not set up an app.",
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "none"}),
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not settings.OTP_REQUIRED:
+            # The local demo (make run) asks nobody for a code: say so, rather than send staff
+            # looking for an app they do not need.
+            self.fields["otp_token"].help_text = NO_CODE_NEEDED
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)

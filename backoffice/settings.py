@@ -25,7 +25,8 @@ if not DEBUG:
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured(
             "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off "
-            "(python -c 'import secrets; print(secrets.token_urlsafe(64))')."
+            "(python -c 'import secrets; print(secrets.token_urlsafe(64))'). "
+            "For local use, run with DEBUG=1 instead: DEBUG=1 python manage.py <command>."
         )
 elif not SECRET_KEY:
     SECRET_KEY = _DEV_SECRET_KEY
@@ -33,7 +34,8 @@ elif not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
-        "ALLOWED_HOSTS must list the host names this site is served on (comma-separated) when DEBUG is off."
+        "ALLOWED_HOSTS must list the host names this site is served on (comma-separated) when DEBUG is off. "
+        "For local use, set DEBUG=1 instead."
     )
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 

@@ -82,6 +82,7 @@ def load_campaign() -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from backoffice.campaign.codes import screening_codes
     from backoffice.campaign.models import AccessCode, AccessCodeBatch, Cinema, Film, Screening
     from backoffice.campaign.services.access_codes import access_codes_generate
 
@@ -95,6 +96,7 @@ def load_campaign() -> None:
     )
     first = (timezone.now() + dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
     screening_ids, screening_films = [], []
+    codes = iter(screening_codes(SCREENINGS))  # distinct: bulk_create skips the draw save() makes
     for at in range(0, SCREENINGS, CHUNK):
         chunk = []
         for i in range(at, min(at + CHUNK, SCREENINGS)):
@@ -103,6 +105,7 @@ def load_campaign() -> None:
             )
             screening.slug = screening.build_slug()
             screening.capacity = 60
+            screening.code = next(codes)
             chunk.append(screening)
         Screening.objects.bulk_create(chunk)
         screening_ids += [s.pk for s in chunk]

@@ -39,6 +39,7 @@ def load_campaign() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from backoffice.campaign.codes import screening_codes
     from backoffice.campaign.models import Cinema, Film, Screening
 
     started = time.perf_counter()
@@ -61,6 +62,8 @@ def load_campaign() -> None:
             )
             screening.slug = screening.build_slug()
             screenings.append(screening)
+        for screening, code in zip(screenings, screening_codes(len(screenings)), strict=True):
+            screening.code = code  # distinct: bulk_create skips the draw save() makes
         Screening.objects.bulk_create(screenings, batch_size=2_000)
         with connection.cursor() as cursor:
             # Four reservations per code; codes made of digits and consonants only, like real ones.

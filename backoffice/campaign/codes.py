@@ -40,6 +40,12 @@ _TYPED_AS_LETTERS = str.maketrans({"O": "0", "I": "1"})
 REFERENCE_LENGTH = 8
 REFERENCE_RE = re.compile(f"^[{ALPHABET}]{{{REFERENCE_LENGTH}}}$")
 
+# A screening's short code, read out on the phone or copied from a screen: no vowels (no words
+# form), and none of the symbols people take for another (0 O, 1 I L, 2 Z, 5 S, 8 B).
+SCREENING_CODE_ALPHABET = "34679CDFGHJKMNPQRTVWXY"
+SCREENING_CODE_LENGTH = 6
+SCREENING_CODE_RE = re.compile(f"^[{SCREENING_CODE_ALPHABET}]{{{SCREENING_CODE_LENGTH}}}$")
+
 
 def access_code_normalise(text: str) -> str:
     """A code as people type it, in the stored form: ``" 7kpb 3xq9-m2dt8zvr "`` -> ``"7KPB-3XQ9-M2DT-8ZVR"``.
@@ -56,6 +62,19 @@ def access_code_normalise(text: str) -> str:
 def reservation_reference() -> str:
     """A short public reservation reference that says nothing about the row's pk."""
     return "".join(secrets.choice(ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def screening_code() -> str:
+    """A short code for a screening (about 113 million of them); ``Screening.save`` makes it unique."""
+    return "".join(secrets.choice(SCREENING_CODE_ALPHABET) for _ in range(SCREENING_CODE_LENGTH))
+
+
+def screening_codes(count: int) -> list[str]:
+    """``count`` distinct screening codes, for screenings written in bulk (``bulk_create`` calls no ``save``)."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.add(screening_code())
+    return list(codes)
 
 
 def random_symbols(count: int) -> bytes:

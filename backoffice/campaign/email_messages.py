@@ -11,7 +11,7 @@ import io
 from email import encoders
 from email.mime.base import MIMEBase
 from email.mime.image import MIMEImage
-from email.utils import format_datetime
+from email.utils import format_datetime, parseaddr
 from urllib.parse import quote_plus
 
 import segno
@@ -20,7 +20,7 @@ from django.core.mail import EmailMessage
 from django.core.mail.message import SafeMIMEMultipart, SafeMIMEText
 from django.template.loader import render_to_string
 from django.utils import timezone
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 from PIL import Image
 from tablib import Dataset
 
@@ -188,8 +188,12 @@ def calendar_file(kind: str, payload: dict) -> bytes:
     method = calendar_method(kind, payload)
     calendar.add("method", method)
     event = Event()
-    # One UID per booking, so an update or a cancellation replaces the entry already in a calendar.
+    # One UID per booking, and a SEQUENCE that grows with each change of it (payload "sequence",
+    # the booking's version when the message was queued): a calendar app keeps the entry with the
+    # highest, so an update or a cancellation replaces the one it holds, never the other way round.
     event.add("uid", f"{payload['reference']}@{settings.EMAIL_MESSAGE_ID_DOMAIN}")
+    event.add("sequence", payload.get("sequence", 0))
+    event.add("organizer", _organizer())
     event.add("dtstamp", timezone.now())
     event.add("dtstart", starts_at)
     event.add("dtend", starts_at + dt.timedelta(minutes=minutes))
@@ -200,6 +204,15 @@ def calendar_file(kind: str, payload: dict) -> bytes:
         event.add("status", "CANCELLED")
     calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _organizer() -> vCalAddress:
+    """The campaign's sender address: a cancellation is only honoured from the event's organizer."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    organizer = vCalAddress(f"mailto:{address}")
+    if name:
+        organizer.params["cn"] = vText(name)
+    return organizer
 
 
 def door_list_csv(payload: dict) -> str:

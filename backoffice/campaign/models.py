@@ -18,7 +18,13 @@ from django.db.models.functions import Lower, Now, Upper
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from backoffice.campaign.codes import CODE_LENGTH, reservation_reference, validate_access_code
+from backoffice.campaign.codes import (
+    CODE_LENGTH,
+    SCREENING_CODE_LENGTH,
+    reservation_reference,
+    screening_code,
+    validate_access_code,
+)
 from backoffice.campaign.managers import ReservationManager
 from backoffice.campaign.one_line import validate_one_line, validate_text
 from backoffice.campaign.querysets import TICKET_FREE, FilmQuerySet, ScreeningQuerySet, TicketQuerySet, booking_cutoff
@@ -117,6 +123,14 @@ class Screening(models.Model):
     starts_at = models.DateTimeField(help_text="Europe/London time.")
     capacity = models.PositiveIntegerField(help_text="Seats offered to the campaign.")
     slug = models.SlugField(max_length=255, unique=True, editable=False)
+    # What customers quote on the phone: six symbols read out more easily than the slug.
+    code = models.CharField(
+        max_length=SCREENING_CODE_LENGTH,
+        unique=True,
+        default=screening_code,
+        editable=False,
+        help_text="Short code customers quote to name this screening.",
+    )
     # Cancelled, never deleted: the row keeps its bookings' history and tells the public it is off.
     cancelled_at = models.DateTimeField(null=True, blank=True, editable=False)
     cancelled_by = models.ForeignKey(
@@ -168,6 +182,10 @@ class Screening(models.Model):
     def save(self, *args, **kwargs) -> None:
         # Derived, so recomputed on every save: the slug always names film, cinema and start.
         self.slug = self.build_slug()
+        if self._state.adding:
+            # Drawn again on a clash with an existing screening; the unique index has the last word.
+            while Screening.objects.filter(code=self.code).exists():
+                self.code = screening_code()
         update_fields = kwargs.get("update_fields")
         if update_fields is None and not self._state.adding:
             # Every field but the seats the triggers keep: a form loaded before a booking must
@@ -295,6 +313,11 @@ class BackgroundRun(models.Model):
         """Whether a worker can take the run over when the one running it dies."""
         return True
 
+    @property
+    def progress(self) -> tuple[int, int]:
+        """How far the run is: done of total, in its unit (codes or rows)."""
+        raise NotImplementedError
+
 
 class AccessCodeBatch(BackgroundRun):
     """One run of code generation; the database, not the CSV, is the record of what it made."""
@@ -329,6 +352,10 @@ class AccessCodeBatch(BackgroundRun):
         return (
             f"Batch {self.pk}: {self.created_count:,} of {self.requested_count:,} codes ({self.get_status_display()})"
         )
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        return self.created_count, self.requested_count
 
     @property
     def resumable(self) -> bool:
@@ -381,6 +408,10 @@ class DataRun(BackgroundRun):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} run {self.pk} ({self.get_status_display()})"
+
+    @property
+    def progress(self) -> tuple[int, int]:
+        return self.done, self.total
 
 
 class AccessCode(models.Model):

@@ -10,10 +10,10 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from import_export.admin import ExportActionMixin
 
+from backoffice.campaign.admin.background_runs import run_state
 from backoffice.campaign.admin.batches import CodeRunAdminMixin
 from backoffice.campaign.admin.code_blocks import block_view
 from backoffice.campaign.admin.data_exchange import LargeTableExportMixin, SpreadsheetExportMixin
@@ -31,7 +31,12 @@ from backoffice.campaign.models import (
 )
 from backoffice.campaign.resources.access_codes import AccessCodeBatchResource, AccessCodeCsv, AccessCodeResource
 from backoffice.campaign.resources.formats import CSV
-from backoffice.campaign.services.access_codes import MAX_COUNT, MAX_USAGES, access_code_batch_csv
+from backoffice.campaign.services.access_codes import (
+    MAX_COUNT,
+    MAX_USAGES,
+    access_code_batch_csv,
+    access_codes_film_warning,
+)
 from backoffice.campaign.services.code_deletions import code_batch_delete, code_batch_delete_refusal
 from backoffice.campaign.services.code_runs import code_run_request
 
@@ -64,6 +69,8 @@ class GenerateAccessCodesForm(forms.Form):
         initial=1,
         help_text="How many reservations each code allows.",
     )
+    # The film a staff member was warned about and chose to generate for anyway.
+    confirmed_film = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
 def may_view_access_codes(request: HttpRequest) -> bool:
@@ -188,7 +195,18 @@ class AccessCodeAdmin(LargeTableExportMixin, ExportActionMixin, admin.ModelAdmin
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = GenerateAccessCodesForm(request.POST if request.method == "POST" else None)
-        if form.is_valid():
+        submit_label = "Generate"
+        film = form.cleaned_data["film"] if form.is_valid() else None
+        if (
+            film is not None
+            and form.cleaned_data["confirmed_film"] != film.pk
+            and (warning := access_codes_film_warning(film))
+        ):
+            # Asked once per film: the same form again, the warning above it, generating on the next submit.
+            messages.warning(request, f"{warning} Generate them anyway, or choose another film.")
+            form = GenerateAccessCodesForm({**request.POST.dict(), "confirmed_film": film.pk})
+            submit_label = "Generate anyway"
+        elif form.is_valid():
             # The batch row is the run's record; the worker gets it once this commits.
             with transaction.atomic():
                 batch = code_run_request(
@@ -212,7 +230,7 @@ class AccessCodeAdmin(LargeTableExportMixin, ExportActionMixin, admin.ModelAdmin
             "title": "Generate access codes",
             "opts": self.opts,
             "form": form,
-            "submit_label": "Generate",
+            "submit_label": submit_label,
             "max_count": ADMIN_MAX_COUNT,
         }
         return TemplateResponse(request, "admin/campaign/accesscode/generate.html", context)
@@ -333,9 +351,7 @@ class AccessCodeBatchAdmin(CodeRunAdminMixin, SpreadsheetExportMixin, HistoryAdm
 
     @admin.display(description="status", ordering="status")
     def state(self, batch: AccessCodeBatch) -> str:
-        if batch.is_stale:
-            return f"Running, stale: no progress since {timezone.localtime(batch.updated_at):%Y-%m-%d %H:%M}"
-        return batch.get_status_display()
+        return run_state(batch)
 
     @admin.display(description="CSV")
     def download(self, batch: AccessCodeBatch) -> str:

@@ -7,7 +7,12 @@ django-import-export's own flow (upload, dry-run preview, confirm):
 - at confirm, any row that fails rolls the whole file back (the library would keep the good
   rows), and the staff member is told so instead of reading "Import finished";
 - every confirmed import and every export is written to ``DataExchangeLog``, in the same
-  transaction as the import itself.
+  transaction as the import itself;
+- an admin's ``import_options`` (fields of its import form, e.g. the screenings' ``skip_past``)
+  reach the resource's ``import_data`` through the confirm form or the background run;
+- a file whose check found problems is kept (the library's temporary storage, named in a signed
+  field of the form), so staff can check it again, with other options, without choosing it again:
+  a browser never fills a file input in for them.
 
 Who may import or export is set by ``IMPORT_EXPORT_IMPORT_PERMISSION_CODE`` and
 ``IMPORT_EXPORT_EXPORT_PERMISSION_CODE`` in settings: the ``import_<model>`` and
@@ -17,6 +22,8 @@ Who may import or export is set by ``IMPORT_EXPORT_IMPORT_PERMISSION_CODE`` and
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
+from django.core import signing
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -26,6 +33,7 @@ from import_export.admin import ExportMixin, ImportMixin
 from backoffice.campaign.admin.import_limits import LimitedImportForm
 from backoffice.campaign.models import DataExchangeLog
 from backoffice.campaign.one_line import header_text
+from backoffice.campaign.resources.base import result_counts
 from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
 from backoffice.campaign.services.data_runs import data_export_request, data_import_request
 
@@ -118,6 +126,11 @@ class LargeTableExportMixin(SpreadsheetExportMixin):
         return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
 
 
+# A checked file is offered again for this long; the library's temporary storage keeps it.
+KEPT_FILE_MAX_AGE = 60 * 60
+KEPT_FILE_SALT = "campaign.import.kept-file"
+
+
 class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
     import_export_change_list_template = "admin/import_export/change_list_import_export.html"
     import_template_name = "admin/campaign/spreadsheet_import.html"
@@ -125,6 +138,17 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
     # Files are read as bytes and decoded by resources.formats.read_spreadsheet, which sniffs them.
     from_encoding = None
     import_form_class = LimitedImportForm  # size, rows and unpacked XLSX size (admin/import_limits.py)
+    #: Fields of the import form (and of the confirm form) given to the resource's import_data.
+    import_options: tuple[str, ...] = ()
+
+    def import_options_of(self, form) -> dict:
+        return {name: form.cleaned_data[name] for name in self.import_options}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial.update(self.import_options_of(import_form))
+        return initial
 
     def create_import_form(self, request):
         # Built by import_action and by the background check before it: read and count the file once.
@@ -135,10 +159,48 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
 
     def import_action(self, request, **kwargs):
         if request.method == "POST" and self.has_import_permission(request):
+            self.reuse_kept_file(request)
             form = self.create_import_form(request)
             if form.is_valid() and form.in_background:
                 return self.import_in_background(request, form)
-        return super().import_action(request, **kwargs)
+        response = super().import_action(request, **kwargs)
+        self.keep_checked_file(request, response)
+        return response
+
+    def keep_checked_file(self, request, response) -> None:
+        """After a check that found problems, offer the same file again: its name on the page and
+        a signed token of its temporary copy in the form, the file input no longer required."""
+        context = getattr(response, "context_data", None) or {}
+        result, form = context.get("result"), context.get("form")
+        if result is None or not (result.has_errors() or result.has_validation_errors()):
+            return
+        upload = form.cleaned_data["import_file"]
+        kept = {"tmp": upload.tmp_storage_name, "name": upload.name, "user": request.user.pk}
+        context["kept_file"] = {"token": signing.dumps(kept, salt=KEPT_FILE_SALT), "name": upload.name}
+        form.fields["import_file"].required = False
+
+    def reuse_kept_file(self, request) -> None:
+        """No file chosen, but a kept one named: upload it again from the temporary storage. The
+        kept copy goes either way: a check that finds problems again keeps a new one.
+
+        The token is signed and names its staff member, so no other file can be read this way; a
+        token too old, or a file gone, leaves the form to say that a file is needed."""
+        token = request.POST.get("kept_file")
+        if not token:
+            return
+        try:
+            kept = signing.loads(token, salt=KEPT_FILE_SALT, max_age=KEPT_FILE_MAX_AGE)
+        except signing.BadSignature:
+            return
+        if kept["user"] != request.user.pk:
+            return
+        storage = self.get_tmp_storage_class()(name=kept["tmp"], read_mode="rb", **self.get_tmp_storage_class_kwargs())
+        try:
+            if "import_file" not in request.FILES and (data := storage.read()) is not None:
+                request.FILES["import_file"] = SimpleUploadedFile(kept["name"], data)
+            storage.remove()
+        except OSError:
+            return
 
     def import_in_background(self, request, form) -> HttpResponseRedirect:
         """A file too big for the page: the workers check it, then (once confirmed) import it."""
@@ -152,6 +214,7 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
                 file_name=upload.name,
                 total=form.rows,
                 created_by=request.user,
+                options=self.import_options_of(form),
             )
         self.message_user(
             request,
@@ -162,10 +225,13 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
         return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
 
     def get_import_data_kwargs(self, **kwargs):
+        form = kwargs.get("form")
         kwargs = super().get_import_data_kwargs(**kwargs)
         # The preview showed no errors, but rows can still fail at confirm (someone added a
         # ticket code or booked seats in between). A file is imported whole or not at all.
         kwargs["rollback_on_validation_errors"] = True
+        if form is not None:
+            kwargs.update(self.import_options_of(form))
         return kwargs
 
     def process_dataset(self, dataset, form, request, **kwargs):
@@ -195,12 +261,7 @@ class SpreadsheetImportExportMixin(ImportMixin, SpreadsheetExportMixin):
 
     def add_success_message(self, result, request) -> None:
         # The preview's words ("unchanged or empty"), not the library's "skipped"; nothing is deleted.
-        totals = result.totals
-        messages.success(
-            request,
-            f"Import finished: {totals['new']} new, {totals['update']} updated, {totals['skip']} unchanged or empty "
-            f"({self.model._meta.verbose_name_plural}).",
-        )
+        messages.success(request, f"Import finished: {result_counts(result)} ({self.model._meta.verbose_name_plural}).")
 
     def process_result(self, result, request):
         if result.has_errors() or result.has_validation_errors():

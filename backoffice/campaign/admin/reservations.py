@@ -15,7 +15,7 @@ from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.admin.personal_data import erase_personal_data, export_personal_data
 from backoffice.campaign.admin.typed_codes import TypedAccessCodeField
 from backoffice.campaign.codes import CODE_RE, REFERENCE_RE, access_code_normalise
-from backoffice.campaign.models import Reservation, Ticket
+from backoffice.campaign.models import MAX_SEATS_PER_RESERVATION, Reservation, Ticket
 from backoffice.campaign.resources.reservations import ReservationExportResource
 from backoffice.campaign.services.reservations import (
     reservation_booking,
@@ -142,6 +142,18 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []  # a new reservation holds no tickets yet
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The model's help ("0 cancels the reservation") is true of the change form only: a new
+        # booking takes 1 seat at least.
+        if obj is None:
+            help_text = f"Seats to book, 1 to {MAX_SEATS_PER_RESERVATION}."
+        else:
+            help_text = (
+                f"Seats held, 0 to {MAX_SEATS_PER_RESERVATION}. 0 cancels the reservation: its seats are freed "
+                "and the customer is sent a cancellation."
+            )
+        return super().get_form(request, obj, change, help_texts={"quantity": help_text}, **kwargs)
 
     def get_fields(self, request, obj=None):
         # A new reservation's reference is drawn when it is saved (and again if it clashes), so

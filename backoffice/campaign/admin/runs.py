@@ -10,23 +10,16 @@ from itertools import chain
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 
-from backoffice.campaign.admin.batches import (
-    UNFINISHED,
-    RunAdminMixin,
-    run_file,
-    run_file_exists,
-    run_status_response,
-)
-from backoffice.campaign.admin.data_exchange import data_label, log_data_exchange
-from backoffice.campaign.models import AccessCodeBatch, DataExchangeLog, DataRun
+from backoffice.campaign.admin import background_runs
+from backoffice.campaign.admin.background_runs import RunAdminMixin, RunDownload
+from backoffice.campaign.admin.data_exchange import data_label
+from backoffice.campaign.models import AccessCodeBatch, DataRun
 from backoffice.campaign.services.data_runs import (
     CODE_RUN_KINDS,
     data_run_cancel,
@@ -38,18 +31,18 @@ RECENT = 50
 
 
 def run_state(run) -> str:
-    if run.is_stale:
-        return f"Running, stale: no progress since {timezone.localtime(run.updated_at):%Y-%m-%d %H:%M}"
     if isinstance(run, DataRun) and run.kind == DataRun.Kind.IMPORT and run.phase == DataRun.Phase.PREVIEW:
         if run.status == DataRun.Status.COMPLETED:
             return "Checked, waiting for confirm" if not run.outcome.get("error_count") else "Checked: errors found"
-        return f"{run.get_status_display()} (checking)"
-    return run.get_status_display()
+        if not run.is_stale:
+            return f"{run.get_status_display()} (checking)"
+    return background_runs.run_state(run)
 
 
 @admin.register(DataRun)
 class DataRunAdmin(RunAdminMixin, admin.ModelAdmin):
     run_views = ("status", "cancel", "confirm", "result")
+    cancel_run = staticmethod(data_run_cancel)
     list_display = ["pk", "created_at", "kind", "data", "state", "done", "total", "created_by"]
     list_filter = ["kind", "status", "content_type"]
     list_select_related = ["content_type", "created_by"]
@@ -82,6 +75,45 @@ class DataRunAdmin(RunAdminMixin, admin.ModelAdmin):
             return model_admin.has_import_permission(request)
         return model_admin.has_export_permission(request) and model_admin.has_view_permission(request)
 
+    def may_cancel(self, request: HttpRequest, run: DataRun) -> bool:
+        return self.may_work_on(request, run)
+
+    def may_download(self, request: HttpRequest, run: DataRun) -> bool:
+        return run.kind == DataRun.Kind.EXPORT and self.may_work_on(request, run)
+
+    def run_state(self, run: DataRun) -> str:
+        return run_state(run)
+
+    def run_download(self, run: DataRun) -> RunDownload:
+        file_format = spreadsheet_format(run.parameters.get("format", "csv"))
+        return RunDownload(
+            file_name=run.parameters.get("file_name", "the file"),
+            content_type=file_format.get_content_type(),
+            model=run.content_type.model_class(),
+            file_format=file_format.get_extension(),
+            rows=run.done,
+            when_lost=f"Run files are deleted {settings.DATA_RUN_FILE_RETENTION_DAYS} days after the run ends, "
+            "or this one was lost. Export the list again.",
+        )
+
+    def run_context(self, request: HttpRequest, run: DataRun) -> dict:
+        checked = (
+            run.kind == DataRun.Kind.IMPORT
+            and run.phase == DataRun.Phase.PREVIEW
+            and run.status == DataRun.Status.COMPLETED
+        )
+        return {
+            **super().run_context(request, run),
+            "unit": "codes" if run.kind in CODE_RUN_KINDS else "rows",
+            "outcome": run.outcome if run.kind == DataRun.Kind.IMPORT else None,
+            "confirm_url": self.run_url("confirm", run)
+            if checked and self.may_work_on(request, run) and not run.outcome.get("error_count")
+            else None,
+            "cancel_help": "Stops after the chunk of codes in progress; the codes done so far stay so."
+            if run.kind in CODE_RUN_KINDS
+            else "Stops at the next batch of rows. An import keeps nothing; an export makes no file.",
+        }
+
     @admin.display(description="data", ordering="content_type")
     def data(self, run: DataRun) -> str:
         return data_label(run.content_type)
@@ -94,30 +126,8 @@ class DataRunAdmin(RunAdminMixin, admin.ModelAdmin):
     def file_name(self, run: DataRun) -> str:
         return run.parameters.get("file_name", "")
 
-    def _run(self, request: HttpRequest, object_id: str) -> DataRun:
-        run = self.get_object(request, unquote(object_id))
-        if run is None:
-            raise Http404(f"No spreadsheet run {object_id!r}.")
-        if not self.has_view_permission(request, run):
-            raise PermissionDenied
-        return run
-
-    def status_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
-        run = self._run(request, object_id)
-        return run_status_response(run, status_display=run_state(run), done=run.done, total=run.total)
-
-    def cancel_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
-        run = self._run(request, object_id)
-        if not self.may_work_on(request, run):
-            raise PermissionDenied
-        if data_run_cancel(run):
-            self.message_user(request, f"Run {run.pk} stops at its next batch of rows.", messages.SUCCESS)
-        else:
-            self.message_user(request, f"Run {run.pk} has already finished; nothing to cancel.", messages.WARNING)
-        return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
-
     def confirm_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
-        run = self._run(request, object_id)
+        run = self.get_run(request, object_id)
         if not self.may_work_on(request, run):
             raise PermissionDenied
         with transaction.atomic():
@@ -127,79 +137,6 @@ class DataRunAdmin(RunAdminMixin, admin.ModelAdmin):
         else:
             self.message_user(request, "This run has no checked file waiting for confirm.", messages.WARNING)
         return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
-
-    def result_view(self, request: HttpRequest, object_id: str) -> FileResponse | HttpResponseRedirect:
-        run = self._run(request, object_id)
-        if run.kind != DataRun.Kind.EXPORT or not self.may_work_on(request, run):
-            raise PermissionDenied
-        if run.status != DataRun.Status.COMPLETED or not run.result_file:
-            raise Http404(
-                f"Run {run.pk} has no file to download: it is unfinished, or the file was removed "
-                "(the run's page says when and why)."
-            )
-        file = run_file(run.result_file.name)
-        if file is None:
-            self.message_user(
-                request,
-                f"The file of run {run.pk} is no longer on the server (run files are deleted "
-                f"{settings.DATA_RUN_FILE_RETENTION_DAYS} days after the run ends, or this one was lost). "
-                "Export the list again.",
-                messages.ERROR,
-            )
-            return HttpResponseRedirect(reverse("admin:campaign_datarun_change", args=[run.pk]))
-        file_format = spreadsheet_format(run.parameters["format"])
-        file_name = run.parameters["file_name"]
-        # Logged as every export is: who took which rows, when.
-        log_data_exchange(
-            request,
-            action=DataExchangeLog.Action.EXPORT,
-            model=run.content_type.model_class(),
-            file_format=file_format.get_extension(),
-            file_name=file_name,
-            rows=run.done,
-        )
-        response = FileResponse(
-            file, as_attachment=True, filename=file_name, content_type=file_format.get_content_type()
-        )
-        response["Cache-Control"] = "no-store"  # may hold customers' personal data
-        return response
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            unfinished = obj.status in UNFINISHED
-            may_work = self.may_work_on(request, obj)
-            checked = (
-                obj.kind == DataRun.Kind.IMPORT
-                and obj.phase == DataRun.Phase.PREVIEW
-                and obj.status == DataRun.Status.COMPLETED
-            )
-            context["run"] = {
-                "status_url": reverse("admin:campaign_datarun_status", args=[obj.pk]),
-                "unfinished": unfinished,
-                "unit": "codes" if obj.kind in CODE_RUN_KINDS else "rows",
-                "done": obj.done,
-                "total": obj.total,
-                "status_display": run_state(obj),
-                "message": obj.message,
-                "outcome": obj.outcome if obj.kind == DataRun.Kind.IMPORT else None,
-                "confirm_url": reverse("admin:campaign_datarun_confirm", args=[obj.pk])
-                if checked and may_work and not obj.outcome.get("error_count")
-                else None,
-                "cancel_url": reverse("admin:campaign_datarun_cancel", args=[obj.pk])
-                if unfinished and may_work
-                else None,
-                "cancel_help": "Stops after the chunk of codes in progress; the codes done so far stay so."
-                if obj.kind in CODE_RUN_KINDS
-                else "Stops at the next batch of rows. An import keeps nothing; an export makes no file.",
-                "result_url": reverse("admin:campaign_datarun_result", args=[obj.pk])
-                if obj.kind == DataRun.Kind.EXPORT
-                and obj.status == DataRun.Status.COMPLETED
-                and may_work
-                and run_file_exists(obj.result_file.name)
-                else None,
-                "result_label": f"Download {obj.parameters.get('file_name', 'the file')}",
-            }
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
 
 def runs_view(request: HttpRequest, site: admin.AdminSite) -> TemplateResponse:

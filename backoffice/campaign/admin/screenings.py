@@ -1,19 +1,25 @@
 import re
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Q, When
 from django.http import HttpResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html
+from import_export.forms import ConfirmImportForm
 
 from backoffice.campaign.admin.bulk_bookings import may_cancel_screening, screening_cancel_view
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin, log_data_exchange
 from backoffice.campaign.admin.deletions import CountedDeletionMixin
 from backoffice.campaign.admin.history import HistoryAdmin
+from backoffice.campaign.admin.import_limits import LimitedImportForm
 from backoffice.campaign.admin.lists import GroupedCountsRelatedFilter, LargeTableChangeList
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
+from backoffice.campaign.codes import SCREENING_CODE_RE
 from backoffice.campaign.models import DataExchangeLog, Reservation, Screening
+from backoffice.campaign.querysets import bookable_condition
 from backoffice.campaign.resources.door_lists import DoorListResource
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.resources.screenings import ScreeningResource
@@ -45,6 +51,34 @@ def day_in(term: str) -> tuple[dict[str, int], str]:
                 lookups["starts_at__year"] = int(match["year"])
             return lookups, f"{term[: match.start()]} {term[match.end() :]}".strip()
     return {}, term
+
+
+# What may come before a word in a name: "York - Vangarde", "Spider-Man", "Elf (2003)".
+WORD_BREAKS = (" ", "-", "(", "/")
+
+
+def word_start_condition(word: str, fields: list[str], model) -> Q:
+    """Rows of ``model`` where a word of one of ``fields`` starts with ``word`` (any case): "elf"
+    finds "Elf" and "The Elf Musical", not "Belfast". Said with LIKE, so it reads the same on
+    PostgreSQL and SQLite.
+
+    A name across a relation (``film__name``) is matched in its own table, a few dozen films or
+    a hundred cinemas, and the screenings picked by key: the patterns then run once a film
+    rather than once a screening. A field of the row itself (the slug) is an identifier, typed
+    from its start.
+    """
+    condition = Q()
+    for field in fields:
+        relation, _, name = field.rpartition("__")
+        if not relation:
+            condition |= Q(**{f"{name}__istartswith": word})
+            continue
+        starts = Q(**{f"{name}__istartswith": word})
+        for mark in WORD_BREAKS:
+            starts |= Q(**{f"{name}__icontains": f"{mark}{word}"})
+        related = model._meta.get_field(relation).related_model
+        condition |= Q(**{f"{relation}__in": related.objects.filter(starts)})
+    return condition
 
 
 class SoldOutFilter(admin.SimpleListFilter):
@@ -88,20 +122,37 @@ def seat_status(sold_out: bool, *, cancelled: bool = False) -> str:
     return format_html('<span class="seat-status seat-status--available">{}</span>', "Available")
 
 
+class ScreeningImportForm(LimitedImportForm):
+    # Last season's schedule comes in the same file as this one's: half its rows are past.
+    skip_past = forms.BooleanField(
+        label="Skip rows in the past",
+        required=False,
+        help_text="Rows whose start has passed are left out and counted; the other rows are still "
+        "imported all together or not at all.",
+    )
+
+
+class ScreeningConfirmImportForm(ConfirmImportForm):
+    skip_past = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
 @admin.register(Screening)
 class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExportMixin, HistoryAdmin):
     resource_classes = [ScreeningResource]
+    import_form_class = ScreeningImportForm
+    confirm_form_class = ScreeningConfirmImportForm
+    import_options = ("skip_past",)
     # Chosen to fit a 1280 px screen with the side menu open: capacity is reserved + seats left,
     # and is on the change form.
-    list_display = ["start", "film", "cinema", "seats_reserved", "seats_left", "sold_out"]
+    list_display = ["start", "code", "film", "cinema", "seats_reserved", "seats_left", "sold_out"]
     list_display_links = ["start"]
     # A thousand cinemas: their counts come from one grouped query (GroupedCountsRelatedFilter).
     list_filter = [SoldOutFilter, ("film", GroupedCountsRelatedFilter), ("cinema", GroupedCountsRelatedFilter)]
     list_select_related = ["film", "cinema"]
     date_hierarchy = "starts_at"
-    search_fields = ["slug", "film__name", "cinema__name"]
+    search_fields = ["slug", "film__name", "cinema__name"]  # and short codes exactly: get_search_results
     autocomplete_fields = ["film", "cinema"]
-    readonly_fields = ["slug"]
+    readonly_fields = ["code", "slug"]
     ordering = ["starts_at", "pk"]
     actions = ["export_door_list"]
     change_form_template = "admin/campaign/screening/change_form.html"
@@ -114,27 +165,47 @@ class ScreeningAdmin(CountedDeletionMixin, LockedSaveMixin, SpreadsheetImportExp
         return LargeTableChangeList
 
     def get_queryset(self, request):
-        # One subquery per row inside the page's single query; the columns below read its results.
+        # Seats reserved are a column of the screening (kept by triggers); the columns below read it.
         # Film and cinema joined in the same query: the reservation form's picker names both.
         return super().get_queryset(request).select_related("film", "cinema").with_sold_out()
 
     def get_search_results(self, request, queryset, search_term):
-        """Film and cinema names as usual, and a day typed in almost any form ("8 Dec", "08/12/2026")."""
+        """A short code; else each word at the start of a word of the film, the cinema or the slug,
+        and a day typed in almost any form ("8 Dec", "08/12/2026")."""
+        # A customer's short code, as read out ("k7m q3x"), is matched exactly through its unique
+        # index; the "=" search would compare UPPER(code), which no index serves.
+        code = "".join(search_term.split()).upper()
+        if SCREENING_CODE_RE.match(code):
+            return queryset.filter(code=code), False
         day, rest = day_in(search_term)
-        return super().get_search_results(request, queryset.filter(**day), rest)
+        queryset = queryset.filter(**day)
+        for word in rest.split():
+            queryset = queryset.filter(word_start_condition(word, self.search_fields, self.model))
+        return queryset, False
+
+    def autocomplete_ordering(self, queryset):
+        """The picker lists first the screenings still taking bookings, soonest first; then the
+        closed ones (bookings closed, started or cancelled), latest first, where a search still
+        finds them. Unordered, the picker began with last season's first screening."""
+        bookable_start = Case(When(bookable_condition() & Q(cancelled_at__isnull=True), then=F("starts_at")))
+        return queryset.order_by(bookable_start.asc(nulls_last=True), F("starts_at").desc(), "pk")
 
     def autocomplete_label(self, screening: Screening) -> str:
         """How the reservation form's screening picker names a screening, and whether it can be booked."""
         local = screening.local_start
+        day = f"{local:%a} {local.day} {local:%b}"
         if screening.is_cancelled:
             status = "cancelled"
+        elif screening.starts_at <= timezone.now():
+            # With its year: last season's "Sat 6 Dec" would otherwise read as today.
+            status, day = "past", f"{day} {local.year}"
         elif screening.bookings_closed:
             status = "bookings closed"
         elif screening.sold_out:
             status = "sold out"
         else:
             status = f"{screening.seats_left} left"
-        return f"{screening.film} · {screening.cinema} · {local:%a} {local.day} {local:%b %H:%M} · {status}"
+        return f"{screening.film} · {screening.cinema} · {day} {local:%H:%M} · {status}"
 
     @admin.display(description="Starts", ordering="starts_at")
     def start(self, screening: Screening) -> str:

@@ -6,6 +6,7 @@ Reservations, names, emails, access codes and tickets have no serializer here on
 from collections.abc import Callable
 from functools import cached_property
 
+from django.conf import settings
 from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from rest_framework import serializers
 
@@ -51,11 +52,17 @@ class ContactSerializer(serializers.ModelSerializer):
 
     # Plain text: empty until staff fill it in, which an "email" format would not allow.
     email = serializers.CharField(read_only=True)
+    booking_cutoff_minutes = serializers.SerializerMethodField(
+        help_text="Bookings for a screening close this many minutes before it starts (BOOKING_CUTOFF_MINUTES)."
+    )
 
     class Meta:
         model = CampaignContact
-        fields = ["phone", "email", "opening_hours", "text"]
+        fields = ["phone", "email", "opening_hours", "text", "booking_cutoff_minutes"]
         read_only_fields = fields
+
+    def get_booking_cutoff_minutes(self, contact: CampaignContact) -> int:
+        return settings.BOOKING_CUTOFF_MINUTES
 
 
 class PrivacyNoticeSerializer(serializers.Serializer):
@@ -84,6 +91,9 @@ class ScreeningSerializer(serializers.Serializer):
     """
 
     slug = serializers.CharField(read_only=True)
+    code = serializers.CharField(
+        read_only=True, help_text="Six letters and digits customers quote to staff to name the screening."
+    )
     film = serializers.CharField(source="film_slug", read_only=True, help_text="The film's slug.")
     film_name = serializers.CharField(read_only=True)
     cinema = serializers.CharField(source="cinema_slug", read_only=True, help_text="The cinema's slug.")
@@ -121,6 +131,7 @@ def screening_rows(screenings: ScreeningQuerySet) -> QuerySet:
     """The flat rows ``ScreeningSerializer`` reads: one query, only the columns it shows."""
     return screenings.with_sold_out().values(
         "slug",
+        "code",
         "starts_at",
         "capacity",
         "seats_left",

@@ -7,9 +7,11 @@ a hash of their index: they are reproducible demo data, never real codes.
 
 import datetime as dt
 import hashlib
+import math
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from backoffice.campaign.codes import ALPHABET, GROUP_LENGTH, GROUPS
@@ -19,6 +21,7 @@ from backoffice.campaign.models import (
     AccessCode,
     CampaignContact,
     Cinema,
+    Email,
     Film,
     Reservation,
     Screening,
@@ -30,6 +33,10 @@ FILMS_PER_CINEMA = 3
 SCREENINGS_PER_FILM = 3
 CAPACITIES = [8, 12, 16, 20, 24]
 TICKET_SURPLUS = 1.1  # stock a little beyond the seats offered, as the chain does
+# The demo's bookings were made over the weeks before it is seeded, more of them lately, while
+# staff answer the phone (London time): the dashboard's bookings per day shows a campaign.
+BOOKING_DAYS = 21
+BOOKING_HOURS = range(9, 17)
 
 
 @dataclass
@@ -106,14 +113,27 @@ def seed_tickets(films: list[Film], screenings: list[Screening]) -> None:
         )
 
 
+def booked_at(key: str, now: dt.datetime) -> dt.datetime:
+    """When the demo booking ``key`` was made: a stable day of the BOOKING_DAYS up to ``now``, recent
+    days likelier (days ago = D - 1 - isqrt(uniform below D²)), at a stable time in BOOKING_HOURS."""
+    days_ago = BOOKING_DAYS - 1 - math.isqrt(_mix(key, "day") % BOOKING_DAYS**2)
+    minute = _mix(key, "minute") % (len(BOOKING_HOURS) * 60)
+    day = now.astimezone(LONDON).date() - dt.timedelta(days=days_ago)
+    at = dt.datetime.combine(day, dt.time(BOOKING_HOURS.start + minute // 60, minute % 60), tzinfo=LONDON)
+    return at if at <= now else at - dt.timedelta(days=1)  # later today: not yet
+
+
 def seed_reservations(screenings: list[Screening]) -> None:
     """Sell out about one screening in seven, nearly fill one in five, and book a few seats elsewhere.
 
     Screenings whose bookings have closed (``BOOKING_CUTOFF_MINUTES`` before the start) get none,
     as staff could book none there. A screening that already has reservations is left alone, so
     a later run never books on top of an earlier one. Every customer has their own email: one
-    active booking per person.
+    active booking per person. Each booking, and its confirmation, is dated over the weeks before
+    (``booked_at``), not at the moment of seeding.
     """
+    now = timezone.now()
+    made = []
     for i, screening in enumerate(screenings):
         if screening.bookings_closed or screening.reservations.exists():
             continue
@@ -127,13 +147,18 @@ def seed_reservations(screenings: list[Screening]) -> None:
             continue
         for n, booked in enumerate(range(0, seats, 4)):
             code, _ = AccessCode.objects.get_or_create(value=demo_code(f"{screening.slug}-{n}"))
-            Reservation.objects.create(
+            reservation = Reservation.objects.create(
                 screening=screening,
                 access_code=code,
                 quantity=min(4, seats - booked),
                 name=f"Demo Customer {i}-{n}",
                 email=f"customer.{i}.{n}@example.com",
             )
+            reservation.created_at = booked_at(f"{screening.slug}-{n}", now)
+            made.append(reservation)
+    Reservation.objects.bulk_update(made, ["created_at"], batch_size=500)
+    when_booked = Reservation.objects.filter(pk=OuterRef("reservation_id")).values("created_at")
+    Email.objects.filter(reservation__in=made).update(created_at=Subquery(when_booked))
     # A stock of unused codes for staff to try in the admin.
     for n in range(100):
         AccessCode.objects.get_or_create(value=demo_code(f"spare-{n}"))

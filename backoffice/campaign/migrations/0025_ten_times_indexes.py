@@ -113,7 +113,7 @@ def drop_seat_triggers(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaign", "0023_reservation_reference"),
+        ("campaign", "0024_screening_short_code"),
     ]
 
     operations = [

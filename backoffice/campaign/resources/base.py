@@ -13,6 +13,23 @@ from backoffice.campaign.resources.widgets import (
 )
 
 
+def import_counts(*, new: int, update: int, skip: int, past: int | None = None) -> str:
+    """An import's rows in the preview's words: "3 new, 1 updated, 40 unchanged or empty", then
+    ", 196 in the past, skipped" when the import left out rows in the past (counted in ``skip``)."""
+    text = f"{new:,} new, {update:,} updated, {skip - (past or 0):,} unchanged or empty"
+    if past is not None:
+        text += f", {past:,} in the past, skipped"
+    return text
+
+
+def result_counts(result) -> str:
+    """``import_counts`` of an import's result (django-import-export's ``Result``)."""
+    totals = result.totals
+    return import_counts(
+        new=totals["new"], update=totals["update"], skip=totals["skip"], past=getattr(result, "past_rows", None)
+    )
+
+
 class SpreadsheetResource(resources.ModelResource):
     """A model as staff see it in a spreadsheet.
 
@@ -21,7 +38,8 @@ class SpreadsheetResource(resources.ModelResource):
       are known, and ignored on import.
     - A file missing a column the import cannot do without is refused as a whole, with one
       message naming the columns, instead of one error per row.
-    - Rows that are entirely empty (spreadsheets leave them behind) are skipped.
+    - Rows that are entirely empty (spreadsheets leave them behind) are skipped, and so are the
+      rows an import option leaves out (``left_out``); the latter are counted, not previewed.
     - Each row is checked with the model's ``full_clean`` when ``clean_model_instances`` is on,
       so the rules of the admin forms (and ``Model.clean``) hold for files too.
     - Updates save only the imported columns (``update_fields``).
@@ -58,6 +76,7 @@ class SpreadsheetResource(resources.ModelResource):
         super().__init__(**kwargs)
         self._import_fields = None
         self.ignored_columns: list[str] = []
+        self.left_out_rows: list[RowResult] = []
 
     def before_import(self, dataset, **kwargs) -> None:
         for field in self.fields.values():
@@ -90,6 +109,10 @@ class SpreadsheetResource(resources.ModelResource):
         # For the preview: what the file had that this import does not read, and what it reads.
         result.ignored_columns = self.ignored_columns
         result.import_columns = [field.column_name for field in self.get_import_fields()]
+        # Counted in the totals' "skip"; a preview line each would only repeat the count.
+        left_out = {id(row_result) for row_result in self.left_out_rows}
+        result.rows = [row_result for row_result in result.rows if id(row_result) not in left_out]
+        self.left_out_rows = []
 
     def get_import_fields(self):
         # Export-only columns (readonly) are neither imported nor shown as importable. Asked for
@@ -103,10 +126,21 @@ class SpreadsheetResource(resources.ModelResource):
             # Outside the library's per-row error handling: a Cancel here ends the whole import.
             self.row_progress(kwargs.get("row_number", 0))
         if not any(cell_text(value) for value in row.values()):
-            row_result = self.get_row_result_class()()
-            row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+            return self._skipped_row()
+        if self.left_out(row):
+            row_result = self._skipped_row()
+            self.left_out_rows.append(row_result)
             return row_result
         return super().import_row(row, instance_loader, **kwargs)
+
+    def left_out(self, row) -> bool:
+        """Whether an import option leaves this row out (e.g. screenings in the past), unread."""
+        return False
+
+    def _skipped_row(self) -> RowResult:
+        row_result = self.get_row_result_class()()
+        row_result.import_type = RowResult.IMPORT_TYPE_SKIP
+        return row_result
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True) -> None:
         errors = dict(import_validation_errors or {})

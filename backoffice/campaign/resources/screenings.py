@@ -45,6 +45,29 @@ class ScreeningResource(SpreadsheetResource):
         skip_unchanged = True
         report_skipped = True
 
+    def before_import(self, dataset, **kwargs) -> None:
+        # An option of the import form: last season's rows stay in the file, and are left out.
+        self.skip_past = bool(kwargs.get("skip_past"))
+        self.past_rows = 0
+        super().before_import(dataset, **kwargs)
+
+    def left_out(self, row) -> bool:
+        if not self.skip_past:
+            return False
+        try:
+            starts_at = self.fields["starts_at"].clean(row)
+        except ValueError:
+            return False  # a bad start is reported on its row, as without the option
+        if starts_at is None or starts_at >= timezone.now():
+            return False
+        self.past_rows += 1
+        return True
+
+    def after_import(self, dataset, result, **kwargs) -> None:
+        super().after_import(dataset, result, **kwargs)
+        # None when the option was off: the counts then say nothing of past rows.
+        result.past_rows = self.past_rows if self.skip_past else None
+
     def get_instance(self, instance_loader, row):
         try:
             return super().get_instance(instance_loader, row)
@@ -60,7 +83,7 @@ class ScreeningResource(SpreadsheetResource):
         if "starts_at" not in errors and instance.starts_at and instance.starts_at < timezone.now():
             errors["starts_at"] = [
                 f"{instance.local_start:%Y-%m-%d %H:%M} is in the past: such a screening is never shown "
-                "or booked. Correct the date or remove the row."
+                "or booked. Correct the date or remove the row, or tick “Skip rows in the past”."
             ]
         super().validate_instance(instance, errors, validate_unique)
 

@@ -24,7 +24,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from backoffice.campaign.codes import access_code_values
-from backoffice.campaign.models import AccessCode, AccessCodeBatch, Film
+from backoffice.campaign.models import AccessCode, AccessCodeBatch, Film, Screening
 from backoffice.campaign.resources.access_codes import AccessCodeCsv
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,18 @@ class AccessCodeGenerationError(Exception):
         self.batch = batch
         self.created = created
         self.written = written
+
+
+def access_codes_film_warning(film: Film | None) -> str:
+    """Why codes valid only for ``film`` could not be booked today ("" when they can): it has no
+    screening still taking bookings. Said before generating, never refused: codes are often made
+    before the schedule is loaded."""
+    if film is None or Screening.objects.filter(film=film).bookable().not_cancelled().exists():
+        return ""
+    return (
+        f"{film} has no upcoming screening taking bookings: codes valid only for it cannot be booked "
+        "until one is scheduled."
+    )
 
 
 def access_codes_generate(

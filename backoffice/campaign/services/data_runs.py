@@ -39,6 +39,7 @@ from django.utils.module_loading import import_string
 
 from backoffice.campaign.models import DataExchangeLog, DataRun, RunStatus, private_storage
 from backoffice.campaign.one_line import header_text
+from backoffice.campaign.resources.base import import_counts
 from backoffice.campaign.resources.formats import SPREADSHEET_FORMATS, UnreadableFile
 from backoffice.campaign.services.access_codes import RunCancelled, RunSuperseded
 from backoffice.campaign.services.runs import run_cancel, run_claim, run_publish
@@ -60,9 +61,20 @@ def class_path(cls: type) -> str:
 
 
 def data_import_request(
-    *, model, resource_class: type, file_format, upload, file_name: str, total: int, created_by
+    *,
+    model,
+    resource_class: type,
+    file_format,
+    upload,
+    file_name: str,
+    total: int,
+    created_by,
+    options: dict | None = None,
 ) -> DataRun:
-    """Keep the uploaded file in private storage and queue its check (the preview) for the workers."""
+    """Keep the uploaded file in private storage and queue its check (the preview) for the workers.
+
+    ``options`` are the import form's choices (e.g. ``skip_past``), given to the resource's
+    ``import_data`` by the check and by the apply alike."""
     run = DataRun.objects.create(
         kind=DataRun.Kind.IMPORT,
         phase=DataRun.Phase.PREVIEW,
@@ -71,6 +83,7 @@ def data_import_request(
             "resource": class_path(resource_class),
             "format": file_format.get_extension(),
             "file_name": header_text(file_name),  # shown, logged and named in downloads: one line
+            "options": options or {},
         },
         total=total,
         created_by=created_by,
@@ -263,6 +276,7 @@ def _import(run: DataRun, heartbeat: Heartbeat, *, dry_run: bool) -> dict:
         rollback_on_validation_errors=True,
         file_name=run.parameters["file_name"],
         user=run.created_by,
+        **run.parameters.get("options", {}),
     )
     return import_outcome(result)
 
@@ -282,11 +296,16 @@ def import_outcome(result) -> dict:
         "new": totals["new"],
         "update": totals["update"],
         "skip": totals["skip"],
+        "past": getattr(result, "past_rows", None),
         "errors": errors[:MAX_ERRORS_SHOWN],
         "error_count": len(errors),
         "ignored_columns": getattr(result, "ignored_columns", []),
         "import_columns": getattr(result, "import_columns", []),
     }
+
+
+def _outcome_counts(outcome: dict) -> str:
+    return import_counts(new=outcome["new"], update=outcome["update"], skip=outcome["skip"], past=outcome.get("past"))
 
 
 def _preview(run: DataRun, heartbeat: Heartbeat) -> None:
@@ -297,10 +316,7 @@ def _preview(run: DataRun, heartbeat: Heartbeat) -> None:
             "Correct the file and upload it again."
         )
     else:
-        message = (
-            f"Checked: {outcome['new']:,} new, {outcome['update']:,} updated, {outcome['skip']:,} unchanged or empty. "
-            "Nothing is saved until you confirm."
-        )
+        message = f"Checked: {_outcome_counts(outcome)}. Nothing is saved until you confirm."
     _finish(run, RunStatus.COMPLETED, message, outcome=outcome, done=outcome["rows"])
 
 
@@ -326,8 +342,7 @@ def _apply(run: DataRun, heartbeat: Heartbeat) -> None:
             _finish(
                 run,
                 RunStatus.COMPLETED,
-                f"Import finished: {outcome['new']:,} new, {outcome['update']:,} updated, "
-                f"{outcome['skip']:,} unchanged or empty ({plural}).",
+                f"Import finished: {_outcome_counts(outcome)} ({plural}).",
                 outcome=outcome,
                 done=outcome["rows"],
             )

@@ -170,11 +170,18 @@ def emails_sweep() -> int:
 def reminders_queue() -> int:
     """Queue a reminder for each active reservation whose screening starts within EMAIL_REMINDER_HOURS.
 
+    None for a booking whose tickets were queued to it inside that window (a same-day booking, a
+    late move): the customer has just had them, and a reminder minutes later would only repeat it.
     Once per reservation, by the database: a unique constraint on (reservation) for reminders
     turns a second beat process's attempt into an IntegrityError, which is skipped.
     """
     now = timezone.now()
     lead = dt.timedelta(hours=settings.EMAIL_REMINDER_HOURS)
+    tickets_sent_lately = Email.objects.filter(
+        reservation=OuterRef("pk"),
+        kind__in=Email.WITH_TICKETS - {Email.Kind.REMINDER},
+        created_at__gt=OuterRef("screening__starts_at") - lead,
+    )
     due = (
         Reservation.objects.filter(
             quantity__gt=0,
@@ -183,6 +190,7 @@ def reminders_queue() -> int:
             screening__starts_at__lte=now + lead,
         )
         .exclude(Exists(Email.objects.filter(reservation=OuterRef("pk"), kind=Email.Kind.REMINDER)))
+        .exclude(Exists(tickets_sent_lately))
         .select_related("screening__film", "screening__cinema")
         .order_by("pk")
     )
@@ -263,6 +271,9 @@ def _queue_booking(
         "name": reservation.name,
         "seats": reservation.quantity if seats is None else seats,
         "codes": codes,
+        # The booking's version, for its calendar entry's SEQUENCE: one history row per change
+        # (the one that causes this message included), so each change's entry replaces the last.
+        "sequence": max(reservation.history.count() - 1, 0),
         **more,
     }
     return email_queue(kind=kind, to=to or reservation.email, payload=payload, reservation=reservation)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.campaign.admin.access_codes import ADMIN_MAX_COUNT
-from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
+from backoffice.campaign.factories import AccessCodeFactory, FilmFactory, ScreeningFactory
 from backoffice.campaign.models import AccessCode, AccessCodeBatch, run_stale_after
 from backoffice.campaign.resources.access_codes import AccessCodeCsv
 from backoffice.campaign.resources.formats import CSV
@@ -78,6 +78,7 @@ def test_generate_form_renders_in_the_themed_admin(admin_client):
 
 def test_generating_hands_over_the_csv_of_exactly_the_new_batch(admin_client, admin_user):
     film = FilmFactory(slug="elf")
+    ScreeningFactory(film=film)
     AccessCodeFactory.create_batch(3)
     response = generate(admin_client, {"count": 120, "film": film.pk, "max_usages": 2})
     batch = AccessCodeBatch.objects.get()
@@ -93,6 +94,42 @@ def test_generating_hands_over_the_csv_of_exactly_the_new_batch(admin_client, ad
     assert {(r["film"], r["max_usages"], r["batch"]) for r in csv_records(text)} == {("elf", "2", str(batch.pk))}
     assert (batch.source, batch.created_by, batch.status) == ("admin", admin_user, "completed")
     assert AccessCode.objects.count() == 123
+
+
+def test_a_film_without_an_upcoming_screening_is_warned_about_then_generated_for_once_confirmed(admin_client):
+    film = FilmFactory(name="Elf")
+    ScreeningFactory(film=film, starts_at=timezone.now() - timedelta(days=1))  # last season's
+    ScreeningFactory(film=film, cancelled_at=timezone.now())
+    asked = {"count": 5, "film": film.pk, "max_usages": 1}
+    response = generate(admin_client, asked)
+    assert response.status_code == 200
+    assert not AccessCodeBatch.objects.exists()
+    assert [str(m) for m in response.context["messages"]] == [
+        "Elf has no upcoming screening taking bookings: codes valid only for it cannot be booked until one is "
+        "scheduled. Generate them anyway, or choose another film."
+    ]
+    assert response.context["submit_label"] == "Generate anyway"
+    confirmed = response.context["form"]["confirmed_film"].value()
+    response = generate(admin_client, {**asked, "confirmed_film": confirmed})
+    assert response.status_code == 302
+    assert AccessCodeBatch.objects.get().film == film
+
+
+def test_a_confirmation_for_one_film_does_not_cover_another(admin_client):
+    elf, klaus = FilmFactory(name="Elf"), FilmFactory(name="Klaus")
+    response = generate(admin_client, {"count": 5, "film": klaus.pk, "max_usages": 1, "confirmed_film": elf.pk})
+    assert response.status_code == 200
+    [message] = response.context["messages"]
+    assert str(message).startswith("Klaus has no upcoming screening")
+    assert not AccessCodeBatch.objects.exists()
+
+
+def test_a_film_with_an_upcoming_screening_or_any_film_is_generated_without_a_warning(admin_client):
+    film = FilmFactory(name="Elf")
+    ScreeningFactory(film=film)
+    assert generate(admin_client, {"count": 5, "film": film.pk, "max_usages": 1}).status_code == 302
+    assert generate(admin_client, {"count": 5, "max_usages": 1}).status_code == 302
+    assert AccessCodeBatch.objects.count() == 2
 
 
 def test_success_message_appears_on_the_next_page(admin_client):

@@ -45,6 +45,7 @@ def batch_of(count: int) -> AccessCodeBatch:
     return batch
 
 
+@pytest.mark.timing
 @pytest.mark.postgresql
 def test_the_delete_page_of_a_300000_code_batch_is_small_quick_and_shows_no_code(admin_client):
     batch = AccessCodeBatch.objects.create(requested_count=0, status=AccessCodeBatch.Status.COMPLETED)

@@ -3,14 +3,18 @@
 import csv
 import datetime as dt
 import io
+import os
+import re
 
 import pytest
 import tablib
 from django.contrib.auth.models import Permission
+from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from backoffice.campaign.admin.data_exchange import KEPT_FILE_SALT
 from backoffice.campaign.factories import (
     CinemaFactory,
     FilmFactory,
@@ -40,10 +44,11 @@ def xlsx_file(*rows: list) -> bytes:
     return XLSX().export_data(data)
 
 
-def upload(client, model: str, content: bytes, *, name: str = "upload.csv", file_format: str = CSV_FORMAT):
+def upload(client, model: str, content: bytes, *, name: str = "upload.csv", file_format: str = CSV_FORMAT, **options):
+    """Post the import form with a file; ``options`` are the form's other fields (e.g. skip_past="on")."""
     return client.post(
         reverse(f"admin:campaign_{model}_import"),
-        {"resource": "0", "format": file_format, "import_file": SimpleUploadedFile(name, content)},
+        {"resource": "0", "format": file_format, "import_file": SimpleUploadedFile(name, content), **options},
     )
 
 
@@ -368,6 +373,119 @@ def test_screenings_that_start_in_the_past_are_refused_by_row(admin_client):
     assert "Row 2," not in html
     assert "Row 5," not in html
     assert list(Screening.objects.values()) == before
+
+
+def last_and_this_season() -> tuple[bytes, list[dt.datetime]]:
+    """A schedule file as staff send it: last season's rows (and yesterday's) above this season's."""
+    FilmFactory(name="Elf")
+    CinemaFactory(name="York - Vangarde")
+    yesterday = (timezone.localtime() - dt.timedelta(days=1)).replace(hour=18, minute=0, second=0, microsecond=0)
+    coming = [yesterday + dt.timedelta(days=2), yesterday + dt.timedelta(days=3)]
+    content = csv_file(
+        ["film", "cinema", "start", "capacity"],
+        ["elf", "york-vangarde", "2025-12-19 18:30", "40"],
+        ["elf", "york-vangarde", f"{yesterday:%Y-%m-%d %H:%M}", "40"],
+        *(["elf", "york-vangarde", f"{start:%Y-%m-%d %H:%M}", "40"] for start in coming),
+    )
+    return content, coming
+
+
+def test_rows_in_the_past_can_be_skipped_and_are_counted(admin_client):
+    content, coming = last_and_this_season()
+    preview = import_file(admin_client, "screening", content, name="schedule.csv", skip_past="on")
+    html = preview.content.decode()
+    assert "2 new, 0 updated, 0 unchanged or empty, 2 in the past, skipped. Nothing is saved until you confirm." in html
+    assert len(preview.context["result"].valid_rows()) == 2  # the preview lists the rows it imports
+    assert "is in the past" not in html
+    assert not Screening.objects.exists()
+
+    done = confirm(admin_client, "screening", preview)
+    assert (
+        "Import finished: 2 new, 0 updated, 0 unchanged or empty, 2 in the past, skipped (screenings)."
+        in done.content.decode()
+    )
+    assert sorted(Screening.objects.values_list("starts_at", flat=True)) == coming
+    log = DataExchangeLog.objects.get()
+    assert (log.rows, log.new_rows, log.skipped_rows) == (4, 2, 2)
+
+
+def test_skipping_rows_in_the_past_still_imports_the_rest_all_or_nothing(admin_client):
+    content, coming = last_and_this_season()
+    content += csv_file(["elf", "york-vangarde", f"{coming[-1] + dt.timedelta(days=1):%Y-%m-%d %H:%M}", "lots"])
+    preview = upload(admin_client, "screening", content, skip_past="on")
+    html = preview.content.decode()
+    assert preview.context.get("confirm_form") is None
+    assert "1 row has errors, so nothing was imported" in html
+    assert "Row 6, capacity:" in html
+    assert "is in the past" not in html
+    assert not Screening.objects.exists()
+
+
+def test_without_the_option_rows_in_the_past_are_refused_and_the_option_is_named(admin_client):
+    content, _ = last_and_this_season()
+    html = upload(admin_client, "screening", content).content.decode()
+    assert (
+        "Row 2, start: 2025-12-19 18:30 is in the past: such a screening is never shown or booked. "
+        "Correct the date or remove the row, or tick “Skip rows in the past”."
+    ) in html
+    assert 'name="skip_past"' in html
+
+
+def kept_file(response) -> str:
+    return response.context["kept_file"]["token"]
+
+
+def test_a_file_with_problems_is_kept_to_check_again_with_the_option_without_choosing_it_again(admin_client):
+    content, coming = last_and_this_season()
+    refused = upload(admin_client, "screening", content, name="schedule.csv")
+    html = refused.content.decode()
+    assert "File checked: <strong>schedule.csv</strong>." in html
+    [file_input] = re.findall(r'<input type="file" name="import_file"[^>]*>', html)
+    assert "required" not in file_input  # the browser lets the form go without a file
+    again = admin_client.post(
+        reverse("admin:campaign_screening_import"),
+        {"resource": "0", "format": CSV_FORMAT, "kept_file": kept_file(refused), "skip_past": "on"},
+    )
+    assert again.context.get("confirm_form") is not None, again.content.decode()
+    assert b"2 new, 0 updated, 0 unchanged or empty, 2 in the past, skipped" in again.content
+    assert not os.path.exists(signing.loads(kept_file(refused), salt=KEPT_FILE_SALT)["tmp"])  # one copy at a time
+    done = confirm(admin_client, "screening", again)
+    assert sorted(Screening.objects.values_list("starts_at", flat=True)) == coming
+    assert DataExchangeLog.objects.get().file_name == "schedule.csv"
+    assert done.redirect_chain[-1][0] == reverse("admin:campaign_screening_changelist")
+
+
+def test_a_kept_file_is_only_the_one_checked_for_this_staff_member(admin_client, admin_user, django_user_model):
+    content, _ = last_and_this_season()
+    token = kept_file(upload(admin_client, "screening", content))
+    forged = signing.dumps({"tmp": "/etc/hostname", "name": "x.csv", "user": admin_user.pk}, salt="another")
+    other = django_user_model.objects.create_superuser("other", "o@example.com", "-")
+    borrowed = signing.dumps({**signing.loads(token, salt=KEPT_FILE_SALT), "user": other.pk}, salt=KEPT_FILE_SALT)
+    for token in (forged, borrowed):
+        response = admin_client.post(
+            reverse("admin:campaign_screening_import"), {"resource": "0", "format": CSV_FORMAT, "kept_file": token}
+        )
+        assert response.context["form"].errors == {"import_file": ["This field is required."]}
+        assert response.context.get("result") is None
+
+
+def test_a_naive_films_file_shows_its_errors_and_its_ignored_columns_at_once(admin_client):
+    content = csv_file(
+        ["name", "release_year", "certificate", "running_time", "director", "Trailer URL"],
+        ["Elf", "2003", "PG", "97 mins", "Jon Favreau", "https://example.org/elf"],
+        ["Klaus", "2019", "PG", "1h 36m", "Sergio Pablos", ""],
+    )
+    refused = upload(admin_client, "film", content, name="films.csv")
+    html = refused.content.decode()
+    assert "Row 2, running_time: " in html
+    assert "Row 3, running_time: " in html
+    assert "Ignored columns, not imported: director, Trailer URL." in html
+    assert "File checked: <strong>films.csv</strong>." in html
+    again = admin_client.post(
+        reverse("admin:campaign_film_import"), {"resource": "0", "format": CSV_FORMAT, "kept_file": kept_file(refused)}
+    )
+    assert "Row 2, running_time: " in again.content.decode()  # the same file, checked again
+    assert not Film.objects.exists()
 
 
 def test_the_preview_names_the_columns_it_ignores(admin_client):

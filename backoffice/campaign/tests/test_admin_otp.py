@@ -177,6 +177,16 @@ def test_the_requirement_can_be_turned_off_for_local_demo_runs(client, django_us
     assert all(reaches(client, url) for url in ADMIN_PAGES)
 
 
+@pytest.mark.parametrize("required", [True, False])
+def test_the_login_page_says_no_code_is_needed_only_when_none_is_asked(client, settings, required):
+    settings.OTP_REQUIRED = required
+    page = client.get(LOGIN).content.decode()
+
+    assert ("Not needed here: this server runs without second factors" in page) is not required
+    assert ("The current code from your authenticator app" in page) is required
+    assert "Authenticator code" in page
+
+
 def test_wrong_codes_count_towards_the_login_lockout(client, django_user_model, settings):
     settings.AXES_FAILURE_LIMIT = 3
     user = staff_user(django_user_model, *EVERYTHING)

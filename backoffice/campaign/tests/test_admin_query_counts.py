@@ -47,6 +47,7 @@ class Campaign:
         for i in new:
             screening = ScreeningFactory.build(film=self.films[i % 3], cinema=self.cinemas[i % 5], capacity=4)
             screening.slug = screening.build_slug()
+            screening.code = f"Q{i:05d}"  # unique; bulk_create skips the draw save() makes
             screenings.append(screening)
         Screening.objects.bulk_create(screenings)
         codes = AccessCode.objects.bulk_create(

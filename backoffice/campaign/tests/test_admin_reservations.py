@@ -311,3 +311,14 @@ def test_a_staff_booking_records_no_ip_address(admin_client, screening):
     admin_client.post(change_url(booked_online), change_data(booked_online, name="Jo Online", ip_address="192.0.2.1"))
     booked_online.refresh_from_db()
     assert (booked_online.name, booked_online.ip_address) == ("Jo Online", "198.51.100.7")
+
+
+def test_the_quantity_help_is_true_on_the_add_form_and_on_the_change_form(admin_client, screening):
+    def quantity_help(url: str) -> str:
+        return admin_client.get(url).context["adminform"].form.fields["quantity"].help_text
+
+    assert quantity_help(ADD_URL) == "Seats to book, 1 to 4."
+    reservation = ReservationFactory(screening=screening, quantity=2)
+    assert quantity_help(change_url(reservation)) == (
+        "Seats held, 0 to 4. 0 cancels the reservation: its seats are freed and the customer is sent a cancellation."
+    )

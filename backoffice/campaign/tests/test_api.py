@@ -48,6 +48,7 @@ FILM_FIELDS = {
 CINEMA_FIELDS = {"slug", "name", "address", "lat", "lng"}
 SCREENING_FIELDS = {
     "slug",
+    "code",
     "film",
     "film_name",
     "cinema",
@@ -101,6 +102,7 @@ def many_screenings(n: int, *, films: int = 3, cinemas: int = 5) -> None:
             capacity=4,
         )
         screening.slug = screening.build_slug()
+        screening.code = f"T{i:05d}"  # unique; bulk_create skips the draw save() makes
         screenings.append(screening)
     Screening.objects.bulk_create(screenings)
     code = AccessCodeFactory(max_usages=n)
@@ -235,6 +237,7 @@ def test_a_screening_shows_film_cinema_start_and_seats(client):
     assert response.status_code == 200
     assert body == {
         "slug": screening.slug,
+        "code": screening.code,
         "film": "elf",
         "film_name": "Elf",
         "cinema": "bath",

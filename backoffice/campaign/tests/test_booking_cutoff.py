@@ -160,9 +160,50 @@ def test_the_picker_marks_sold_out_and_closed_screenings(admin_client, leicester
     labels = picker(admin_client)
     local = closed.local_start
     assert labels == [
-        f"Wonka · York - Vangarde · {local:%a} {local.day} {local:%b %H:%M} · bookings closed",
         "Wonka · London - Leicester Square · Wed 8 Dec 19:30 · sold out",
+        f"Wonka · York - Vangarde · {local:%a} {local.day} {local:%b %H:%M} · bookings closed",
     ]
+
+
+def test_the_picker_lists_screenings_taking_bookings_first_soonest_first_then_closed_ones_latest_first(
+    admin_client, wonka
+):
+    york = CinemaFactory(name="York - Vangarde")
+    past = starting_in(wonka, -60 * 24 * 365, cinema=york)
+    later = starting_in(wonka, 60 * 48, cinema=york)
+    started = starting_in(wonka, -30, cinema=york)
+    closing = starting_in(wonka, 30, cinema=york)
+    soon = starting_in(wonka, 90, cinema=york)
+    called_off = starting_in(wonka, 60 * 24, cinema=york, cancelled_at=timezone.now())
+    params = {"app_label": "campaign", "model_name": "reservation", "field_name": "screening"}
+    found = [int(result["id"]) for result in admin_client.get(PICKER_URL, params).json()["results"]]
+    assert found == [s.pk for s in (soon, later, called_off, closing, started, past)]
+
+
+def test_the_picker_matches_words_at_their_start(admin_client, wonka):
+    elf = FilmFactory(name="Elf")
+    TicketFactory(film=elf)
+    belfast, york = CinemaFactory(name="Belfast - Dublin Road"), CinemaFactory(name="York - Vangarde")
+    starting_in(wonka, 600, cinema=belfast)
+    at_york = starting_in(elf, 600, cinema=york)
+    local = at_york.local_start
+    label = f"Elf · York - Vangarde · {local:%a} {local.day} {local:%b %H:%M} · 10 left"
+    assert picker(admin_client, "elf") == [label]
+    assert picker(admin_client, "Vang") == [label]
+    assert picker(admin_client, "elf york") == [label]
+    assert picker(admin_client, "onka") == []
+    assert picker(admin_client, "fast") == []
+    assert picker(admin_client, at_york.slug[:12]) == [label]  # a slug, typed from its start
+
+
+def test_the_picker_names_a_past_screening_past_with_its_year(admin_client, wonka):
+    last_season = ScreeningFactory(
+        film=wonka,
+        cinema=CinemaFactory(name="York - Vangarde"),
+        starts_at=dt.datetime(2025, 12, 6, 18, 30, tzinfo=LONDON),
+    )
+    starting_in(wonka, -30, cinema=last_season.cinema)
+    assert picker(admin_client)[1] == "Wonka · York - Vangarde · Sat 6 Dec 2025 18:30 · past"
 
 
 @pytest.mark.parametrize("term", ["wonka", "leicester", "2027-12-08", "8 Dec", "08/12/2027", "Wonka 8 Dec"])

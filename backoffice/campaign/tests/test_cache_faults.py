@@ -38,6 +38,7 @@ def break_redis(server: RedisServer, how: str) -> None:
 FAULTS = ["stopped", "frozen"]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("how", FAULTS)
 def test_a_booking_returns_normally(redis, how, caplog):
     screening = ScreeningFactory(capacity=4)
@@ -85,6 +86,7 @@ def test_admin_login_works(client, redis, how):
     assert client.get(reverse("admin:index")).status_code == 200
 
 
+@pytest.mark.timing
 def test_requests_stay_fast_while_redis_is_frozen(client, redis):
     screening = ScreeningFactory()
     urls = ["/api/films/", "/api/cinemas/", "/api/screenings/", f"/api/screenings/{screening.slug}/"]

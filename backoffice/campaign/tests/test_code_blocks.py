@@ -235,6 +235,7 @@ def test_the_form_refuses_bad_input_with_a_specific_error(admin_client, data, fi
     assert not AccessCodeBlock.objects.exists()
 
 
+@pytest.mark.timing
 @pytest.mark.postgresql
 def test_a_batch_of_100000_codes_is_withdrawn_off_the_request_in_chunks(admin_client, private_files):
     batch = AccessCodeBatch.objects.create(requested_count=0, status=AccessCodeBatch.Status.COMPLETED)

@@ -229,7 +229,7 @@ def test_the_run_page_shows_progress_and_cancel(admin_client):
     assert reverse("admin:campaign_accesscodebatch_cancel", args=[batch.pk]) in page
     assert "campaign/admin/run.js" in page
     response = admin_client.post(reverse("admin:campaign_accesscodebatch_cancel", args=[batch.pk]), follow=True)
-    assert "stops at its next batch boundary" in response.content.decode()
+    assert "stops at its next batch" in response.content.decode()
     batch.refresh_from_db()
     assert batch.status == "cancelled"
 

@@ -16,6 +16,8 @@ CONTACT = {
     "text": "Have your access code ready when you call.",
 }
 EMPTY = {"phone": "", "email": "", "opening_hours": "", "text": ""}
+# What the API adds to the contact: the booking cut-off (BOOKING_CUTOFF_MINUTES) the site states.
+CUTOFF = {"booking_cutoff_minutes": 60}
 
 
 @pytest.fixture(autouse=True)
@@ -63,19 +65,24 @@ def test_there_is_no_second_contact(admin_client):
 def test_the_api_shows_the_contact_or_empty_fields(client, django_capture_on_commit_callbacks):
     response = client.get("/api/contact/")
     assert response.status_code == 200
-    assert response.json() == EMPTY
+    assert response.json() == EMPTY | CUTOFF
     with django_capture_on_commit_callbacks(execute=True):
         CampaignContact.objects.create(**CONTACT)
-    assert client.get("/api/contact/").json() == CONTACT
+    assert client.get("/api/contact/").json() == CONTACT | CUTOFF
 
 
 def test_a_saved_contact_replaces_the_cached_answer(client, admin_client, django_capture_on_commit_callbacks):
-    assert client.get("/api/contact/").json() == EMPTY
+    assert client.get("/api/contact/").json() == EMPTY | CUTOFF
     with django_capture_on_commit_callbacks(execute=True):
         admin_client.post(change_url(), CONTACT)
     response = client.get("/api/contact/")
-    assert response.json() == CONTACT
+    assert response.json() == CONTACT | CUTOFF
     assert "public" in response["Cache-Control"]
+
+
+def test_the_api_states_the_booking_cut_off_the_server_applies(client, settings):
+    settings.BOOKING_CUTOFF_MINUTES = 90
+    assert client.get("/api/contact/").json()["booking_cutoff_minutes"] == 90
 
 
 def test_the_schema_describes_the_contact(client):

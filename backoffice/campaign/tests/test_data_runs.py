@@ -13,7 +13,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.campaign.factories import FilmFactory, TicketFactory
-from backoffice.campaign.models import AccessCodeBatch, Cinema, DataExchangeLog, DataRun, Ticket, private_storage
+from backoffice.campaign.models import (
+    AccessCodeBatch,
+    Cinema,
+    DataExchangeLog,
+    DataRun,
+    Screening,
+    Ticket,
+    private_storage,
+)
 from backoffice.campaign.resources.formats import CSV
 from backoffice.campaign.resources.tickets import TicketResource
 from backoffice.campaign.services.data_runs import (
@@ -25,7 +33,13 @@ from backoffice.campaign.services.data_runs import (
 )
 from backoffice.campaign.tasks import runs_sweep
 from backoffice.campaign.tests.conftest import download_of_a_lost_file
-from backoffice.campaign.tests.test_admin_import_export import csv_file, export, staff, upload
+from backoffice.campaign.tests.test_admin_import_export import (
+    csv_file,
+    export,
+    last_and_this_season,
+    staff,
+    upload,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_files")]
 
@@ -358,6 +372,43 @@ def test_a_big_cinema_file_goes_through_the_row_by_row_import(admin_client, smal
     run.refresh_from_db()
     assert (run.phase, run.status) == ("apply", "completed")
     assert Cinema.objects.count() == 6
+
+
+def big_schedule() -> bytes:
+    """Last season's rows and this season's, more than an import inside the page takes."""
+    content, coming = last_and_this_season()
+    later = (["elf", "york-vangarde", f"{coming[-1] + timedelta(days=n):%Y-%m-%d %H:%M}", "9"] for n in range(1, 5))
+    return content + csv_file(*later)
+
+
+def test_the_import_options_reach_the_check_and_the_apply_of_a_run(admin_client, small_limits, eager_tasks):
+    content = big_schedule()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        upload(admin_client, "screening", content, skip_past="on")
+    run = DataRun.objects.get()
+    assert run.parameters["options"] == {"skip_past": True}
+    assert (run.outcome["new"], run.outcome["skip"], run.outcome["past"], run.outcome["error_count"]) == (6, 2, 2, 0)
+    assert run.message == (
+        "Checked: 6 new, 0 updated, 0 unchanged or empty, 2 in the past, skipped. Nothing is saved until you confirm."
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        admin_client.post(reverse("admin:campaign_datarun_confirm", args=[run.pk]))
+    run.refresh_from_db()
+    assert (
+        run.message == "Import finished: 6 new, 0 updated, 0 unchanged or empty, 2 in the past, skipped (screenings)."
+    )
+    assert Screening.objects.count() == 6
+    assert DataExchangeLog.objects.get().skipped_rows == 2
+
+
+def test_without_the_option_a_run_refuses_the_rows_in_the_past(admin_client, small_limits, eager_tasks):
+    content = big_schedule()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        upload(admin_client, "screening", content)
+    run = DataRun.objects.get()
+    assert run.parameters["options"] == {"skip_past": False}
+    assert run.outcome["error_count"] == 2
+    assert run.outcome["errors"][0].startswith("Row 2, start: 2025-12-19 18:30 is in the past")
 
 
 @pytest.mark.django_db(transaction=True)

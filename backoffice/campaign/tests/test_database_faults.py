@@ -43,6 +43,7 @@ def frozen_table():
         yield
 
 
+@pytest.mark.timing
 def test_the_api_answers_503_within_the_timeout(client, web_statement_limit, frozen_table):
     started = time.monotonic()
     response = client.get("/api/films/", HTTP_ACCEPT="application/json")
@@ -95,6 +96,7 @@ def test_web_processes_get_the_statement_timeout_and_commands_do_not():
     assert statement_timeout_in("import django; django.setup()") == "0"
 
 
+@pytest.mark.timing
 def test_a_request_beyond_the_database_slots_is_answered_503_at_once(settings, rf):
     """While every slot waits on the database, one more request does not wait for a thread."""
     settings.WEB_DATABASE_REQUESTS = 1

@@ -150,6 +150,35 @@ def test_a_cancellation_carries_no_codes_and_cancels_the_calendar_entry(screenin
     assert str(event["uid"]).startswith(reservation.reference)
 
 
+def calendar_event(email: Email):
+    return calendar(sent_message(email)).walk("VEVENT")[0]
+
+
+def test_each_change_of_a_booking_gives_its_calendar_entry_a_higher_sequence_from_the_organizer(
+    screening, tomorrow_morning, settings
+):
+    settings.DEFAULT_FROM_EMAIL = "Xmas Films <tickets@xmasfilms.example>"
+    reservation = book(screening, quantity=2)
+    Reservation.objects.update_booking(reservation, quantity=1)
+    Reservation.objects.update_booking(reservation, name="Mary Holly-Berry")  # no email, still a version
+    Reservation.objects.update_booking(reservation, screening=tomorrow_morning)
+    booked_days_ago()
+    reminders_queue()
+    Reservation.objects.update_booking(reservation, quantity=0)
+
+    kinds = ["confirmation", "update", "update", "reminder", "cancellation"]
+    emails = list(Email.objects.order_by("pk"))
+    assert [email.kind for email in emails] == kinds
+    events = [calendar_event(email) for email in emails]
+    assert [event.decoded("sequence") for event in events] == [0, 1, 3, 3, 4]
+    assert len({str(event["uid"]) for event in events}) == 1
+    for event in events:
+        assert str(event["organizer"]) == "mailto:tickets@xmasfilms.example"
+        assert event["organizer"].params["cn"] == "Xmas Films"
+    assert str(events[-1]["status"]) == "CANCELLED"
+    assert calendar(sent_message(emails[-1]))["method"] == "CANCEL"
+
+
 def test_sending_marks_the_row_sent_and_a_repeat_delivery_sends_nothing(
     screening, eager_tasks, django_capture_on_commit_callbacks
 ):
@@ -246,12 +275,18 @@ def tomorrow_morning(elf):
     return ScreeningFactory(film=elf, starts_at=timezone.now() + dt.timedelta(hours=10))
 
 
+def booked_days_ago() -> None:
+    """Every message queued so far went out days ago: the bookings were made before the reminder window."""
+    Email.objects.update(created_at=timezone.now() - dt.timedelta(days=5))
+
+
 def test_a_reminder_goes_once_per_active_reservation_within_the_lead_time(screening, tomorrow_morning, settings):
     settings.EMAIL_REMINDER_HOURS = 24
     soon = book(tomorrow_morning, email="soon@example.com")
     cancelled = book(tomorrow_morning, email="gone@example.com")
     Reservation.objects.update_booking(cancelled, quantity=0)
     book(screening, email="later@example.com")  # three days away
+    booked_days_ago()
 
     assert reminders_queue() == 1
     assert reminders_queue() == 0
@@ -260,10 +295,37 @@ def test_a_reminder_goes_once_per_active_reservation_within_the_lead_time(screen
     assert reminder.payload["codes"] == sorted(soon.tickets.values_list("code", flat=True))
 
 
+def test_no_reminder_after_tickets_sent_inside_the_reminder_window(screening, tomorrow_morning, settings):
+    settings.EMAIL_REMINDER_HOURS = 24
+    earlier = book(tomorrow_morning, email="earlier@example.com")
+    booked_days_ago()
+    same_day = book(tomorrow_morning, email="same.day@example.com")  # 10 hours before the start
+    moved_late = book(screening, email="moved@example.com")
+    Email.objects.filter(reservation=moved_late).update(created_at=timezone.now() - dt.timedelta(days=5))
+    Reservation.objects.update_booking(moved_late, screening=tomorrow_morning)  # its update carries the tickets
+
+    assert reminders_queue() == 1
+    assert list(Email.objects.filter(kind=Email.Kind.REMINDER).values_list("reservation", flat=True)) == [earlier.pk]
+    # Still none on the next runs: the customers already have their tickets from today.
+    assert reminders_queue() == 0
+    assert not Email.objects.filter(kind=Email.Kind.REMINDER, reservation__in=[same_day, moved_late]).exists()
+
+
+def test_a_booking_confirmed_just_before_the_window_still_gets_its_reminder(tomorrow_morning, settings):
+    settings.EMAIL_REMINDER_HOURS = 24
+    reservation = book(tomorrow_morning)
+    window_opened = tomorrow_morning.starts_at - dt.timedelta(hours=24)
+    Email.objects.update(created_at=window_opened - dt.timedelta(minutes=1))
+
+    assert reminders_queue() == 1
+    assert Email.objects.get(kind=Email.Kind.REMINDER).reservation == reservation
+
+
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_beat_processes_at_once_queue_one_reminder_each(tomorrow_morning):
     reservations = [book(tomorrow_morning, email=f"guest{n}@example.com", quantity=1) for n in range(8)]
+    booked_days_ago()
     barrier = threading.Barrier(2)
     errors = []
 
@@ -366,6 +428,7 @@ def test_racing_bookings_changes_and_cancellations_never_hand_an_emailed_code_to
         assert_emailed_codes_stay_with_their_reservation()
 
 
+@pytest.mark.timing
 def test_a_publish_to_a_broker_that_is_down_gives_up_within_a_quarter_second(screening):
     nobody = f"redis://127.0.0.1:{free_port()}/0"
     email = book(screening).emails.get()

@@ -12,7 +12,7 @@ from django.core.management.base import OutputWrapper
 from django.db import connection
 
 from backoffice.campaign import codes
-from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
+from backoffice.campaign.factories import AccessCodeFactory, FilmFactory, ScreeningFactory
 from backoffice.campaign.management.commands import generate_access_codes as command
 from backoffice.campaign.management.commands.generate_access_codes import Progress
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
@@ -48,6 +48,7 @@ def test_creates_the_codes_and_a_private_csv_of_exactly_them(tmp_path):
 
 def test_film_and_max_usages_reach_every_code(tmp_path):
     film = FilmFactory(slug="elf")
+    ScreeningFactory(film=film)
     path = tmp_path / "codes.csv"
     generate("7", "--film", "elf", "--max-usages", "3", "--output", str(path))
     assert set(AccessCode.objects.values_list("valid_for", "max_usages")) == {(film.pk, 3)}
@@ -284,6 +285,24 @@ def test_a_file_swapped_for_a_symlink_after_the_checks_is_not_followed(tmp_path,
         generate("10", "--output", str(path), "--force")
     assert victim.read_text() == "precious\n"
     assert not AccessCodeBatch.objects.exists()
+
+
+def test_a_film_without_an_upcoming_screening_gets_a_warning_on_stderr_and_its_codes(tmp_path):
+    film = FilmFactory(name="Elf", slug="elf")
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "generate_access_codes", "3", "--film", "elf", "--output", str(tmp_path / "c.csv"), stdout=out, stderr=err
+    )
+    assert err.getvalue() == (
+        "Warning: Elf has no upcoming screening taking bookings: codes valid only for it cannot be booked "
+        "until one is scheduled.\n"
+    )
+    assert "Created 3 codes" in out.getvalue()
+    assert set(AccessCode.objects.values_list("valid_for", flat=True)) == {film.pk}
+    ScreeningFactory(film=film)
+    err = io.StringIO()
+    call_command("generate_access_codes", "3", "--film", "elf", "--output", str(tmp_path / "d.csv"), stderr=err)
+    assert err.getvalue() == ""
 
 
 def test_film_is_found_by_its_exact_name_too(tmp_path):

@@ -38,6 +38,7 @@ def get(server: Gunicorn, path: str, conn: http.client.HTTPConnection | None = N
     return response.status, (time.perf_counter() - started) * 1000
 
 
+@pytest.mark.timing
 def test_cached_answers_keep_p99_under_100_ms_while_a_table_is_locked(server):
     for _ in range(40):  # on new connections, so every process caches the answer
         assert get(server, "/api/films/")[0] == 200

@@ -3,10 +3,15 @@
 The one kind of trigger is the count of each screening's seats reserved (migration 0025), a
 figure kept beside the rows it sums, not a rule; test_reserved_seats.py tests it."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import ProtectedError
+from django.utils import timezone
 
+from backoffice.campaign.codes import SCREENING_CODE_ALPHABET
 from backoffice.campaign.factories import AccessCodeFactory, FilmFactory
 from backoffice.campaign.models import AccessCode, AccessCodeBatch
 
@@ -59,3 +64,47 @@ def test_deleting_a_batch_or_film_that_codes_name_is_refused():
     with pytest.raises(ProtectedError):
         film.delete()
     assert AccessCode.objects.filter(batch=batch, valid_for=film).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_short_code_migration_gives_each_existing_screening_its_own_code():
+    before, after = [("campaign", "0023_reservation_reference")], [("campaign", "0024_screening_short_code")]
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes("campaign")
+    try:
+        executor.migrate(before)
+        apps = executor.loader.project_state(before).apps
+        film = apps.get_model("campaign", "Film").objects.create(name="Elf", slug="elf")
+        cinema = apps.get_model("campaign", "Cinema").objects.create(name="York", slug="york")
+        start = timezone.now() + dt.timedelta(days=3)
+        Screening = apps.get_model("campaign", "Screening")
+        screenings = [
+            Screening.objects.create(
+                film=film, cinema=cinema, starts_at=start + dt.timedelta(hours=n), capacity=10, slug=f"elf-york-{n}"
+            )
+            for n in range(50)
+        ]
+        history = apps.get_model("campaign", "HistoricalScreening")
+        for pk in (screenings[0].pk, 9999):  # the history of a screening, and of one since deleted
+            history.objects.create(
+                id=pk,
+                film=film,
+                cinema=cinema,
+                starts_at=start,
+                capacity=10,
+                slug="elf-york",
+                history_date=timezone.now(),
+                history_type="+",
+            )
+
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        apps = executor.loader.project_state(after).apps
+        codes = dict(apps.get_model("campaign", "Screening").objects.values_list("pk", "code"))
+        assert len(set(codes.values())) == 50
+        assert all(len(code) == 6 and set(code) <= set(SCREENING_CODE_ALPHABET) for code in codes.values())
+        kept = dict(apps.get_model("campaign", "HistoricalScreening").objects.values_list("id", "code"))
+        assert kept == {screenings[0].pk: codes[screenings[0].pk], 9999: ""}
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)

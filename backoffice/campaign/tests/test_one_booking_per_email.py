@@ -80,8 +80,10 @@ def test_the_database_itself_refuses_a_second_active_reservation():
 
 
 def test_factories_give_every_reservation_its_own_email():
-    emails = [r.email.lower() for r in ReservationFactory.create_batch(300)]
-    assert len(set(emails)) == 300
+    # The emails come from a sequence, so 30 rows show what 300 would, and the database's
+    # one-active-booking-per-email constraint accepts every one of them.
+    emails = [r.email.lower() for r in ReservationFactory.create_batch(30)]
+    assert len(set(emails)) == 30
 
 
 def test_the_admin_shows_it_on_the_email_field(admin_client, elf):

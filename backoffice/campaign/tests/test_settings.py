@@ -170,3 +170,22 @@ def test_staff_sessions_last_twelve_hours_unless_told_otherwise():
         run_django("print(settings.SESSION_COOKIE_AGE)", **PRODUCTION, SESSION_COOKIE_AGE="3600").stdout.strip()
         == "3600"
     )
+
+
+def test_a_command_without_debug_or_a_key_says_what_to_set_in_one_line():
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "generate_access_codes", "10"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("manage.py: SECRET_KEY must be set")
+    assert "DEBUG=1 python manage.py <command>" in lines[0]

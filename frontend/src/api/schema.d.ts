@@ -182,6 +182,8 @@ export interface components {
              * @description Shown under the contact, e.g. "Have your access code ready."
              */
             readonly text: string;
+            /** @description Bookings for a screening close this many minutes before it starts (BOOKING_CUTOFF_MINUTES). */
+            readonly booking_cutoff_minutes: number;
         };
         /** @description A live film; the counts and flags come from ``Film.objects.with_sold_out()``. */
         Film: {
@@ -270,6 +272,8 @@ export interface components {
          *     The declared fields still describe the shape for the schema. */
         Screening: {
             readonly slug: string;
+            /** @description Six letters and digits customers quote to staff to name the screening. */
+            readonly code: string;
             /** @description The film's slug. */
             readonly film: string;
             readonly film_name: string;

@@ -4,7 +4,7 @@ import { CINEMAS, contact, film, FILMS, page, screening } from "../test/fixtures
 import { mockApi, serverError } from "../test/mockApi.js";
 import { renderAt } from "../test/render.jsx";
 
-const ELF_AT_ABERDEEN = screening({ slug: "elf-abd-1830", starts_at: "2026-12-12T18:30:00Z" });
+const ELF_AT_ABERDEEN = screening({ slug: "elf-abd-1830", code: "H4TW9C", starts_at: "2026-12-12T18:30:00Z" });
 
 /** @param {import("../test/mockApi.js").Route} [contactAnswer] */
 function mockSite(contactAnswer = contact()) {
@@ -52,7 +52,7 @@ describe("Campaign contact", () => {
     expect(within(panel).getByRole("link", { name: "bookings@xmasfilms.example" })).toBeInTheDocument();
     expect(panel).toHaveTextContent("Monday to Friday, 9am to 5pm");
     expect(panel).toHaveTextContent("Have your access code ready when you call.");
-    expect(panel).toHaveTextContent("elf-abd-1830");
+    expect(panel).toHaveTextContent("quoting this screening's code: H4TW9C.");
   });
 
   it("shows only what staff filled in", async () => {

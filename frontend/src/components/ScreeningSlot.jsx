@@ -10,11 +10,20 @@ const UNAVAILABLE_CLASS = {
   "Sold out": "slot--sold-out",
 };
 
+/** The short code a customer quotes to campaign staff to name a screening, e.g. "Code K7MQ3X". */
+function ScreeningCode({ code }) {
+  return (
+    <span className="slot-item__code">
+      Code <code translate="no">{code}</code>
+    </span>
+  );
+}
+
 /**
  * One screening's time as a button: available ones can be picked (one at a time, see
  * useScreeningChoice); cancelled, closed and sold-out ones are disabled and say which in words,
  * a cancelled one with the reason staff gave. With `showFilm`, the film's name follows as a
- * link, for lists that mix films.
+ * link, for lists that mix films. Each carries its short code, which customers quote to book.
  */
 export function ScreeningSlot({ screening, selected, onToggle, showFilm = false }) {
   const time = (
@@ -46,6 +55,7 @@ export function ScreeningSlot({ screening, selected, onToggle, showFilm = false 
           {screening.film_name}
         </Link>
       )}
+      <ScreeningCode code={screening.code} />
       {screening.cancelled && screening.cancellation_reason && (
         <span className="slot-item__reason">{screening.cancellation_reason}</span>
       )}
@@ -89,8 +99,8 @@ export function Selection({ screening }) {
             {screening.film_name} at {screening.cinema_name}, {formatDay(screening.starts_at)} at{" "}
             {formatTime(screening.starts_at)}.
           </strong>{" "}
-          There is no booking on this site: ask campaign staff, quoting this screening:{" "}
-          <code>{screening.slug}</code>.
+          There is no booking on this site: ask campaign staff, quoting this screening's code:{" "}
+          <code translate="no">{screening.code}</code>.
           <BookingContact />
         </p>
       )}

@@ -82,3 +82,17 @@ export function seatsLeftHint(screening) {
 export function pluralise(count, singular, plural = `${singular}s`) {
   return `${count} ${count === 1 ? singular : plural}`;
 }
+
+/**
+ * The booking cut-off in words: 60 -> "Bookings close 1 hour before each screening.",
+ * 90 -> "… 1 hour 30 minutes …", 0 -> "Bookings stay open until each screening starts.",
+ * anything but a whole number of minutes -> "".
+ */
+export function bookingCutoffText(minutes) {
+  if (!Number.isInteger(minutes) || minutes < 0) return "";
+  if (minutes === 0) return "Bookings stay open until each screening starts.";
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  const parts = [hours && pluralise(hours, "hour"), rest && pluralise(rest, "minute")].filter(Boolean);
+  return `Bookings close ${parts.join(" ")} before each screening.`;
+}

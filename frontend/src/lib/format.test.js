@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDay, formatRunningTime, formatTime, londonDayKey, seatsLeftHint } from "./format.js";
+import { bookingCutoffText, formatDay, formatRunningTime, formatTime, londonDayKey, seatsLeftHint } from "./format.js";
 import { screening } from "../test/fixtures.js";
 
 // vite.config.js runs the tests with TZ=Pacific/Kiritimati (UTC+14), so these
@@ -57,5 +57,22 @@ describe("seatsLeftHint", () => {
   it("stays quiet above the threshold and when sold out", () => {
     expect(seatsLeftHint(screening({ seats_left: 11 }))).toBe("");
     expect(seatsLeftHint(screening({ seats_left: 0, sold_out: true }))).toBe("");
+  });
+});
+
+describe("bookingCutoffText", () => {
+  it.each([
+    [60, "Bookings close 1 hour before each screening."],
+    [120, "Bookings close 2 hours before each screening."],
+    [90, "Bookings close 1 hour 30 minutes before each screening."],
+    [1, "Bookings close 1 minute before each screening."],
+    [45, "Bookings close 45 minutes before each screening."],
+    [0, "Bookings stay open until each screening starts."],
+  ])("puts %i minutes in words", (minutes, words) => {
+    expect(bookingCutoffText(minutes)).toBe(words);
+  });
+
+  it.each([[undefined], [null], [-5], [1.5]])("says nothing for %s", (minutes) => {
+    expect(bookingCutoffText(minutes)).toBe("");
   });
 });

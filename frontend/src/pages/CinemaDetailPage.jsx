@@ -1,4 +1,5 @@
 import { Link, useLoaderData } from "react-router";
+import { BookingCutoff } from "../components/CampaignContact.jsx";
 import { DaySchedule } from "../components/DaySchedule.jsx";
 import { EmptyState } from "../components/StatusViews.jsx";
 import { useDocumentTitle } from "../lib/useDocumentTitle.js";
@@ -24,7 +25,10 @@ export function CinemaDetailPage() {
           <EmptyState>There are no upcoming screenings at this cinema yet.</EmptyState>
         ) : (
           <>
-            <p className="section-note">Times are UK time. Pick a screening to see how to book it.</p>
+            <p className="section-note">
+              Times are UK time. Pick a screening to see how to book it.
+              <BookingCutoff />
+            </p>
             <DaySchedule screenings={screenings} />
           </>
         )}

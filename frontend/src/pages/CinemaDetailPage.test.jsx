@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { CINEMAS, page, screening } from "../test/fixtures.js";
+import { CINEMAS, contact, page, screening } from "../test/fixtures.js";
 import { mockApi, notFound, requestedPaths, serverError } from "../test/mockApi.js";
 import { renderAt } from "../test/render.jsx";
 
@@ -11,7 +11,7 @@ const polar = { film: "the-polar-express", film_name: "The Polar Express" };
 const SCREENINGS = [
   screening({ ...polar, slug: "polar-sat", starts_at: "2026-12-12T13:00:00Z", seats_left: 0, sold_out: true }),
   screening({ ...elf, slug: "elf-sat-late", starts_at: "2026-12-12T23:30:00Z", seats_left: 2 }),
-  screening({ ...elf, slug: "elf-sat", starts_at: "2026-12-12T18:30:00Z" }),
+  screening({ ...elf, slug: "elf-sat", code: "R9DF4J", starts_at: "2026-12-12T18:30:00Z" }),
   screening({ ...elf, slug: "elf-sun", starts_at: "2026-12-13T14:00:00Z" }),
 ];
 
@@ -42,6 +42,19 @@ describe("Cinema page", () => {
     expect(slots.map((li) => li.querySelector("time").textContent)).toEqual(["13:00", "18:30", "23:30"]);
     expect(slots.map((li) => within(li).getByRole("link").textContent)).toEqual(["The Polar Express", "Elf", "Elf"]);
     expect(within(item("elf-sat")).getByRole("link", { name: "Elf" })).toHaveAttribute("href", "/films/elf");
+    expect(within(item("elf-sat")).getByText("R9DF4J").parentElement).toHaveTextContent(/^Code R9DF4J$/);
+  });
+
+  it("says when bookings close, from the cut-off the API states", async () => {
+    mockApi({
+      "/api/contact/": contact({ booking_cutoff_minutes: 45 }),
+      "/api/cinemas/aberdeen-queens-links/": ABERDEEN,
+      "/api/screenings/": page(SCREENINGS),
+    });
+    renderAt("/cinemas/aberdeen-queens-links");
+
+    const note = await screen.findByText(/Pick a screening to see how to book it/);
+    await waitFor(() => expect(note).toHaveTextContent("Bookings close 45 minutes before each screening."));
   });
 
   it("orders by date then time, not by film: 8 December comes before 16 December", async () => {

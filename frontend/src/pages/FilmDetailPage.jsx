@@ -1,5 +1,6 @@
 import { useMemo, useState } from "react";
 import { Link, useLoaderData } from "react-router";
+import { BookingCutoff } from "../components/CampaignContact.jsx";
 import { CinemaSearch } from "../components/CinemaSearch.jsx";
 import { CinemaTimetable } from "../components/CinemaTimetable.jsx";
 import { Certificate, Genre, RunningTime } from "../components/FilmFacts.jsx";
@@ -71,9 +72,14 @@ function FilmScreenings({ film, screenings, cinemas }) {
   return (
     <>
       <p className="section-note">
-        {film.sold_out
-          ? "Every screening of this film is sold out."
-          : "Times are UK time. Find a cinema, then pick a screening to see how to book it."}
+        {film.sold_out ? (
+          "Every screening of this film is sold out."
+        ) : (
+          <>
+            Times are UK time. Find a cinema, then pick a screening to see how to book it.
+            <BookingCutoff />
+          </>
+        )}
       </p>
       <CinemaSearch query={query} onQueryChange={setQuery} nearMe={nearMe} />
       <p className="results-count" aria-live="polite">

@@ -1,6 +1,6 @@
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { CINEMAS, film, manyCinemas, page, screening } from "../test/fixtures.js";
+import { CINEMAS, contact, film, manyCinemas, page, screening } from "../test/fixtures.js";
 import { mockApi, mockGeolocation, notFound, requestedPaths, serverError } from "../test/mockApi.js";
 import { renderAt } from "../test/render.jsx";
 
@@ -12,17 +12,18 @@ const london = { cinema: "london-leicester-square", cinema_name: "London - Leice
 
 // In the API's order: cinema name, then start.
 const SCREENINGS = [
-  screening({ ...aberdeen, slug: "elf-abd-1830", starts_at: "2026-12-12T18:30:00Z", seats_left: 42 }),
+  screening({ ...aberdeen, slug: "elf-abd-1830", code: "H4TW9C", starts_at: "2026-12-12T18:30:00Z", seats_left: 42 }),
   // Written as the 13th at +01:00, but that is 23:15 on Saturday the 12th in London.
   screening({ ...aberdeen, slug: "elf-abd-2315", starts_at: "2026-12-13T00:15:00+01:00", seats_left: 3 }),
   screening({ ...aberdeen, slug: "elf-abd-2330", starts_at: "2026-12-12T23:30:00Z", seats_left: 11 }),
   screening({ ...aberdeen, slug: "elf-abd-sun", starts_at: "2026-12-13T14:00:00Z", seats_left: 0, sold_out: true }),
   screening({ ...edinburgh, slug: "elf-edi-mon", starts_at: "2026-12-14T19:45:00Z", seats_left: 0, sold_out: true }),
-  screening({ ...london, slug: "elf-lon-sat", starts_at: "2026-12-12T10:00:00Z", seats_left: 10 }),
+  screening({ ...london, slug: "elf-lon-sat", code: "M3XK7P", starts_at: "2026-12-12T10:00:00Z", seats_left: 10 }),
 ];
 
-function mockElf(screenings = SCREENINGS, cinemas = CINEMAS) {
+function mockElf(screenings = SCREENINGS, cinemas = CINEMAS, campaignContact = undefined) {
   return mockApi({
+    ...(campaignContact && { "/api/contact/": campaignContact }),
     "/api/films/elf/": ELF,
     "/api/screenings/": (url) => page(screenings.filter((s) => s.film === url.searchParams.get("film"))),
     "/api/cinemas/": page(cinemas),
@@ -151,6 +152,28 @@ describe("Film detail page", () => {
     expect(screen.queryByText(/ask campaign staff/)).not.toBeInTheDocument();
   });
 
+  it("shows each screening's short code beside its time", async () => {
+    mockElf();
+    renderAt("/films/elf");
+    await screen.findByRole("heading", { level: 1, name: "Elf" });
+
+    expect(within(item("elf-abd-1830")).getByText("H4TW9C").parentElement).toHaveTextContent(/^Code H4TW9C$/);
+    expect(within(item("elf-lon-sat")).getByText("M3XK7P")).toHaveAttribute("translate", "no");
+    // Not part of the button's name: the time stays what a screen reader announces.
+    expect(within(item("elf-abd-1830")).getByRole("button", { name: "18:30" })).toBeInTheDocument();
+  });
+
+  it.each([
+    [60, "Bookings close 1 hour before each screening."],
+    [90, "Bookings close 1 hour 30 minutes before each screening."],
+  ])("says when bookings close, from the cut-off of %i minutes the API states", async (minutes, words) => {
+    mockElf(SCREENINGS, CINEMAS, contact({ booking_cutoff_minutes: minutes }));
+    renderAt("/films/elf");
+
+    const note = await screen.findByText(/Find a cinema, then pick a screening/);
+    await waitFor(() => expect(note).toHaveTextContent(words));
+  });
+
   it("lets an available screening be chosen, and explains how to book it", async () => {
     mockElf();
     const { user } = renderAt("/films/elf");
@@ -165,14 +188,14 @@ describe("Film detail page", () => {
     expect(button).toHaveAttribute("aria-pressed", "true");
     const selection = /** @type {HTMLElement} */ (screen.getByText(/ask campaign staff/).closest("[role=status]"));
     expect(selection).toHaveTextContent("Elf at Aberdeen - Queens Links, Saturday 12 December at 18:30.");
-    expect(selection).toHaveTextContent("elf-abd-1830");
+    expect(selection).toHaveTextContent("quoting this screening's code: H4TW9C.");
     expect(rowFor("Aberdeen - Queens Links")).toContainElement(selection);
 
     // Choosing another screening moves the choice: one at a time.
     await user.click(within(item("elf-lon-sat")).getByRole("button"));
     expect(button).toHaveAttribute("aria-pressed", "false");
     expect(screen.getAllByText(/ask campaign staff/)).toHaveLength(1);
-    expect(screen.getByText(/ask campaign staff/)).toHaveTextContent("elf-lon-sat");
+    expect(screen.getByText(/ask campaign staff/)).toHaveTextContent("M3XK7P");
 
     await user.click(within(item("elf-lon-sat")).getByRole("button"));
     expect(button).toHaveAttribute("aria-pressed", "false");

@@ -135,6 +135,7 @@ export function screening(overrides = {}) {
   const startsAt = Date.parse(overrides.starts_at ?? "2026-12-12T18:30:00Z");
   return {
     slug: "elf-aberdeen-queens-links-2026-12-12-18-30",
+    code: "K7MQ3X",
     film: "elf",
     film_name: "Elf",
     cinema: "aberdeen-queens-links",
@@ -173,6 +174,7 @@ export function contact(overrides = {}) {
     email: "bookings@xmasfilms.example",
     opening_hours: "Monday to Friday, 9am to 5pm",
     text: "Have your access code ready when you call.",
+    booking_cutoff_minutes: 60,
     ...overrides,
   };
 }

@@ -23,6 +23,7 @@ from backoffice.campaign.services.access_codes import (
     MAX_USAGES,
     AccessCodeGenerationError,
     CsvFile,
+    access_codes_film_warning,
     access_codes_generate,
     first_line,
 )
@@ -65,6 +66,8 @@ class Command(BaseCommand):
             film = _film(options["film"])
         except DatabaseError as exc:
             raise CommandError(f"Cannot read the films from the database: {first_line(exc)}") from exc
+        if warning := access_codes_film_warning(film):
+            self.stderr.write(self.style.WARNING(f"Warning: {warning}"))
         path = _output_path(options["output"], force=options["force"])
         output = _private_file(path, overwrite=options["force"])
         progress = Progress(self.stdout, enabled=options["verbosity"] >= 1)
