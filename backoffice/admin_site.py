@@ -70,12 +70,13 @@ class CampaignAdminSite(admin.AdminSite):
 
     def get_urls(self):
         from backoffice.campaign.admin.dashboard import dashboard_urls
-        from backoffice.second_factor import otp_setup
+        from backoffice.second_factor import otp_logout, otp_setup
 
-        # Not wrapped in admin_view: it is the one page a password alone may open.
+        # Not wrapped in admin_view: the pages a password alone may open.
         setup = path("otp/setup/", lambda request: otp_setup(request, self), name="otp_setup")
+        leave = path("otp/logout/", lambda request: otp_logout(request, self), name="otp_logout")
         runs = path("runs/", self.admin_view(self.runs_view), name="runs")
-        return [setup, runs, *dashboard_urls(self), *super().get_urls()]
+        return [setup, leave, runs, *dashboard_urls(self), *super().get_urls()]
 
     def runs_view(self, request):
         from backoffice.campaign.admin.runs import runs_view

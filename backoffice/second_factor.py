@@ -10,11 +10,13 @@ recovery codes. ``OTP_REQUIRED`` turns all of this off, and is refused unless ``
 """
 
 import base64
+import math
 
 import segno
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import logout
 from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
@@ -22,8 +24,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -40,15 +45,18 @@ CODE_PERMISSIONS = {
 }
 RECOVERY_CODES = 10
 # Every refused login gets these words: a wrong password, a right one without its code, a wrong
-# code. Different words would tell whoever tries passwords which one was right.
+# code, a right code while the device is throttled after a wrong one. Different words would tell
+# whoever tries passwords which one was right, so the wait is said to everyone.
 LOGIN_REFUSED = (
     "Please enter the correct %(username)s and password for a staff account, and your authenticator code "
-    "if you have set one up. The fields may be case-sensitive."
+    "if you have set one up. The fields may be case-sensitive. After a wrong code, wait a few seconds "
+    "before the next try: codes are not checked for a moment."
 )
 NO_CODE_NEEDED = (
     "Not needed here: this server runs without second factors (OTP_REQUIRED=0, the local demo). Leave it empty."
 )
 CODE_WRONG = "That code is not valid. Enter the current code from your authenticator app, or a recovery code."
+KEY_GROUP = 4  # characters of the set-up key read together, as apps show it
 
 
 def holds_secrets(user) -> bool:
@@ -142,20 +150,52 @@ def otp_setup(request: HttpRequest, admin_site) -> HttpResponse:
         device = TOTPDevice.objects.create(user=user, name="authenticator app", confirmed=False)
     form = TokenForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        if device.verify_token("".join(form.cleaned_data["otp_token"].split())):
+        # After a wrong code the device refuses every code, the right one too, for 1 s, then 2, 4...
+        # (django-otp's throttling): say so, rather than call a right code "not valid".
+        wait = _throttled_seconds(device)
+        if wait:
+            form.add_error("otp_token", _too_many_tries(device.throttling_failure_count, wait))
+        elif device.verify_token("".join(form.cleaned_data["otp_token"].split())):
             codes = _confirm(user, device)
             otp_login(request, device)
             context = {**admin_site.each_context(request), "title": "Recovery codes", "codes": codes}
             return TemplateResponse(request, "admin/otp_recovery_codes.html", context)
-        form.add_error("otp_token", CODE_WRONG)
+        else:
+            form.add_error("otp_token", CODE_WRONG)
+    secret = base64.b32encode(device.bin_key).decode()
     context = {
         **admin_site.each_context(request),
         "title": "Set up your authenticator app",
         "form": form,
         "qr_svg": mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=5)),  # noqa: S308 - made here
-        "secret": base64.b32encode(device.bin_key).decode(),
+        "secret": " ".join(secret[i : i + KEY_GROUP] for i in range(0, len(secret), KEY_GROUP)),
     }
     return TemplateResponse(request, "admin/otp_setup.html", context)
+
+
+@require_POST
+def otp_logout(request: HttpRequest, admin_site) -> HttpResponse:
+    """Log out from the set-up page. The admin's own logout needs a verified session (it sends
+    anyone else to the index), and a staff member may stop before setting up the app."""
+    logout(request)
+    return redirect(reverse("admin:login", current_app=admin_site.name))
+
+
+def _throttled_seconds(device: TOTPDevice) -> int:
+    """Seconds before ``device`` takes a code again after wrong ones (0: it takes one now)."""
+    allowed, why = device.verify_is_allowed()
+    if allowed or not why or "locked_until" not in why:
+        return 0
+    return max(1, math.ceil((why["locked_until"] - timezone.now()).total_seconds()))
+
+
+def _too_many_tries(failures: int, seconds: int) -> str:
+    tries = ngettext("%(count)d wrong code", "%(count)d wrong codes", failures) % {"count": failures}
+    wait = ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+    return (
+        f"Too many tries: {tries} in a row, so the app's codes are not checked for a moment. "
+        f"Wait {wait}, then enter the code the app shows."
+    )
 
 
 @transaction.atomic

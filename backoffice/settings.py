@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # intcomma: figures with thousands separators
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "import_export",
@@ -418,8 +419,6 @@ EMAIL_RETRY_SECONDS = env_int("EMAIL_RETRY_SECONDS", 60)
 EMAIL_SEND_LEASE_SECONDS = env_int("EMAIL_SEND_LEASE_SECONDS", 2 * EMAIL_TIMEOUT)
 EMAIL_SWEEP_GRACE_SECONDS = env_int("EMAIL_SWEEP_GRACE_SECONDS", 60)
 EMAIL_REMINDER_HOURS = env_int("EMAIL_REMINDER_HOURS", 24)
-# A film with fewer free tickets than this is flagged in the admin.
-TICKET_STOCK_LOW = env_int("TICKET_STOCK_LOW", 20)
 
 # /readyz (backoffice/health.py): the database's statement timeout for its check (ms), and how
 # long since a worker's heartbeat and beat's last tick before the host is not ready (s; 0: not checked).

@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models, transaction
 from django.db.models.functions import Lower, Now, Upper
 from django.utils import timezone
+from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
 
 from backoffice.campaign.codes import (
@@ -207,8 +208,13 @@ class Screening(models.Model):
         if self.capacity < reserved:
             raise ValidationError(
                 {
-                    "capacity": f"{reserved} seats are already reserved for this screening; "
-                    f"capacity cannot go below {reserved}. Cancel or move reservations first."
+                    "capacity": ngettext(
+                        "%(count)d seat is already reserved for this screening; ",
+                        "%(count)d seats are already reserved for this screening; ",
+                        reserved,
+                    )
+                    % {"count": reserved}
+                    + f"capacity cannot go below {reserved}. Cancel or move reservations first."
                 }
             )
 
@@ -581,7 +587,8 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         # No name: this text is copied into the admin's log, which must not hold personal data.
-        return f"{self.reference} ({self.quantity} seats)"
+        seats = ngettext("%(count)d seat", "%(count)d seats", self.quantity) % {"count": self.quantity}
+        return f"{self.reference} ({seats})"
 
     def allocate_tickets(self, *, held: Iterable[tuple[int, int]] | None = None) -> None:
         """Make this reservation hold exactly ``quantity`` tickets, all of its screening's film.
@@ -839,3 +846,8 @@ class Email(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to} ({self.get_status_display()})"
+
+    @property
+    def waiting_for_retry(self) -> bool:
+        """Tried, failed, and queued again: ``next_attempt_at`` is when the next try may start."""
+        return self.status == self.Status.QUEUED and self.attempts > 0

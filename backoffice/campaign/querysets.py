@@ -12,7 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Length
 from django.utils import timezone
 
 
@@ -113,11 +113,11 @@ class FilmQuerySet(models.QuerySet):
         return self.filter(live=True)
 
     def with_ticket_stock(self) -> "FilmQuerySet":
-        """Annotate ``tickets_free``, ``tickets_held`` and ``tickets_void`` (see TICKET_FREE)."""
+        """Annotate ``tickets_free``, ``tickets_held`` and ``tickets_void`` (see TICKET_FREE and below)."""
         return self.annotate(
             tickets_free=_ticket_count(TICKET_FREE),
-            tickets_held=_ticket_count(Q(reservation__isnull=False)),
-            tickets_void=_ticket_count(Q(reservation__isnull=True, issued_at__isnull=False)),
+            tickets_held=_ticket_count(TICKET_HELD),
+            tickets_void=_ticket_count(TICKET_VOID),
         )
 
     def with_sold_out(self) -> "FilmQuerySet":
@@ -163,6 +163,8 @@ def _count(screenings: ScreeningQuerySet) -> Coalesce:
 # A ticket is free when no reservation holds it and its code never went out in an email: a
 # released ticket whose code a customer has seen is void, and is never allocated again.
 TICKET_FREE = Q(reservation__isnull=True, issued_at__isnull=True)
+TICKET_HELD = Q(reservation__isnull=False)
+TICKET_VOID = Q(reservation__isnull=True, issued_at__isnull=False)
 
 
 class TicketQuerySet(models.QuerySet):
@@ -172,7 +174,13 @@ class TicketQuerySet(models.QuerySet):
         return self.filter(TICKET_FREE)
 
     def held(self) -> "TicketQuerySet":
-        return self.filter(reservation__isnull=False)
+        return self.filter(TICKET_HELD)
 
     def void(self) -> "TicketQuerySet":
-        return self.filter(reservation__isnull=True, issued_at__isnull=False)
+        return self.filter(TICKET_VOID)
+
+    def in_code_order(self) -> "TicketQuerySet":
+        """Shorter codes first, then by text: a chain's numbered codes read "4 8 12 16", not
+        "12 16 4 8" as text sorts them. For a reservation's few tickets (emails, door lists,
+        exports, its admin page); the tickets list keeps the code index's order."""
+        return self.order_by(Length("code"), "code")

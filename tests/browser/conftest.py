@@ -14,7 +14,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, Page, expect
 
-SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+# SCREENSHOTS_DIR gathers one run's screenshots in a folder of their own (relative to the repository).
+SCREENSHOTS = Path(settings.BASE_DIR) / (os.environ.get("SCREENSHOTS_DIR") or "test-artifacts/screenshots")
 PHONE, DESKTOP = 390, 1280
 PASSWORD = "browser-test-password"
 

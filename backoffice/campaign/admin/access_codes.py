@@ -300,6 +300,14 @@ class AccessCodeBatchAdmin(CodeRunAdminMixin, SpreadsheetExportMixin, HistoryAdm
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None and may_view_access_codes(request):
             context["withdrawn"] = self.withdrawn_context(request, obj)
+        # Every field is read-only, so there is nothing to save; Delete is offered only to staff
+        # who may delete and only while the batch can be, and the page says why when it cannot.
+        context.update(show_save=False, show_save_and_continue=False, show_save_and_add_another=False)
+        if obj is not None and self.has_delete_permission(request, obj):
+            context["delete_refusal"] = code_batch_delete_refusal(obj)
+            context["show_delete"] = not context["delete_refusal"]
+        else:
+            context["show_delete"] = False
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def withdrawn_context(self, request, batch: AccessCodeBatch) -> dict:

@@ -1,6 +1,7 @@
-from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.utils.html import format_html
+from django.utils.translation import ngettext
 
 from backoffice.campaign.admin.data_exchange import SpreadsheetImportExportMixin
 from backoffice.campaign.admin.deletions import CountedDeletionMixin
@@ -8,6 +9,7 @@ from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.models import Cinema, Film
 from backoffice.campaign.querysets import door_list_unaddressed_condition
 from backoffice.campaign.resources.catalogue import CinemaResource, FilmResource
+from backoffice.campaign.services.ticket_stock import TicketStock, film_ticket_stock
 
 
 class DoorListFilter(admin.SimpleListFilter):
@@ -33,6 +35,17 @@ class CinemaAdmin(CountedDeletionMixin, SpreadsheetImportExportMixin, HistoryAdm
     fields = ["name", "slug", "address", "lat", "lng", "contact_email"]
 
 
+class FilmChangeList(ChangeList):
+    """Reads the page's ticket stock in one grouped query (``film_ticket_stock``) and sets it on
+    each film as ``ticket_stock``, as an annotation would be, for the "Stock" column."""
+
+    def get_results(self, request) -> None:
+        super().get_results(request)
+        stock = film_ticket_stock(films=[film.pk for film in self.result_list])
+        for film in self.result_list:
+            film.ticket_stock = stock.get(film.pk, TicketStock())
+
+
 @admin.register(Film)
 class FilmAdmin(CountedDeletionMixin, SpreadsheetImportExportMixin, HistoryAdmin):
     resource_classes = [FilmResource]
@@ -45,7 +58,7 @@ class FilmAdmin(CountedDeletionMixin, SpreadsheetImportExportMixin, HistoryAdmin
         "tickets_free",
         "tickets_held",
         "tickets_void",
-        "stock_low",
+        "stock_short",
     ]
     list_filter = ["live", "certificate", "genre"]
     list_editable = ["live"]
@@ -74,14 +87,22 @@ class FilmAdmin(CountedDeletionMixin, SpreadsheetImportExportMixin, HistoryAdmin
     def tickets_void(self, film: Film) -> int:
         return film.tickets_void
 
-    @admin.display(description="Stock", ordering="tickets_free")
-    def stock_low(self, film: Film) -> str:
-        """Fewer free tickets than TICKET_STOCK_LOW: load more stock before bookings are refused.
+    def get_changelist(self, request, **kwargs):
+        return FilmChangeList
+
+    @admin.display(description="Stock")
+    def stock_short(self, film: Film) -> str:
+        """Fewer free tickets than seats still offered: load more stock before bookings are refused.
 
         A word, not an icon: a boolean column's tick or cross says nothing without its heading.
         """
-        if film.tickets_free < settings.TICKET_STOCK_LOW:
-            return format_html('<span class="seat-status seat-status--low">{}</span>', "Running low")
+        stock = film.ticket_stock
+        if stock.short:
+            return format_html(
+                '<span class="seat-status seat-status--low">Short</span> {} {} offered',
+                f"{stock.seats_offered:,}",
+                ngettext("seat", "seats", stock.seats_offered),
+            )
         return ""
 
     class Media:

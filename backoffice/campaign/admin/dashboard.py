@@ -26,6 +26,7 @@ from backoffice.campaign.services.dashboard import (
 )
 
 REPORT_FORMATS = {"csv": CSV, "xlsx": XLSX}
+REPORT_SHEET = "Campaign report"  # the workbook's sheet name (the library's default is "Tablib Dataset")
 # Staff holding none of these see the admin index as before, without the dashboard.
 DASHBOARD_PERMISSIONS = [VIEW_RESERVATION, VIEW_SCREENING, VIEW_TICKET, VIEW_ACCESS_CODE, VIEW_CODE_BATCH, VIEW_EMAIL]
 
@@ -101,6 +102,7 @@ def campaign_report_view(request: HttpRequest, site) -> HttpResponse:
         file_format = REPORT_FORMATS[requested]()
         # Numbers stay numbers in a workbook; CSV writes them as text anyway.
         dataset = CampaignReportResource().export(queryset=report.rows, force_native_type=file_format.is_binary())
+        dataset.title = REPORT_SHEET
         response = HttpResponse(file_format.export_data(dataset), content_type=file_format.get_content_type())
         name = f"campaign-report-{report.taken_at:%Y-%m-%d-%H%M}.{file_format.get_extension()}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

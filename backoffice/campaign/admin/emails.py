@@ -58,7 +58,7 @@ def _resend(reservations) -> tuple[int, list[str]]:
 
 @admin.register(Email)
 class EmailAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "kind", "to", "reservation", "status", "attempts", "sent_at", "next_attempt_at"]
+    list_display = ["created_at", "kind", "to", "reservation", "status", "attempts", "sent_at", "next_try"]
     list_filter = ["status", "kind", "created_at"]
     list_select_related = ["reservation"]
     search_fields = ["to", "=reservation__reference", "=message_id"]
@@ -86,6 +86,16 @@ class EmailAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_fields(self, request, obj=None):
+        # When the next try may start says something only of a message waiting for one.
+        if obj is not None and obj.waiting_for_retry:
+            return self.fields
+        return [name for name in self.fields if name != "next_attempt_at"]
+
+    @admin.display(description="next try", ordering="next_attempt_at")
+    def next_try(self, email: Email):
+        return email.next_attempt_at if email.waiting_for_retry else None
 
     @admin.display(description="message")
     def message_link(self, email: Email) -> str:

@@ -35,7 +35,7 @@ class TicketsHeldInline(ReadOnlyTabularInline):
     verbose_name_plural = "tickets held"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("film")
+        return super().get_queryset(request).select_related("film").in_code_order()
 
 
 # One word with an @ and a dot after it: a whole address, matched exactly (in any case).
@@ -58,7 +58,9 @@ class ReservationForm(forms.ModelForm):
 class QuantityFilter(FixedChoicesFilter):
     title = "quantity"
     parameter_name = "quantity"
-    options = {"0": ("0 (cancelled)", Q(quantity=0))} | {str(n): (str(n), Q(quantity=n)) for n in range(1, 5)}
+    options = {"active": ("1 or more (active)", Q(quantity__gt=0)), "0": ("0 (cancelled)", Q(quantity=0))} | {
+        str(n): (str(n), Q(quantity=n)) for n in range(1, 5)
+    }
 
 
 @admin.register(Reservation)

@@ -2,11 +2,24 @@ from django.contrib import admin
 from django.db.models import Q
 
 from backoffice.campaign.admin.data_exchange import LargeTableExportMixin, SpreadsheetImportExportMixin
-from backoffice.campaign.admin.lists import CappedCountPaginator, LargeTableChangeList
+from backoffice.campaign.admin.lists import CappedCountPaginator, FixedChoicesFilter, LargeTableChangeList
 from backoffice.campaign.codes import REFERENCE_RE
 from backoffice.campaign.models import Reservation, Ticket
+from backoffice.campaign.querysets import TICKET_FREE, TICKET_HELD, TICKET_VOID
 from backoffice.campaign.resources.tickets import TicketResource
 from backoffice.second_factor import holds_secrets
+
+
+class TicketStateFilter(FixedChoicesFilter):
+    """Free, held or void (TICKET_FREE): "no reservation" alone would count void tickets as free."""
+
+    title = "state"
+    parameter_name = "state"
+    options = {
+        "free": ("Free (can be allocated)", TICKET_FREE),
+        "held": ("Held by a reservation", TICKET_HELD),
+        "void": ("Void (code sent, then released)", TICKET_VOID),
+    }
 
 
 @admin.register(Ticket)
@@ -15,7 +28,7 @@ class TicketAdmin(LargeTableExportMixin, SpreadsheetImportExportMixin, admin.Mod
     # One history entry per ticket would be 20,000 rows a file; DataExchangeLog records the import.
     skip_admin_log = True
     list_display = ["code", "film", "reservation"]
-    list_filter = ["film", ("reservation", admin.EmptyFieldListFilter)]
+    list_filter = ["film", TicketStateFilter]
     # Read for the page's rows only: joined, they would be read for every row a deep page skips.
     list_select_related = []
     list_prefetch_related = ["film", "reservation"]

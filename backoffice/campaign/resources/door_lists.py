@@ -32,7 +32,7 @@ class DoorListResource(resources.ModelResource):
             .select_related("screening")
             .order_by("screening__starts_at", "screening_id", "name", "reference")
             .prefetch_related(
-                Prefetch("tickets", queryset=Ticket.objects.only("code", "reservation_id").order_by("code"))
+                Prefetch("tickets", queryset=Ticket.objects.only("code", "reservation_id").in_code_order())
             )
         )
 

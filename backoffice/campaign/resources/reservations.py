@@ -34,7 +34,7 @@ class ReservationExportResource(resources.ModelResource):
 
     def filter_export(self, queryset, **kwargs):
         return queryset.select_related("screening__film", "screening__cinema").prefetch_related(
-            Prefetch("tickets", queryset=Ticket.objects.only("code", "reservation_id").order_by("code"))
+            Prefetch("tickets", queryset=Ticket.objects.only("code", "reservation_id").in_code_order())
         )
 
     def dehydrate_tickets(self, reservation: Reservation) -> str:

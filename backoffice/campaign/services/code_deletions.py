@@ -12,6 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
+from django.utils.translation import ngettext
 
 from backoffice.campaign.models import UNFINISHED_RUN, AccessCode, AccessCodeBatch, DataRun, Reservation
 from backoffice.campaign.services.code_blocks import BLOCK_INLINE_LIMIT, CODE_BLOCK_CHUNK
@@ -28,8 +29,13 @@ def code_batch_delete_refusal(batch: AccessCodeBatch) -> str:
     )
     if bookings["made"]:
         return (
-            f"{bookings['made']:,} bookings ({bookings['active']:,} active) were made with codes of batch {batch.pk}. "
-            "Bookings are never deleted and keep their code, so the batch stays. To stop its codes being used, "
+            ngettext(
+                "%(made)s booking (%(active)s active) was made with a code of batch %(batch)s. ",
+                "%(made)s bookings (%(active)s active) were made with codes of batch %(batch)s. ",
+                bookings["made"],
+            )
+            % {"made": f"{bookings['made']:,}", "active": f"{bookings['active']:,}", "batch": batch.pk}
+            + "Bookings are never deleted and keep their code, so the batch stays. To stop its codes being used, "
             "withdraw them instead."
         )
     return ""

@@ -2,7 +2,8 @@
 
 Every number comes from an aggregate query over the querysets that hold the rules
 (``ScreeningQuerySet.with_sold_out`` and ``seats_left``, ``bookable``, ``upcoming``, ``seats_reserved``,
-``TicketQuerySet.free``): a fixed number of queries whatever the size of the campaign. The whole
+``TicketQuerySet.free``) and ``services/ticket_stock.py``: a fixed number of queries whatever
+the size of the campaign. The whole
 set is computed at most once per ``DASHBOARD_CACHE_SECONDS`` and shared by every viewer; what a
 viewer sees of it is decided by their permissions when the page is drawn. Bookings do not clear
 it: a figure is at most that old, and the page says when it was taken (docs/dashboard.md).
@@ -23,6 +24,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import ngettext
 
 from backoffice.campaign.models import (
     LONDON,
@@ -35,7 +37,6 @@ from backoffice.campaign.models import (
     Email,
     Reservation,
     Screening,
-    Ticket,
 )
 from backoffice.campaign.querysets import (
     bookable_condition,
@@ -44,6 +45,7 @@ from backoffice.campaign.querysets import (
     seats_left,
     upcoming_condition,
 )
+from backoffice.campaign.services.ticket_stock import TicketStock, film_ticket_stock
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -109,14 +111,9 @@ class Chart:
 @dataclass(frozen=True)
 class StockRow:
     film: str
-    tickets_free: int
-    seats_offered: int
+    stock: TicketStock  # free tickets against seats still offered, and whether that is short
     open_screenings: int
-    link: str
-
-    @property
-    def short(self) -> bool:
-        return self.tickets_free < self.seats_offered
+    link: str  # the film's free tickets
 
 
 @dataclass
@@ -205,9 +202,16 @@ def dashboard_compute() -> Dashboard:
     bookings = Counter()
     for row in per_hour:
         bookings[timezone.localtime(row["hour"], LONDON).date()] += row["bookings"]
-    # Distinct codes as a count of a DISTINCT subquery: read in code order from the index of
-    # active bookings' codes, where COUNT(DISTINCT) would sort a million codes on every refresh.
-    codes_used = Reservation.objects.filter(quantity__gt=0).values("access_code").distinct().count()
+    # Active bookings grouped by code, then counted: read in code order from the index of active
+    # bookings' codes, where COUNT(DISTINCT) would sort a million codes on every refresh.
+    active = (
+        Reservation.objects.filter(quantity__gt=0)
+        .values("access_code")
+        .annotate(uses=Count("pk"))
+        .order_by()
+        .aggregate(codes=Count("access_code"), bookings=Sum("uses"))
+    )
+    codes_used, bookings_active = active["codes"], active["bookings"] or 0
     # The screenings grouped by everything their figures depend on, their seats reserved
     # included, so that the seats-reserved subquery runs once per screening (summing seats left
     # and counting sold-out screenings in SQL would run it three times). The screenings of a
@@ -231,7 +235,7 @@ def dashboard_compute() -> Dashboard:
         .order_by()
     )
     by_film, open_by_film, by_cinema, by_day = _add_up(groups)
-    free_by_film = dict(Ticket.objects.free().values("film").annotate(n=Count("pk")).values_list("film", "n"))
+    stock_by_film = film_ticket_stock()
     # Counted from the runs (their count moves in the transaction that writes their codes) and
     # the codes typed by hand: an index lookup, where counting a million rows takes a while.
     # Withdrawn codes in the same query, from the partial index that holds only them.
@@ -262,15 +266,18 @@ def dashboard_compute() -> Dashboard:
     stock = tuple(
         StockRow(
             film=row.name,
-            tickets_free=free_by_film.get(row.key, 0),
-            seats_offered=open_by_film[row.key].left,
+            stock=stock_by_film.get(row.key, TicketStock()),
             open_screenings=open_by_film[row.key].open,
-            link=_admin_list("ticket", film__id__exact=row.key, reservation__isempty=1),
+            link=_admin_list("ticket", film__id__exact=row.key, state="free"),
         )
         for row in films
         if row.key in open_by_film
     )
-    stuck_films = [row.key for row in films if row.key in open_by_film and not free_by_film.get(row.key)]
+    stuck_films = [
+        row.key
+        for row in films
+        if row.key in open_by_film and not stock_by_film.get(row.key, TicketStock()).tickets_free
+    ]
     stuck = sum(open_by_film[film].open for film in stuck_films)
     cutoff = now + booking_cutoff()
 
@@ -279,8 +286,8 @@ def dashboard_compute() -> Dashboard:
             "seats",
             "Seats booked",
             f"{seats:,}",
-            f"of {capacity:,} seats offered",
-            _admin_list("reservation"),
+            f"of {capacity:,} seats offered, in {bookings_active:,} {ngettext('booking', 'bookings', bookings_active)}",
+            _admin_list("reservation", quantity="active"),
             (VIEW_RESERVATION,),
         ),
         Figure(

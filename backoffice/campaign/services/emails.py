@@ -237,7 +237,7 @@ def door_list_reservations(*, screening: Screening):
     return (
         Reservation.objects.filter(screening=screening, quantity__gt=0)
         .order_by("name", "reference")
-        .prefetch_related(Prefetch("tickets", queryset=Ticket.objects.order_by("code")))
+        .prefetch_related(Prefetch("tickets", queryset=Ticket.objects.in_code_order()))
     )
 
 
@@ -262,7 +262,7 @@ def _queue_booking(
     codes: list[str] = []
     if kind in Email.WITH_TICKETS:
         held = Ticket.objects.filter(reservation=reservation)
-        codes = list(held.order_by("code").values_list("code", flat=True))
+        codes = list(held.in_code_order().values_list("code", flat=True))
         # From now on these codes are out: released later, they are void, never handed out again.
         held.filter(issued_at__isnull=True).update(issued_at=timezone.now())
     payload = {

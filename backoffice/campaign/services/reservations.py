@@ -38,6 +38,7 @@ from django.db import IntegrityError
 from django.db.models import Count, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from backoffice.campaign import metrics
 from backoffice.campaign.codes import reservation_reference
@@ -225,8 +226,14 @@ def screening_update(*, screening: Screening, fields: Collection[str]) -> Screen
                 # Its reservations hold tickets of the old film; they would silently become wrong.
                 raise ValidationError(
                     {
-                        "film": f"{reserved} seats are reserved for this screening; move or cancel them before "
-                        "changing its film."
+                        "film": ngettext(
+                            "%(count)d seat is reserved for this screening; move or cancel it before changing "
+                            "its film.",
+                            "%(count)d seats are reserved for this screening; move or cancel them before changing "
+                            "its film.",
+                            reserved,
+                        )
+                        % {"count": reserved}
                     }
                 )
         if fields:
@@ -320,10 +327,14 @@ def _check_seats_left(screening: Screening, *, seats: int, reserved: int) -> Non
 
 def _check_code_uses(access_code: AccessCode, *, used: int) -> None:
     if used >= access_code.max_usages:
-        times = "once" if access_code.max_usages == 1 else f"{access_code.max_usages} times"
+        can, has = _times(access_code.max_usages), _times(used)
         raise ValidationError(
-            {"access_code": f"Access code {access_code} is used up: it can be used {times} and has been used {used}."}
+            {"access_code": f"Access code {access_code} is used up: it can be used {can} and has been used {has}."}
         )
+
+
+def _times(n: int) -> str:
+    return ngettext("once", "%(count)d times", n) % {"count": n}
 
 
 def _check_code_not_blocked(access_code: AccessCode) -> None:

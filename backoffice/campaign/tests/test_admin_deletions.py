@@ -4,6 +4,7 @@ import re
 import time
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.test import TestCase
 from django.urls import reverse
 
@@ -76,6 +77,28 @@ def test_a_batch_with_a_used_code_cannot_be_deleted_and_the_page_says_why(admin_
     assert "Cannot delete" in page.content.decode()
     admin_client.post(delete_url(batch), {"post": "yes"})
     assert AccessCode.objects.filter(batch=batch).count() == 3
+
+
+def test_a_batch_page_offers_no_save_and_delete_only_while_the_batch_can_be_deleted(admin_client, django_user_model):
+    batch = batch_of(2)
+    page = reverse("admin:campaign_accesscodebatch_change", args=[batch.pk])
+    html = admin_client.get(page).content.decode()
+    assert 'name="_save"' not in html
+    assert 'name="_continue"' not in html
+    assert f'href="{delete_url(batch)}"' in html
+
+    ReservationFactory(access_code=batch.codes.first())
+    html = admin_client.get(page).content.decode()
+    assert f'href="{delete_url(batch)}"' not in html
+    assert f"Cannot be deleted: 1 booking (1 active) was made with a code of batch {batch.pk}." in html
+
+    viewer = django_user_model.objects.create_user("viewer", password="pw", is_staff=True)
+    viewer.user_permissions.set(Permission.objects.filter(codename__in=["view_accesscodebatch", "view_accesscode"]))
+    verified_login(admin_client, viewer)
+    html = admin_client.get(page).content.decode()
+    assert 'name="_save"' not in html
+    assert "Delete" not in html
+    assert "Cannot be deleted" not in html
 
 
 def test_an_unused_small_batch_is_deleted_with_its_codes_at_once(admin_client):

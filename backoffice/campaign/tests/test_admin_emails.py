@@ -141,19 +141,13 @@ def test_send_again_requeues_a_failed_message_with_fresh_tries(admin_client, res
     assert (email.status, email.attempts, email.last_error) == (Email.Status.QUEUED, 0, "")
 
 
-def test_films_show_free_held_and_void_stock_and_flag_low_stock(admin_client, screening, reservation, settings):
-    settings.TICKET_STOCK_LOW = 8
+def test_films_show_free_held_and_void_stock(admin_client, screening, reservation):
     Reservation.objects.update_booking(reservation, quantity=1)  # one emailed ticket released: void
     response = admin_client.get(reverse("admin:campaign_film_changelist"))
 
     changelist = response.context["cl"]
     film = changelist.result_list[0]
     assert (film.tickets_free, film.tickets_held, film.tickets_void) == (8, 1, 1)
-    badge = '<span class="seat-status seat-status--low">Running low</span>'
-    assert badge not in response.content.decode()  # 8 free is not below 8
-    settings.TICKET_STOCK_LOW = 9
-    # In words on the row, not a tick or a colour alone.
-    assert badge in admin_client.get(reverse("admin:campaign_film_changelist")).content.decode()
 
 
 def test_the_door_list_exports_active_reservations_with_their_codes(admin_client, screening, reservation):
@@ -178,3 +172,27 @@ def test_the_door_list_needs_the_reservations_export_permission(client, screenin
     client.force_login(staff)
     response = client.get(reverse("admin:campaign_screening_changelist"))
     assert "export_door_list" not in response.content.decode()
+
+
+def test_the_next_try_is_shown_only_for_an_email_waiting_for_a_retry(admin_client):
+    later = timezone.now() + dt.timedelta(minutes=5)
+    sent = Email.objects.create(kind=Email.Kind.CONFIRMATION, to="sent@example.com", status=Email.Status.SENT)
+    first = Email.objects.create(kind=Email.Kind.CONFIRMATION, to="new@example.com")  # not tried yet
+    retry = Email.objects.create(
+        kind=Email.Kind.CONFIRMATION, to="retry@example.com", attempts=2, next_attempt_at=later, last_error="timed out"
+    )
+    help_text = "Not tried again before this time."
+
+    def page(email: Email) -> str:
+        return admin_client.get(reverse("admin:campaign_email_change", args=[email.pk])).content.decode()
+
+    assert help_text not in page(sent)
+    assert help_text not in page(first)
+    assert help_text in page(retry)
+    rows = admin_client.get(reverse("admin:campaign_email_changelist")).context["cl"].result_list
+    admin = admin_client.get(reverse("admin:campaign_email_changelist")).context["cl"].model_admin
+    assert {email.to: admin.next_try(email) for email in rows} == {
+        "sent@example.com": None,
+        "new@example.com": None,
+        "retry@example.com": later,
+    }

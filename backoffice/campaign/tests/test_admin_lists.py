@@ -160,7 +160,8 @@ def test_fixed_choices_count_each_choice_when_counts_are_shown(rf, admin_user):
     changelist = model_admin.get_changelist_instance(request)
     quantity = next(f for f in changelist.filter_specs if isinstance(f, QuantityFilter))
     counts = quantity.get_facet_queryset(changelist)
-    assert counts == {"0__c": 1, "1__c": 0, "2__c": 2, "3__c": 0, "4__c": 0}
+    # Active (1 or more), then 0 (cancelled), 1, 2, 3 and 4.
+    assert counts == {"0__c": 2, "1__c": 1, "2__c": 0, "3__c": 2, "4__c": 0, "5__c": 0}
 
 
 @pytest.mark.parametrize("changelist", [CODES, RESERVATIONS])

@@ -1,5 +1,6 @@
 """Staff who can see access codes, import or export reach no admin page without a TOTP token."""
 
+import base64
 import re
 import time
 from datetime import timedelta
@@ -120,6 +121,25 @@ def test_with_a_device_the_login_asks_for_its_token(client, django_user_model):
     assert all(reaches(client, url) for url in ADMIN_PAGES)
 
 
+def test_a_right_code_just_after_a_wrong_one_at_login_is_refused_with_a_word_to_wait(
+    client, django_user_model, settings
+):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 10
+    user = staff_user(django_user_model, *EVERYTHING)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    log_in(client, user, wrong_token(device))
+    refused = log_in(client, user, token(device)).content.decode()
+    assert "_auth_user_id" not in client.session
+    # The same words as for a wrong password, so they give nothing away, and they say to wait.
+    assert "After a wrong code, wait a few seconds before the next try" in refused
+    user.set_password("something else")
+    user.save()
+    wrong_password = log_in(client, user).content.decode()
+    assert re.findall(r'<p class="errornote">(.*?)</p>', wrong_password, re.S) == re.findall(
+        r'<p class="errornote">(.*?)</p>', refused, re.S
+    )
+
+
 def test_a_recovery_code_works_once(client, django_user_model):
     user = staff_user(django_user_model, *EVERYTHING)
     TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
@@ -153,6 +173,45 @@ def test_enrolment_with_a_qr_code_then_recovery_codes(client, django_user_model)
     assert device.confirmed
     assert sorted(StaticDevice.objects.get(user=user).token_set.values_list("token", flat=True)) == sorted(codes)
     assert all(reaches(client, url) for url in ADMIN_PAGES)
+
+
+def test_the_set_up_key_reads_in_groups_of_four(client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    log_in(client, user)
+    page = client.get(SETUP).content.decode()
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    [key] = re.findall(r'<code class="otp-key">([A-Z2-7 ]+)</code>', page)
+    groups = key.split(" ")
+    assert [len(group) for group in groups] == [4] * 8
+    assert "".join(groups) == base64.b32encode(device.bin_key).decode()
+
+
+def test_a_right_code_just_after_a_wrong_one_is_told_to_wait(client, django_user_model, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 10  # 10 s after one wrong code, so the test cannot outrun it
+    user = staff_user(django_user_model, *EVERYTHING)
+    log_in(client, user)
+    client.get(SETUP)
+    device = TOTPDevice.objects.get(user=user, confirmed=False)
+    client.post(SETUP, {"otp_token": "000000" if token(device) != "000000" else "111111"})
+    refused = client.post(SETUP, {"otp_token": token(device)}).content.decode()
+    assert "That code is not valid" not in refused
+    assert re.search(r"Too many tries: 1 wrong code in a row, .* Wait (9|10) seconds, then enter the code", refused)
+    assert not TOTPDevice.objects.get(pk=device.pk).confirmed
+
+    unthrottle(device)
+    assert "Recovery codes" in client.post(SETUP, {"otp_token": token(device)}).content.decode()
+
+
+def test_the_set_up_page_offers_a_log_out(client, django_user_model):
+    user = staff_user(django_user_model, *EVERYTHING)
+    log_in(client, user)
+    logout = reverse("admin:otp_logout")
+    page = client.get(SETUP).content.decode()
+    assert f'<form id="logout-form" method="post" action="{logout}">' in page
+    assert client.get(logout).status_code == 405  # a link or a prefetch logs nobody out
+    response = client.post(logout)
+    assert response["Location"] == LOGIN
+    assert client.get(SETUP)["Location"].startswith(LOGIN)  # the password is asked again
 
 
 def test_enrolment_needs_a_password_login_first(client):

@@ -162,7 +162,7 @@ def test_add_refuses_a_used_up_code(admin_client, screening):
     ReservationFactory(access_code=code, quantity=1)
     form = refused_form(admin_client, ADD_URL, add_data(screening, access_code=code.pk))
     assert form.errors == {
-        "access_code": ["Access code BCDF-2345-GHJK-6789 is used up: it can be used once and has been used 1."]
+        "access_code": ["Access code BCDF-2345-GHJK-6789 is used up: it can be used once and has been used once."]
     }
 
 
@@ -286,7 +286,9 @@ def test_the_film_of_a_booked_screening_cannot_change_in_the_admin(admin_client,
     ReservationFactory(screening=screening, quantity=1)
     url = reverse("admin:campaign_screening_change", args=[screening.pk])
     form = refused_form(admin_client, url, screening_data(screening, film=FilmFactory().pk))
-    assert "move or cancel them before changing its film" in form.errors["film"][0]
+    assert (
+        form.errors["film"][0] == "1 seat is reserved for this screening; move or cancel it before changing its film."
+    )
 
 
 @pytest.mark.postgresql

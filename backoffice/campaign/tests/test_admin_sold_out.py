@@ -1,7 +1,10 @@
 """Sold-out columns, sorting and filter on the screening and film changelists."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from backoffice.campaign.factories import CinemaFactory, FilmFactory, ReservationFactory, ScreeningFactory
 
@@ -94,7 +97,9 @@ def build(rows: int) -> None:
     films = FilmFactory.create_batch(3)
     cinemas = CinemaFactory.create_batch(4)
     for i in range(rows):
-        screening = ScreeningFactory(film=films[i % 3], cinema=cinemas[i % 4], capacity=2)
+        # A day apart: on one day, the date drill-down would show that day with no query of its own.
+        starts_at = timezone.now() + dt.timedelta(days=1 + i)
+        screening = ScreeningFactory(film=films[i % 3], cinema=cinemas[i % 4], capacity=2, starts_at=starts_at)
         if i % 2:
             ReservationFactory(screening=screening, quantity=1 + i % 3 // 2)
 

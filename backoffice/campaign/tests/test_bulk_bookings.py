@@ -359,7 +359,7 @@ def test_a_cancelled_screening_offers_no_seats_on_the_dashboard_or_the_report(el
     (campaign, *_) = campaign_report_compute().rows
     assert campaign.seats_offered == going.capacity
     seats = next(figure for figure in dashboard_compute().figures if figure.key == "seats")
-    assert seats.detail == f"of {going.capacity:,} seats offered"
+    assert seats.detail == f"of {going.capacity:,} seats offered, in 0 bookings"
 
 
 def test_erase_customer_still_finds_a_customer_whose_booking_was_moved_or_cancelled(elf, york):

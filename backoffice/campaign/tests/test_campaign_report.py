@@ -179,6 +179,20 @@ def test_the_page_shows_every_section(admin_client, campaign):
     assert 'href="?format=xlsx"' in html
 
 
+def test_the_page_groups_thousands_and_says_percent_once_in_the_heading(admin_client, campaign):
+    ScreeningFactory(film=Film.objects.get(name="Elf"), capacity=12_000)
+    html = admin_client.get(REPORT).content.decode()
+    assert '<th scope="col">Redemption rate (%)</th>' in html
+    # The campaign: 12,024 seats offered; 5 of its 9 codes redeemed (55.6).
+    assert '<td data-label="Seats offered">12,024</td>' in html
+    assert '<td data-label="Redemption rate (%)">55.6</td>' in html
+    assert "%</td>" not in html
+    # A figure that does not apply (a cinema's codes, the seats of codes for any film) is a dash.
+    assert '<td data-label="Codes issued">\N{EN DASH}</td>' in html
+    assert '<td data-label="Seats offered">\N{EN DASH}</td>' in html
+    assert "None" not in html
+
+
 def test_downloads_as_csv_and_xlsx_with_the_same_rows(admin_client, campaign):
     report = campaign_report_compute()
     fields = ["group", "name", "seats_offered", "seats_booked", "bookings_cancelled"]
@@ -196,6 +210,7 @@ def test_downloads_as_csv_and_xlsx_with_the_same_rows(admin_client, campaign):
     response = admin_client.get(REPORT, {"format": "xlsx"})
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    assert sheet.title == "Campaign report"
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][-1] == "redemption rate (%)"
     assert [list(row) for row in values[1:]] == expected  # numbers stay numbers

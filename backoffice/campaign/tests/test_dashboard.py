@@ -38,11 +38,13 @@ from backoffice.campaign.models import (
 from backoffice.campaign.querysets import booking_cutoff
 from backoffice.campaign.services import campaign_report, dashboard
 from backoffice.campaign.services.dashboard import dashboard_compute, dashboard_get
+from backoffice.campaign.services.ticket_stock import TicketStock, film_ticket_stock
 from backoffice.campaign.tests.otp_support import verified_login
 
 pytestmark = pytest.mark.django_db
 
 INDEX = reverse("admin:index")
+SHORT = '<span class="seat-status seat-status--low">Short</span>'
 
 
 @pytest.fixture(autouse=True)
@@ -204,8 +206,60 @@ def test_each_chart_equals_a_count_made_row_by_row(campaign):
         (f"{day:%a %-d %b}", *counts) for day, counts in sorted(ahead.items())
     )
 
-    stock = {row.film: (row.tickets_free, row.seats_offered, row.open_screenings) for row in board.stock}
+    stock = {row.film: (row.stock.tickets_free, row.stock.seats_offered, row.open_screenings) for row in board.stock}
     assert stock == {"Elf": (5, 9, 1), "A Christmas Carol": (0, 6, 1)}
+
+
+def test_a_film_is_short_of_tickets_when_its_free_ones_are_fewer_than_its_seats_still_offered(admin_client):
+    now, later = timezone.now(), timezone.now() + dt.timedelta(days=2)
+    wonka, elf = FilmFactory(name="Wonka"), FilmFactory(name="Elf")
+    showing = ScreeningFactory(film=wonka, starts_at=later, capacity=40)
+    book(showing, 3)  # 37 seats still offered
+    # Seats no booking can take: past the cut-off, cancelled, over.
+    ScreeningFactory(film=wonka, starts_at=now + dt.timedelta(minutes=30), capacity=500)
+    ScreeningFactory(film=wonka, starts_at=later, capacity=500, cancelled_at=now)
+    ScreeningFactory(film=wonka, starts_at=now - dt.timedelta(days=1), capacity=500)
+    TicketFactory.create_batch(36, film=wonka)  # well above any fixed threshold, one short of the seats
+    TicketFactory(film=wonka, issued_at=now)  # void: never handed out again
+    ScreeningFactory(film=elf, starts_at=later, capacity=10)
+    TicketFactory.create_batch(10, film=elf)  # exactly enough
+
+    assert film_ticket_stock() == {
+        wonka.pk: TicketStock(tickets_free=36, seats_offered=37),
+        elf.pk: TicketStock(tickets_free=10, seats_offered=10),
+    }
+
+    def flagged() -> tuple[set[str], set[str]]:
+        """The films flagged short on the dashboard, and on the films list."""
+        cache.delete(dashboard.CACHE_KEY)
+        board = {row.film for row in admin_client.get(INDEX).context["dashboard_stock"] if row.stock.short}
+        films = admin_client.get(reverse("admin:campaign_film_changelist"))
+        listed = {film.name for film in films.context["cl"].result_list if film.ticket_stock.short}
+        assert films.content.decode().count(SHORT) == len(listed)  # said in words on each flagged row
+        return board, listed
+
+    assert flagged() == ({"Wonka"}, {"Wonka"})
+    films = admin_client.get(reverse("admin:campaign_film_changelist")).content.decode()
+    assert f"{SHORT} 37 seats offered" in films
+    TicketFactory(film=wonka)
+    assert flagged() == (set(), set())
+
+
+def test_the_films_list_reads_its_ticket_stock_in_a_fixed_number_of_queries(admin_client):
+    def list_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(reverse("admin:campaign_film_changelist")).status_code == 200
+        return len(captured)
+
+    for _ in range(2):
+        ScreeningFactory(film=FilmFactory(), capacity=5)
+    list_queries()  # per-process caches filled
+    few = list_queries()
+    for _ in range(8):
+        film = FilmFactory()
+        ScreeningFactory(film=film, capacity=5)
+        TicketFactory(film=film)
+    assert list_queries() == few
 
 
 def test_the_page_runs_the_same_queries_on_a_small_and_a_large_campaign(admin_client, campaign):
@@ -319,8 +373,17 @@ def test_every_link_opens_its_list_filtered_to_what_it_counts(admin_client, camp
     assert result_count(admin_client, sold_out.link) == counted["sold_out"]
     cinemas = board.chart("cinemas-closest-to-selling-out")
     assert result_count(admin_client, cinemas.link) == 2  # Elf at Town 2, Carol at Town 0
-    for stock in board.stock:
-        assert admin_client.get(stock.link).status_code == 200
+    # The seats booked are those of the active bookings the list shows, cancelled ones left out.
+    active = Reservation.objects.filter(quantity__gt=0)
+    assert result_count(admin_client, links["seats"]) == active.count() == 5
+    assert sum(active.values_list("quantity", flat=True)) == counted["seats"]
+    seats = next(figure for figure in board.figures if figure.key == "seats")
+    assert seats.detail == "of 33 seats offered, in 5 bookings"
+    # Elf's free tickets, its void one left out.
+    assert [(row.film, result_count(admin_client, row.link)) for row in board.stock] == [
+        ("A Christmas Carol", 0),
+        ("Elf", 5),
+    ]
 
 
 def test_each_chart_downloads_its_numbers_as_csv_with_formulas_escaped(admin_client, campaign):

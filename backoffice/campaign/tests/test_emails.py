@@ -9,6 +9,7 @@ from functools import partial
 import pytest
 from django.core import mail
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from backoffice.campaign.email_messages import email_message
@@ -21,12 +22,16 @@ from backoffice.campaign.factories import (
     TicketFactory,
 )
 from backoffice.campaign.models import LONDON, Email, Reservation, Ticket
+from backoffice.campaign.resources.door_lists import DoorListResource
+from backoffice.campaign.resources.reservations import ReservationExportResource
 from backoffice.campaign.services.emails import (
+    door_list_rows,
     door_lists_queue,
     email_deliver,
     email_publish,
     emails_sweep,
     reminders_queue,
+    reservation_confirmation_resend,
 )
 from backoffice.campaign.tests.conftest import publishing_to
 from backoffice.campaign.tests.mail_support import calendar, html_part, qr_codes, text_part
@@ -458,3 +463,21 @@ def test_only_outbox_bookkeeping_commits_without_waiting_for_the_disk():
     with _bookkeeping():
         assert setting() == "off"
     assert setting() == "on"
+
+
+def test_a_bookings_ticket_codes_are_listed_in_number_order_not_text_order(admin_client):
+    film = FilmFactory(name="Wonka")
+    screening = ScreeningFactory(film=film, starts_at=timezone.now() + dt.timedelta(days=2), capacity=10)
+    for code in ("WONKA-12", "WONKA-16", "WONKA-4", "WONKA-8"):
+        TicketFactory(film=film, code=code)
+    reservation = book(screening, quantity=4)
+    in_order = ["WONKA-4", "WONKA-8", "WONKA-12", "WONKA-16"]
+
+    assert reservation_confirmation_resend(reservation=reservation).payload["codes"] == in_order
+    assert door_list_rows(screening=screening)[0]["codes"] == in_order
+    door_list = DoorListResource().export(queryset=Reservation.objects.all())
+    assert door_list.dict[0]["ticket codes"] == " ".join(in_order)
+    [row] = ReservationExportResource().export(queryset=Reservation.objects.all()).dict
+    assert row["tickets"] == " ".join(in_order)
+    page = admin_client.get(reverse("admin:campaign_reservation_change", args=[reservation.pk])).content.decode()
+    assert [page.index(f">{code}<") for code in in_order] == sorted(page.index(f">{code}<") for code in in_order)

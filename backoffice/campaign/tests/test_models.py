@@ -116,3 +116,16 @@ def test_capacity_cannot_be_lowered_below_seats_reserved():
     assert "7 seats are already reserved" in error.value.message_dict["capacity"][0]
     screening.capacity = 7
     screening.full_clean()
+
+
+def test_a_reservation_and_a_capacity_refusal_count_one_seat_in_the_singular():
+    screening = ScreeningFactory(capacity=4)
+    one, two = ReservationFactory(screening=screening, quantity=1), ReservationFactory(quantity=2)
+    assert str(one) == f"{one.reference} (1 seat)"
+    assert str(two) == f"{two.reference} (2 seats)"
+    screening.capacity = 0
+    with pytest.raises(ValidationError) as error:
+        screening.full_clean()
+    assert error.value.message_dict["capacity"] == [
+        "1 seat is already reserved for this screening; capacity cannot go below 1. Cancel or move reservations first."
+    ]

@@ -143,7 +143,7 @@ def test_create_refuses_a_used_up_code(screening):
     ReservationFactory(access_code=code, quantity=1)
     errors = refused(book, screening, access_code=code)
     assert errors == {
-        "access_code": ["Access code BCDF-2345-GHJK-6789 is used up: it can be used once and has been used 1."]
+        "access_code": ["Access code BCDF-2345-GHJK-6789 is used up: it can be used once and has been used once."]
     }
 
 
@@ -155,7 +155,7 @@ def test_a_code_is_used_once_per_active_reservation(screening):
     book(screening, access_code=code, quantity=1)
     errors = refused(book, screening, access_code=code, quantity=1)
     assert errors == {
-        "access_code": ["Access code BCDF-2345-GHJK-6789 is used up: it can be used 3 times and has been used 3."]
+        "access_code": ["Access code BCDF-2345-GHJK-6789 is used up: it can be used 3 times and has been used 3 times."]
     }
 
 
