@@ -28,7 +28,15 @@ from backoffice.campaign.codes import (
 )
 from backoffice.campaign.managers import ReservationManager
 from backoffice.campaign.one_line import validate_one_line, validate_text
-from backoffice.campaign.querysets import TICKET_FREE, FilmQuerySet, ScreeningQuerySet, TicketQuerySet, booking_cutoff
+from backoffice.campaign.querysets import (
+    TICKET_FREE,
+    TICKET_HELD,
+    TICKET_VOID,
+    FilmQuerySet,
+    ScreeningQuerySet,
+    TicketQuerySet,
+    booking_cutoff,
+)
 from backoffice.campaign.slugs import unique_slug
 
 LONDON = ZoneInfo("Europe/London")
@@ -657,7 +665,12 @@ class Ticket(models.Model):
             # Allocation looks for free tickets of one film; the partial index holds only those.
             # Its condition is TICKET_FREE, the one definition of a free ticket (TicketQuerySet.free()).
             models.Index(fields=["film", "id"], condition=TICKET_FREE, name="ticket_free_by_film"),
-            # The admin's list of a film's tickets no booking holds, in the list's order (code).
+            # Each film's held tickets, counted from the index alone (the films list).
+            models.Index(fields=["film"], condition=TICKET_HELD, name="ticket_held_by_film"),
+            # Void tickets, few: a film's in the list's order (code), and counted per film.
+            models.Index(fields=["film", "code"], condition=TICKET_VOID, name="ticket_void_by_film"),
+            # A film's tickets no booking holds (free or void) in the list's order (code): its
+            # free tickets' page, which ticket_free_by_film (in pk order, for allocation) cannot give.
             models.Index(
                 fields=["film", "code"], condition=models.Q(reservation__isnull=True), name="ticket_unheld_by_film"
             ),

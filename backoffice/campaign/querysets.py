@@ -112,14 +112,6 @@ class FilmQuerySet(models.QuerySet):
     def live(self) -> "FilmQuerySet":
         return self.filter(live=True)
 
-    def with_ticket_stock(self) -> "FilmQuerySet":
-        """Annotate ``tickets_free``, ``tickets_held`` and ``tickets_void`` (see TICKET_FREE and below)."""
-        return self.annotate(
-            tickets_free=_ticket_count(TICKET_FREE),
-            tickets_held=_ticket_count(TICKET_HELD),
-            tickets_void=_ticket_count(TICKET_VOID),
-        )
-
     def with_sold_out(self) -> "FilmQuerySet":
         """Annotate ``screenings_total`` and ``screenings_sold_out`` (upcoming screenings that
         are not cancelled), ``sold_out``: every one of them is sold out, and ``run_ended``: it had
@@ -144,14 +136,6 @@ class FilmQuerySet(models.QuerySet):
             # Screened, and nothing left to come: the site says the run is over, not "coming soon".
             run_ended=ExpressionWrapper(Q(Exists(scheduled)) & ~Q(Exists(upcoming)), output_field=BooleanField()),
         )
-
-
-def _ticket_count(condition: Q) -> Coalesce:
-    """Tickets of the film in the outer query that meet ``condition`` (0 when there are none)."""
-    from backoffice.campaign.models import Ticket  # models import this module
-
-    counted = Ticket.objects.filter(condition, film=OuterRef("pk")).order_by().values("film").annotate(n=Count("pk"))
-    return Coalesce(Subquery(counted.values("n"), output_field=IntegerField()), 0)
 
 
 def _count(screenings: ScreeningQuerySet) -> Coalesce:

@@ -1,6 +1,6 @@
 # Indexes that keep the admin's lists quick at ten times a campaign (docs/admin.md): a film's
 # access codes, a whole email address, names and emails searched by part, screenings in their
-# order, a film's tickets no booking holds, and the codes active bookings use. The trigram
+# order, a film's held, void and unheld tickets, and the codes active bookings use. The trigram
 # indexes are PostgreSQL's alone: on SQLite the extension and they are skipped, and searches
 # read the table as before. And each screening's seats reserved, kept by triggers.
 
@@ -146,6 +146,20 @@ class Migration(migrations.Migration):
                 fields=["film", "starts_at"],
                 include=("capacity", "reserved_seats"),
                 name="screening_open_by_film",
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("reservation__isnull", False)), fields=["film"], name="ticket_held_by_film"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("issued_at__isnull", False), ("reservation__isnull", True)),
+                fields=["film", "code"],
+                name="ticket_void_by_film",
             ),
         ),
         migrations.AddIndex(

@@ -289,3 +289,22 @@ def test_the_drill_down_reads_the_first_and_last_dates_once(admin_client):
     spans = [q["sql"] for q in captured if 'MIN("campaign_reservation"."created_at")' in q["sql"]]
     assert len(spans) == 1
     assert not [q["sql"] for q in captured if "DISTINCT" in q["sql"]]
+
+
+FILMS = reverse("admin:campaign_film_changelist")
+
+
+def test_the_films_list_counts_each_films_tickets_in_grouped_queries(admin_client):
+    elf, carol = FilmFactory(name="Elf"), FilmFactory(name="A Christmas Carol")
+    FilmFactory(name="Muppets")  # no tickets at all
+    holder = ReservationFactory(screening=ScreeningFactory(film=elf), quantity=2)
+    TicketFactory.create_batch(2, film=elf, reservation=holder)
+    TicketFactory(film=elf, issued_at=timezone.now())  # its code went out, then came back: void
+    TicketFactory.create_batch(3, film=elf)
+    TicketFactory(film=carol)
+    with CaptureQueriesContext(connection) as captured:
+        response = admin_client.get(FILMS)
+    stock = {f.name: (f.tickets_free, f.tickets_held, f.tickets_void) for f in response.context["cl"].result_list}
+    assert stock == {"A Christmas Carol": (1, 0, 0), "Elf": (3, 2, 1), "Muppets": (0, 0, 0)}
+    # Free tickets, then held and void, each grouped by film.
+    assert len([q for q in captured if 'FROM "campaign_ticket"' in q["sql"]]) == 3

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from backoffice.campaign.factories import FilmFactory
 from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
+from backoffice.campaign.querysets import TICKET_FREE, TICKET_HELD, TICKET_VOID
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
 
@@ -59,7 +60,19 @@ def test_a_films_screenings_going_ahead_come_from_the_covering_index():
     assert "screening_open_by_film" in plan(ahead.filter(sold_out=True).values("film").annotate(n=Count("pk")))
 
 
-def test_a_films_unheld_tickets_come_in_code_order_from_their_index():
+def test_a_films_void_tickets_come_in_code_order_from_their_index():
     film = FilmFactory()
-    tickets = Ticket.objects.filter(Q(film=film), reservation__isnull=True).order_by("code")[:100]
+    tickets = Ticket.objects.filter(Q(film=film), TICKET_VOID).order_by("code")[:100]
+    assert "ticket_void_by_film" in plan(tickets)
+
+
+def test_each_films_held_tickets_are_counted_from_their_index():
+    film = FilmFactory()
+    held = Ticket.objects.filter(TICKET_HELD, film__in=[film.pk]).values("film").annotate(n=Count("pk")).order_by()
+    assert "ticket_held_by_film" in plan(held)
+
+
+def test_a_films_free_tickets_come_in_code_order_from_the_index_of_unheld_ones():
+    film = FilmFactory()
+    tickets = Ticket.objects.filter(TICKET_FREE, film=film).order_by("code")[:100]
     assert "ticket_unheld_by_film" in plan(tickets)
