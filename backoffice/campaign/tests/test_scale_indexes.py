@@ -6,10 +6,10 @@ silently break."""
 
 import pytest
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
-from backoffice.campaign.factories import FilmFactory
+from backoffice.campaign.factories import FilmFactory, TicketFactory
 from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
 from backoffice.campaign.querysets import TICKET_FREE, TICKET_HELD, TICKET_VOID
 
@@ -60,10 +60,14 @@ def test_a_films_screenings_going_ahead_come_from_the_covering_index():
     assert "screening_open_by_film" in plan(ahead.filter(sold_out=True).values("film").annotate(n=Count("pk")))
 
 
-def test_a_films_void_tickets_come_in_code_order_from_their_index():
+def test_each_films_void_tickets_are_counted_from_their_index():
     film = FilmFactory()
-    tickets = Ticket.objects.filter(Q(film=film), TICKET_VOID).order_by("code")[:100]
-    assert "ticket_void_by_film" in plan(tickets)
+    # Free stock beside the few void tickets, as in a campaign; the planner reads the sizes.
+    Ticket.objects.bulk_create(TicketFactory.build(film=film) for _ in range(2_000))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE campaign_ticket")
+    void = Ticket.objects.filter(TICKET_VOID, film__in=[film.pk]).values("film").annotate(n=Count("pk")).order_by()
+    assert "ticket_void_by_film" in plan(void)
 
 
 def test_each_films_held_tickets_are_counted_from_their_index():
