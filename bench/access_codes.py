@@ -1,6 +1,7 @@
 """Benchmark: generate_access_codes for a million codes, against a naive and a raw approach.
 
     DATABASE_URL=postgres://... python bench/access_codes.py [--count N] [--runs R]
+    DATABASE_URL=postgres://... python bench/access_codes.py --linear   # 1M then 10M codes
 
 Three ways to put N new codes in the database and a CSV file, each run in a subprocess of its
 own (so that its peak RSS is its own), in turns, on a scratch database made for the purpose:
@@ -40,6 +41,8 @@ TARGET_VS_NAIVE = 8.0
 TARGET_VS_RAW = 2.5
 # Peak RSS may grow with N by at most this much between N/10 and N ("memory flat in N").
 TARGET_RSS_GROWTH_MB = 20.0
+# 10 x N codes may take at most this many times ten times N's ("linear in N", --linear).
+TARGET_LINEAR = 1.1
 TARGET_ADMIN_REQUEST = 1.0
 TARGET_ADMIN_VS_COMMAND = 1.5
 BATCH = 10_000
@@ -53,6 +56,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--variant", choices=["naive", "raw", "admin"], help=argparse.SUPPRESS)
     parser.add_argument("--skip", nargs="*", default=[], choices=["naive", "raw"], help="variants not to run")
+    parser.add_argument(
+        "--linear", action="store_true", help="only time COUNT then 10 x COUNT codes, and check the time is linear"
+    )
     parser.add_argument("--output", help=argparse.SUPPRESS)
     parser.add_argument("--connect", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -68,6 +74,8 @@ def main() -> int:
         print("access_codes: needs DATABASE_URL pointing at PostgreSQL (make bench starts one)", file=sys.stderr)
         return 2
     with ScratchDatabase(url) as scratch, tempfile.TemporaryDirectory(prefix="bench-codes-") as folder:
+        if args.linear:
+            return linear(scratch, Path(folder), args.count)
         return compare(scratch, Path(folder), args.count, args.runs, skip=args.skip)
 
 
@@ -145,6 +153,37 @@ def compare(scratch: "ScratchDatabase", folder: Path, count: int, runs: int, ski
     if "raw" in median:
         vs_raw = ours_s / median["raw"][0]
         checks.append((f"ours within {TARGET_VS_RAW:g}x of raw", f"{vs_raw:.2f}x", vs_raw <= TARGET_VS_RAW))
+    for label, figure, ok in checks:
+        print(f"{'PASS' if ok else 'FAIL'}  {label}: {figure}")
+    return 0 if all(ok for *_, ok in checks) else 1
+
+
+def linear(scratch: "ScratchDatabase", folder: Path, count: int) -> int:
+    """``generate_access_codes`` for COUNT and for 10 x COUNT codes, one after the other on an
+    emptied database: the second must take at most TARGET_LINEAR x ten times the first, and
+    its peak RSS grow by at most TARGET_RSS_GROWTH_MB."""
+    env = {**os.environ, "DATABASE_URL": scratch.url, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "backoffice.settings"}
+    print(f"access codes, linear in N: {count:,} then {10 * count:,} codes, {scratch.version}", flush=True)
+    runs = []
+    for n in (count, 10 * count):
+        scratch.reset()
+        out = folder / f"linear-{n}.csv"
+        command = [sys.executable, "manage.py", "generate_access_codes", str(n), "--output", str(out), "-v", "0"]
+        seconds, rss_mb = measure(command, env)
+        scratch.check(n, out)
+        out.unlink()
+        runs.append((seconds, rss_mb))
+        print(f"  {n:>12,} codes  {seconds:8.1f} s  {rss_mb:6.1f} MB peak RSS", flush=True)
+    (small_s, small_mb), (large_s, large_mb) = runs
+    ratio = large_s / (10 * small_s)
+    checks = [
+        (f"{10 * count:,} codes within {TARGET_LINEAR:g}x of 10 x {count:,}", f"{ratio:.2f}x", ratio <= TARGET_LINEAR),
+        (
+            f"memory flat ({count:,} -> {10 * count:,} grows <= {TARGET_RSS_GROWTH_MB:g} MB)",
+            f"{small_mb:.1f} -> {large_mb:.1f} MB",
+            large_mb - small_mb <= TARGET_RSS_GROWTH_MB,
+        ),
+    ]
     for label, figure, ok in checks:
         print(f"{'PASS' if ok else 'FAIL'}  {label}: {figure}")
     return 0 if all(ok for *_, ok in checks) else 1

@@ -13,27 +13,77 @@ in test_admin_query_counts.py check the second on 10 and 1,000 rows).
 """
 
 import datetime as dt
+import os
 import statistics
 import sys
 import time
 
-from common import scratch_database, setup_django, verdict
+from common import bench_scale, campaign_database, copy_rows, reuse_requested, setup_django, verdict
 
-FILMS, CINEMAS, SCREENINGS = 4, 100, 5_000
-SINGLE_USE_CODES, FOUR_USE_CODES = 900_000, 100_000
-RESERVATIONS, TICKETS = 100_000, 332_000
+# BENCH_SCALE=10: ten times every count (docs/admin.md, "Ten times the campaign").
+SCALE = bench_scale()
+FILMS, CINEMAS, SCREENINGS = 4 * SCALE, 100 * SCALE, 5_000 * SCALE
+SINGLE_USE_CODES, FOUR_USE_CODES = 900_000 * SCALE, 100_000 * SCALE
+RESERVATIONS, TICKETS = 100_000 * SCALE, 332_000 * SCALE
 RUNS = 5
 TARGET_MS = 300
 CHUNK = 10_000
+# References are unique; made from the row number by a bijection of 0..31**8 - 1, so they look
+# random but never collide (a random draw of a million would, about once).
+_REFERENCE_SPACE, _REFERENCE_STEP = 31**8, 738_916_193
+
+
+def campaign_loaded() -> bool:
+    """The kept database holds a whole campaign at this scale (the superuser is made last)."""
+    from django.contrib.auth import get_user_model
+
+    from backoffice.campaign.models import Screening
+
+    return get_user_model().objects.filter(username="bench").exists() and Screening.objects.count() == SCREENINGS
+
+
+def prepare_campaign() -> None:
+    """Load the campaign, or with BENCH_REUSE=1 keep the one a previous run loaded."""
+    if reuse_requested() and campaign_loaded():
+        print(f"  reusing the campaign already loaded at {SCALE}x", flush=True)
+        return
+    if reuse_requested():
+        _empty_campaign()
+    load_campaign()
+
+
+def _empty_campaign() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE campaign_email, campaign_ticket, campaign_reservation, campaign_accesscode, "
+            "campaign_accesscodebatch, campaign_screening, campaign_cinema, campaign_film, auth_user "
+            "RESTART IDENTITY CASCADE"
+        )
+
+
+def _reference(number: int) -> str:
+    from backoffice.campaign.codes import ALPHABET, REFERENCE_LENGTH
+
+    value = number * _REFERENCE_STEP % _REFERENCE_SPACE
+    symbols = []
+    for _ in range(REFERENCE_LENGTH):
+        value, symbol = divmod(value, len(ALPHABET))
+        symbols.append(ALPHABET[symbol])
+    return "".join(symbols)
 
 
 def load_campaign() -> None:
+    """Films, cinemas and screenings through the ORM, codes through ``access_codes_generate``, and
+    reservations, tickets and emails streamed with COPY a chunk at a time: memory stays flat at
+    any BENCH_SCALE. Then VACUUM ANALYZE."""
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.utils import timezone
 
     from backoffice.campaign.codes import screening_codes
-    from backoffice.campaign.models import AccessCode, AccessCodeBatch, Cinema, Film, Reservation, Screening, Ticket
+    from backoffice.campaign.models import AccessCode, AccessCodeBatch, Cinema, Film, Screening
     from backoffice.campaign.services.access_codes import access_codes_generate
 
     started = time.perf_counter()
@@ -45,65 +95,93 @@ def load_campaign() -> None:
         for i in range(CINEMAS)
     )
     first = (timezone.now() + dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
-    screenings = []
-    for i in range(SCREENINGS):
-        screening = Screening(
-            film=films[i % FILMS], cinema=cinemas[i % CINEMAS], starts_at=first + dt.timedelta(minutes=7 * i)
-        )
-        screening.slug = screening.build_slug()
-        screening.capacity = 60
-        screenings.append(screening)
-    for screening, code in zip(screenings, screening_codes(len(screenings)), strict=True):
-        screening.code = code  # distinct: bulk_create skips the draw save() makes
-    Screening.objects.bulk_create(screenings, batch_size=CHUNK)
-    print(f"  catalogue: {FILMS} films, {CINEMAS} cinemas, {SCREENINGS:,} screenings", flush=True)
+    screening_ids, screening_films = [], []
+    codes = iter(screening_codes(SCREENINGS))  # distinct: bulk_create skips the draw save() makes
+    for at in range(0, SCREENINGS, CHUNK):
+        chunk = []
+        for i in range(at, min(at + CHUNK, SCREENINGS)):
+            screening = Screening(
+                film=films[i % FILMS], cinema=cinemas[i % CINEMAS], starts_at=first + dt.timedelta(minutes=7 * i)
+            )
+            screening.slug = screening.build_slug()
+            screening.capacity = 60
+            screening.code = next(codes)
+            chunk.append(screening)
+        Screening.objects.bulk_create(chunk)
+        screening_ids += [s.pk for s in chunk]
+        screening_films += [s.film_id for s in chunk]
+    print(f"  catalogue: {FILMS} films, {CINEMAS:,} cinemas, {SCREENINGS:,} screenings", flush=True)
 
     codes_started = time.perf_counter()
     for count, usages in ((SINGLE_USE_CODES, 1), (FOUR_USE_CODES, 4)):
         access_codes_generate(count=count, max_usages=usages, source=AccessCodeBatch.Source.COMMAND)
     print(f"  {AccessCode.objects.count():,} access codes in {time.perf_counter() - codes_started:.1f} s", flush=True)
 
-    # One code per reservation; every 20th cancelled (quantity 0, no tickets), the others 1 to 4
-    # seats, booked 40 seconds apart over the six weeks before now.
-    code_ids = list(AccessCode.objects.order_by("pk").values_list("pk", flat=True)[:RESERVATIONS])
-    booked_from = timezone.now() - dt.timedelta(seconds=40 * RESERVATIONS)
-    reservations = [
-        Reservation(
-            name=f"Customer {i} Surname{i % 9_973}",
-            email=f"customer{i}@example.org",
-            access_code_id=code_ids[i],
-            screening=screenings[i % SCREENINGS],
-            quantity=0 if i % 20 == 0 else 1 + i % 4,
-        )
-        for i in range(RESERVATIONS)
-    ]
-    Reservation.objects.bulk_create(reservations, batch_size=CHUNK)
-    # created_at is set on insert (auto_now_add); spread it as a real campaign would have it.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE campaign_reservation SET created_at = %s + (id - %s) * interval '40 seconds'",
-            [booked_from, reservations[0].pk],
-        )
+    # One code per reservation (the oldest codes); every 20th cancelled (quantity 0, no tickets),
+    # the others 1 to 4 seats, booked over the six weeks before now (40 s apart at 1x).
+    booked_from = timezone.now() - dt.timedelta(seconds=40 * 100_000)
+    spacing = dt.timedelta(seconds=40 / SCALE)
 
-    # Tickets: the held ones for each reservation's film, the rest free, spread over the films.
-    tickets, number = [], 0
-    for reservation in reservations:
-        for _ in range(reservation.quantity):
-            number += 1
-            tickets.append(
-                Ticket(code=f"XF{number:08d}", film_id=reservation.screening.film_id, reservation_id=reservation.pk)
+    def quantity(i: int) -> int:
+        return 0 if i % 20 == 0 else 1 + i % 4
+
+    def code_ids():
+        last = 0
+        while True:
+            chunk = list(AccessCode.objects.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:CHUNK])
+            if not chunk:
+                return
+            yield from chunk
+            last = chunk[-1]
+
+    def reservations():
+        for i, code_id in zip(range(RESERVATIONS), code_ids(), strict=False):
+            yield (
+                i + 1,
+                (booked_from + i * spacing).isoformat(),
+                _reference(i + 1),
+                f"Customer {i} Surname{i % 9_973}",
+                f"customer{i}@example.org",
+                code_id,
+                screening_ids[i % SCREENINGS],
+                quantity(i),
             )
-    while number < TICKETS:
-        number += 1
-        tickets.append(Ticket(code=f"XF{number:08d}", film=films[number % FILMS]))
-    for at in range(0, len(tickets), CHUNK):
-        Ticket.objects.bulk_create(tickets[at : at + CHUNK])
-    held = sum(r.quantity for r in reservations)
-    print(f"  {RESERVATIONS:,} reservations, {TICKETS:,} tickets ({held:,} held)", flush=True)
 
-    get_user_model().objects.create_superuser("bench", "bench@example.org", "bench")
+    def tickets():
+        # The held ones for each reservation's film, the rest free, spread over the films.
+        number = 0
+        for i in range(RESERVATIONS):
+            for _ in range(quantity(i)):
+                number += 1
+                yield f"XF{number:08d}", screening_films[i % SCREENINGS], i + 1
+        while number < TICKETS:
+            number += 1
+            yield f"XF{number:08d}", films[number % FILMS].pk, None
+
+    def emails():
+        statuses = ["sent"] * 18 + ["queued", "failed"]
+        now = timezone.now().isoformat()
+        for i in range(RESERVATIONS):
+            status = statuses[i % 20]
+            yield (
+                now, "confirmation", i + 1, f"customer{i}@example.org", "{}", f"<bench-{i}@example.org>",
+                status, 0, now, "", now if status == "sent" else None,
+            )  # fmt: skip
+
+    with connection.cursor() as cursor:
+        columns = ["id", "created_at", "reference", "name", "email", "access_code_id", "screening_id", "quantity"]
+        copy_rows(cursor, "campaign_reservation", columns, reservations())
+        cursor.execute("SELECT setval(pg_get_serial_sequence('campaign_reservation', 'id'), %s)", [RESERVATIONS])
+        copy_rows(cursor, "campaign_ticket", ["code", "film_id", "reservation_id"], tickets())
+        columns = ["created_at", "kind", "reservation_id", "to", "payload", "message_id"]
+        columns += ["status", "attempts", "next_attempt_at", "last_error", "sent_at"]
+        copy_rows(cursor, "campaign_email", [f'"{c}"' for c in columns], emails())
+    held = sum(quantity(i) for i in range(RESERVATIONS))
+    print(f"  {RESERVATIONS:,} reservations, {TICKETS:,} tickets ({held:,} held), {RESERVATIONS:,} emails", flush=True)
+
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
+    get_user_model().objects.create_superuser("bench", "bench@example.org", "bench")
     print(f"loaded in {time.perf_counter() - started:.0f} s, VACUUM ANALYZE done", flush=True)
 
 
@@ -128,8 +206,9 @@ def pages() -> list[tuple[str, str, dict]]:
     return [
         ("admin index", reverse("admin:index"), {}),
         ("reservations", url("reservation_changelist"), {}),
-        ("reservations page 500", url("reservation_changelist"), {"p": 500}),
-        ("reservations page 1000", url("reservation_changelist"), {"p": 1000}),
+        # Counted to 10,000 rows (CappedCountPaginator): page 100 is the last, at any scale.
+        ("reservations page 50", url("reservation_changelist"), {"p": 50}),
+        ("reservations page 100 (the last)", url("reservation_changelist"), {"p": 100}),
         ("reservations by film", url("reservation_changelist"), {"screening__film__id__exact": film.pk}),
         ("reservations by cinema", url("reservation_changelist"), {"screening__cinema__id__exact": cinema.pk}),
         ("reservations by quantity", url("reservation_changelist"), {"quantity": 0}),
@@ -159,7 +238,7 @@ def pages() -> list[tuple[str, str, dict]]:
         ("reservations with withdrawn codes", url("reservation_changelist"), {"withdrawn_code": "any"}),
         ("tickets", url("ticket_changelist"), {}),
         ("tickets with counts", url("ticket_changelist"), {"_facets": "True"}),
-        ("tickets last page", url("ticket_changelist"), {"p": TICKETS // 100}),
+        ("tickets page 100 (the last)", url("ticket_changelist"), {"p": 100}),
         ("tickets free, by film", url("ticket_changelist"), {"film__id__exact": film.pk, "state": "free"}),
         ("ticket search: code", url("ticket_changelist"), {"q": ticket.code}),
         ("ticket search: reference", url("ticket_changelist"), {"q": reservation.reference}),
@@ -184,12 +263,14 @@ def _this_month(moment: dt.datetime) -> dict:
     return {"created_at__year": local.year, "created_at__month": local.month}
 
 
-def measure(client, url: str, query: dict) -> tuple[float, int]:
+def measure(client, url: str, query: dict, before=None, accept: str = "text/html") -> tuple[float, int, float]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     def get():
-        response = client.get(url, query)
+        if before is not None:
+            before()
+        response = client.get(url, query, HTTP_ACCEPT=accept)
         assert response.status_code == 200, f"{url} {query}: {response.status_code}"
         return response
 
@@ -199,28 +280,64 @@ def measure(client, url: str, query: dict) -> tuple[float, int]:
         started = time.perf_counter()
         get()
         timings.append((time.perf_counter() - started) * 1000)
-    with CaptureQueriesContext(connection) as captured:
+    # Counted on one more request, each query timed: on a busy machine the SQL's share says
+    # what the database costs apart from rendering the page.
+    sql_ms: list[float] = []
+
+    def timed(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sql_ms.append((time.perf_counter() - started) * 1000)
+
+    with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(timed):
         get()
-    return statistics.median(timings), len(captured)
+    return statistics.median(timings), len(captured), sum(sql_ms)
+
+
+def uncached_pages() -> list[tuple[str, str, dict, object, str]]:
+    """The dashboard, the end-of-campaign report and the API with their caches emptied before each
+    request: (label, url, query, what to run first, Accept)."""
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    from backoffice.campaign.services.campaign_report import CACHE_KEY as REPORT_KEY
+    from backoffice.campaign.services.dashboard import CACHE_KEY as DASHBOARD_KEY
+
+    return [
+        ("dashboard, uncached", reverse("admin:index"), {}, lambda: cache.delete(DASHBOARD_KEY), "text/html"),
+        ("report, uncached", reverse("admin:campaign_report"), {}, lambda: cache.delete(REPORT_KEY), "text/html"),
+        ("API screenings 1,000, uncached", "/api/screenings/", {"page_size": 1000}, cache.clear, "application/json"),
+        ("API films, uncached", "/api/films/", {}, cache.clear, "application/json"),
+    ]  # fmt: skip
 
 
 def main() -> int:
-    with scratch_database("bench_admin") as database_url:
+    with campaign_database("bench_admin") as database_url:
         setup_django(database_url, ALLOWED_HOSTS="testserver")
-        load_campaign()
+        prepare_campaign()
         from django.contrib.auth import get_user_model
         from django.test import Client
 
         client = Client()
         client.force_login(get_user_model().objects.get(username="bench"))
         ok = True
+        print(
+            f"{SCALE}x campaign: {FILMS} films, {CINEMAS:,} cinemas, {SCREENINGS:,} screenings, "
+            f"{SINGLE_USE_CODES + FOUR_USE_CODES:,} codes, {RESERVATIONS:,} reservations, {TICKETS:,} tickets"
+        )
         print(f"median of {RUNS} runs (Django test client, DEBUG=1), target < {TARGET_MS} ms:")
-        print(f"  {'page':<36} {'median ms':>9} {'queries':>7}")
-        for label, url, query in pages():
-            median, queries = measure(client, url, query)
+        print(f"  {'page':<36} {'median ms':>9} {'queries':>7} {'SQL ms':>7}")
+        rows = [(label, url, query, None, "text/html") for label, url, query in pages()] + uncached_pages()
+        only = os.environ.get("BENCH_PAGES", "").lower()
+        for label, url, query, before, accept in rows:
+            if only and not any(word.strip() and word.strip() in label for word in only.split(",")):
+                continue
+            median, queries, sql_ms = measure(client, url, query, before, accept)
             passed = median < TARGET_MS
             ok &= passed
-            print(f"  {label:<36} {median:9.1f} {queries:7d}  {verdict(passed)}", flush=True)
+            print(f"  {label:<36} {median:9.1f} {queries:7d} {sql_ms:7.1f}  {verdict(passed)}", flush=True)
     print(f"admin: {verdict(ok)}")
     return 0 if ok else 1
 

@@ -16,37 +16,17 @@ import statistics
 import sys
 import time
 
-from admin import RESERVATIONS, load_campaign
-from common import scratch_database, setup_django, verdict
+from admin import prepare_campaign
+from common import campaign_database, setup_django, verdict
 
 RUNS = 7
 TARGET_MS = 300
 
 
-def load_emails() -> None:
-    from django.db import connection
-
-    from backoffice.campaign.models import Email, Reservation
-
-    statuses = [Email.Status.SENT] * 18 + [Email.Status.QUEUED, Email.Status.FAILED]
-    ids = Reservation.objects.order_by("pk").values_list("pk", flat=True)
-    Email.objects.bulk_create(
-        (
-            Email(kind=Email.Kind.CONFIRMATION, reservation_id=pk, to=f"c{i}@example.org", status=statuses[i % 20])
-            for i, pk in enumerate(ids.iterator())
-        ),
-        batch_size=10_000,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE campaign_email")
-    print(f"  {RESERVATIONS:,} emails (5% queued, 5% failed)", flush=True)
-
-
 def main() -> int:
-    with scratch_database("bench_dashboard") as database_url:
+    with campaign_database("bench_dashboard") as database_url:
         setup_django(database_url, ALLOWED_HOSTS="testserver")
-        load_campaign()
-        load_emails()
+        prepare_campaign()
         from django.contrib.auth import get_user_model
         from django.core.cache import cache
         from django.db import connection

@@ -14,7 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models.functions import Lower, Now
+from django.db.models.functions import Lower, Now, Upper
 from django.utils import timezone
 from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
@@ -28,7 +28,15 @@ from backoffice.campaign.codes import (
 )
 from backoffice.campaign.managers import ReservationManager
 from backoffice.campaign.one_line import validate_one_line, validate_text
-from backoffice.campaign.querysets import TICKET_FREE, FilmQuerySet, ScreeningQuerySet, TicketQuerySet, booking_cutoff
+from backoffice.campaign.querysets import (
+    TICKET_FREE,
+    TICKET_HELD,
+    TICKET_VOID,
+    FilmQuerySet,
+    ScreeningQuerySet,
+    TicketQuerySet,
+    booking_cutoff,
+)
 from backoffice.campaign.slugs import unique_slug
 
 LONDON = ZoneInfo("Europe/London")
@@ -140,7 +148,12 @@ class Screening(models.Model):
     cancellation_reason = models.TextField(
         blank=True, editable=False, validators=[validate_text], help_text="Why it was cancelled, as customers are told."
     )
-    history = HistoricalRecords()
+    # The sum of its reservations' quantities, kept by database triggers on reservations
+    # (migration 0025) in the transaction of each write, under the lock a booking already holds
+    # on the screening: lists, the dashboard and the API read it (``with_sold_out``) instead of
+    # summing bookings per screening. Never written by the application: save() leaves it out.
+    reserved_seats = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    history = HistoricalRecords(excluded_fields=["reserved_seats"])
 
     objects = ScreeningQuerySet.as_manager()
 
@@ -158,6 +171,18 @@ class Screening(models.Model):
         indexes = [
             models.Index(fields=["film", "starts_at"], name="screening_film_start"),
             models.Index(fields=["cinema", "starts_at"], name="screening_cinema_start"),
+            # The list's order: a page reads its 100 screenings (and their seats) from the index,
+            # instead of counting the seats of all of them to sort them.
+            models.Index(fields=["starts_at", "id"], name="screening_start"),
+            # A film's screenings going ahead, with what sold-out status needs (PostgreSQL keeps
+            # capacity and seats in the index): the films list's and the API's per-film counts
+            # read it alone instead of each of the film's screening rows.
+            models.Index(
+                fields=["film", "starts_at"],
+                include=["capacity", "reserved_seats"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="screening_open_by_film",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,7 +196,12 @@ class Screening(models.Model):
             while Screening.objects.filter(code=self.code).exists():
                 self.code = screening_code()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "slug" not in update_fields:
+        if update_fields is None and not self._state.adding:
+            # Every field but the seats the triggers keep: a form loaded before a booking must
+            # not write back the count it was loaded with.
+            update_fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            update_fields.remove("reserved_seats")
+        if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "slug"}
         super().save(*args, **kwargs)
 
@@ -403,8 +433,8 @@ class AccessCode(models.Model):
     # the admin's prefix search alike (unique=True would add a second, pattern-ops index).
     value = models.CharField(max_length=CODE_LENGTH, validators=[validate_access_code])
     max_usages = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
-    # Not indexed: every index costs each of the million rows a bulk run writes, and codes are
-    # looked up by value or batch, almost never by film (a filter in the admin, a film deletion).
+    # Indexed only where set (Meta.indexes, access_code_valid_for): codes for any film, most of
+    # a campaign's, cost a bulk run nothing, and the admin's film filter reads only the film's codes.
     valid_for = models.ForeignKey(
         Film,
         on_delete=models.PROTECT,
@@ -455,6 +485,10 @@ class AccessCode(models.Model):
             # Only withdrawn codes, by batch: a batch's withdrawn codes and their bookings, and the
             # dashboard's count, are read from it without touching the million codes in use.
             models.Index(fields=["batch"], condition=models.Q(blocked_at__isnull=False), name="access_code_blocked"),
+            # A film's codes, newest first: the admin's film filter, its capped count, a film's deletion.
+            models.Index(
+                fields=["valid_for", "id"], condition=models.Q(valid_for__isnull=False), name="access_code_valid_for"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -548,8 +582,15 @@ class Reservation(models.Model):
         indexes = [
             models.Index(fields=["screening", "quantity"], name="reservation_screening_qty"),
             models.Index(fields=["email"], name="reservation_email"),
+            # The admin's search by a whole email address, in any case (UPPER(email) = UPPER(term)).
+            # Other words are searched by part in names and emails through trigram indexes on
+            # UPPER(name) and UPPER(email), PostgreSQL's only (migration 0025; SQLite reads the table).
+            models.Index(Upper("email"), name="reservation_email_upper"),
             # The admin's list order: any page is read from the index instead of sorting every row.
             models.Index(fields=["-created_at", "-id"], name="reservation_newest_first"),
+            # Codes in use (the dashboard's "Codes used", a code's uses at booking): read in code
+            # order from the active bookings alone, without sorting or reading the rows.
+            models.Index(fields=["access_code"], condition=models.Q(quantity__gt=0), name="reservation_active_code"),
         ]
 
     def __str__(self) -> str:
@@ -624,6 +665,15 @@ class Ticket(models.Model):
             # Allocation looks for free tickets of one film; the partial index holds only those.
             # Its condition is TICKET_FREE, the one definition of a free ticket (TicketQuerySet.free()).
             models.Index(fields=["film", "id"], condition=TICKET_FREE, name="ticket_free_by_film"),
+            # Each film's held tickets, counted from the index alone (the films list).
+            models.Index(fields=["film"], condition=TICKET_HELD, name="ticket_held_by_film"),
+            # Void tickets, few: a film's in the list's order (code), and counted per film.
+            models.Index(fields=["film", "code"], condition=TICKET_VOID, name="ticket_void_by_film"),
+            # A film's tickets no booking holds (free or void) in the list's order (code): its
+            # free tickets' page, which ticket_free_by_film (in pk order, for allocation) cannot give.
+            models.Index(
+                fields=["film", "code"], condition=models.Q(reservation__isnull=True), name="ticket_unheld_by_film"
+            ),
         ]
 
     def __str__(self) -> str:

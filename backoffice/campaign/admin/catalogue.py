@@ -9,7 +9,7 @@ from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.models import Cinema, Film
 from backoffice.campaign.querysets import door_list_unaddressed_condition
 from backoffice.campaign.resources.catalogue import CinemaResource, FilmResource
-from backoffice.campaign.services.ticket_stock import TicketStock, film_ticket_stock
+from backoffice.campaign.services.ticket_stock import TicketStock, film_ticket_stock, film_tickets_held_and_void
 
 
 class DoorListFilter(admin.SimpleListFilter):
@@ -36,14 +36,20 @@ class CinemaAdmin(CountedDeletionMixin, SpreadsheetImportExportMixin, HistoryAdm
 
 
 class FilmChangeList(ChangeList):
-    """Reads the page's ticket stock in one grouped query (``film_ticket_stock``) and sets it on
-    each film as ``ticket_stock``, as an annotation would be, for the "Stock" column."""
+    """Reads the page's ticket stock in grouped queries (``film_ticket_stock``, then held and void
+    tickets) and sets it on each film, as annotations would be: ``ticket_stock`` for the "Stock"
+    column, ``tickets_free``, ``tickets_held`` and ``tickets_void`` for theirs. Not sortable by
+    them: they are not in the list's own query."""
 
     def get_results(self, request) -> None:
         super().get_results(request)
-        stock = film_ticket_stock(films=[film.pk for film in self.result_list])
+        films = [film.pk for film in self.result_list]
+        stock = film_ticket_stock(films=films)
+        taken = film_tickets_held_and_void(films=films)
         for film in self.result_list:
             film.ticket_stock = stock.get(film.pk, TicketStock())
+            film.tickets_free = film.ticket_stock.tickets_free
+            film.tickets_held, film.tickets_void = taken.get(film.pk, (0, 0))
 
 
 @admin.register(Film)
@@ -73,17 +79,17 @@ class FilmAdmin(CountedDeletionMixin, SpreadsheetImportExportMixin, HistoryAdmin
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_sold_out().with_ticket_stock()
+        return super().get_queryset(request).with_sold_out()
 
-    @admin.display(description="Free tickets", ordering="tickets_free")
+    @admin.display(description="Free tickets")
     def tickets_free(self, film: Film) -> int:
         return film.tickets_free
 
-    @admin.display(description="Held", ordering="tickets_held")
+    @admin.display(description="Held")
     def tickets_held(self, film: Film) -> int:
         return film.tickets_held
 
-    @admin.display(description="Void", ordering="tickets_void")
+    @admin.display(description="Void")
     def tickets_void(self, film: Film) -> int:
         return film.tickets_void
 

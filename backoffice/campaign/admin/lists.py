@@ -5,11 +5,14 @@ every row, field filters run ``SELECT DISTINCT`` over the column, and the date d
 the list's search twice more. The pieces here do the same jobs from indexes and fixed values.
 """
 
+import datetime as dt
+
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 
@@ -25,7 +28,9 @@ class CappedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        counted = self.object_list[: self.cap + 1].count()
+        # Unordered: which rows are counted does not matter, and a join or filter then need
+        # not walk the list's order index discarding rows until it has found enough.
+        counted = self.object_list.order_by()[: self.cap + 1].count()
         self.capped = counted > self.cap
         return min(counted, self.cap)
 
@@ -58,6 +63,69 @@ class FixedChoicesFilter(admin.SimpleListFilter):
         }
 
 
+class GroupedCountsRelatedFilter(admin.RelatedFieldListFilter):
+    """A relation's filter whose counts ("with counts") come from one grouped query.
+
+    Django's counts each choice with a filtered COUNT of its own: a thousand cinemas make a
+    thousand aggregates over every screening. Grouping by the column counts every choice in
+    one pass, with the same figures.
+    """
+
+    def get_facet_queryset(self, changelist):
+        filtered = changelist.get_queryset(self.request, exclude_parameters=self.expected_parameters())
+        grouped = filtered.order_by().values_list(self.field_path).annotate(n=Count("pk"))
+        counts = dict(grouped.values_list(self.field_path, "n"))
+        facets = {f"{pk}__c": counts.get(pk, 0) for pk, _ in self.lookup_choices}
+        if self.include_empty_choice:
+            facets["__c"] = counts.get(None, 0)
+        return facets
+
+
+class SpannedDatetimesMixin:
+    """``datetimes()`` for a date drill-down: every year, month or day from the first row's to the
+    last row's, both read from the date's index, instead of ``SELECT DISTINCT`` over every row
+    (which sorts a million rows for a month of bookings). A period between them without rows is
+    listed too and shows an empty page; in a campaign that books every day there are none."""
+
+    def aggregate(self, *args, **kwargs):
+        # The drill-down asks for the first and last dates itself before it asks for the
+        # periods (at its top level): kept, so datetimes() need not read them a second time.
+        result = super().aggregate(*args, **kwargs)
+        if not args and set(kwargs) == {"first", "last"} and isinstance(kwargs["first"], Min):
+            self._span = (getattr(kwargs["first"].get_source_expressions()[0], "name", None), result)
+        return result
+
+    def datetimes(self, field_name, kind, order="ASC", tzinfo=None):
+        known = getattr(self, "_span", None)
+        if known is not None and known[0] == field_name:
+            span = known[1]
+        else:
+            span = self.aggregate(first=Min(field_name), last=Max(field_name))
+        if span["first"] is None:
+            return []
+        zone = tzinfo or timezone.get_current_timezone()
+        first, last = (timezone.localtime(span[end], zone).date() for end in ("first", "last"))
+        day = first.replace(month=1, day=1) if kind == "year" else first.replace(day=1) if kind == "month" else first
+        periods = []
+        while day <= last:
+            periods.append(timezone.make_aware(dt.datetime.combine(day, dt.time()), zone))
+            if kind == "year":
+                day = day.replace(year=day.year + 1)
+            elif kind == "month":
+                day = (day + dt.timedelta(days=32)).replace(day=1)
+            else:
+                day += dt.timedelta(days=1)
+        return periods if order == "ASC" else periods[::-1]
+
+
+def with_spanned_datetimes(queryset: QuerySet) -> QuerySet:
+    """The queryset, its ``datetimes()`` answered by SpannedDatetimesMixin (and its clones' too)."""
+    spanned = queryset._chain()
+    base = type(queryset)
+    spanned.__class__ = type(f"Spanned{base.__name__}", (SpannedDatetimesMixin, base), {})
+    return spanned
+
+
 class LargeTableChangeList(ChangeList):
     """A change list for tables of a hundred thousand rows and more.
 
@@ -65,7 +133,8 @@ class LargeTableChangeList(ChangeList):
     by primary key, instead of being joined to every row a deep page skips on its way.
     The date drill-down is left out while a search is shown: its links come from two more
     queries over the searched rows (first and last dates, then every distinct month or day),
-    which would run the search three times.
+    which would run the search three times. Without a search its links come from the first
+    and last dates alone (SpannedDatetimesMixin).
     """
 
     def __init__(self, request, model, *args, **kwargs) -> None:
@@ -75,4 +144,5 @@ class LargeTableChangeList(ChangeList):
 
     def get_queryset(self, request, exclude_parameters=None):
         queryset = super().get_queryset(request, exclude_parameters)
-        return queryset.prefetch_related(*getattr(self.model_admin, "list_prefetch_related", ()))
+        queryset = queryset.prefetch_related(*getattr(self.model_admin, "list_prefetch_related", ()))
+        return with_spanned_datetimes(queryset) if self.date_hierarchy else queryset

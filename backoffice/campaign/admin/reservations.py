@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
@@ -8,7 +10,7 @@ from backoffice.campaign.admin.data_exchange import LargeTableExportMixin
 from backoffice.campaign.admin.emails import ReservationEmailsInline, resend_confirmation
 from backoffice.campaign.admin.history import HistoryAdmin
 from backoffice.campaign.admin.inlines import ReadOnlyTabularInline
-from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
+from backoffice.campaign.admin.lists import CappedCountPaginator, FixedChoicesFilter, LargeTableChangeList
 from backoffice.campaign.admin.locked_saves import LockedSaveMixin
 from backoffice.campaign.admin.personal_data import erase_personal_data, export_personal_data
 from backoffice.campaign.admin.typed_codes import TypedAccessCodeField
@@ -34,6 +36,10 @@ class TicketsHeldInline(ReadOnlyTabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("film").in_code_order()
+
+
+# One word with an @ and a dot after it: a whole address, matched exactly (in any case).
+WHOLE_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class ReservationForm(forms.ModelForm):
@@ -66,8 +72,12 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
     # Read for the page's rows only: joined, they would be read for every row a deep page skips.
     list_select_related = []
     list_prefetch_related = ["screening__film", "screening__cinema", "access_code"]
-    search_fields = ["name", "email"]  # and exact references and codes: get_search_results
-    search_help_text = "A reference or an access code finds its booking; other words search names and emails."
+    # Words by part, through trigram indexes on PostgreSQL; whole email addresses, references and
+    # codes exactly, through their own indexes: get_search_results.
+    search_fields = ["name", "email"]
+    search_help_text = (
+        "A reference, an access code or a whole email address finds its booking; other words search names and emails."
+    )
     autocomplete_fields = ["screening", "access_code"]
     # No IP address: on a booking staff type it would be their own, not the customer's.
     fields = [
@@ -83,6 +93,7 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
     readonly_fields = ["reference", "created_at", "seats_left"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+    paginator = CappedCountPaginator  # a million bookings: counted to 10,000, then searched or filtered
     show_facets = admin.ShowFacets.NEVER  # counts per film, cinema, quantity and date: 100,000 rows each
     inlines = [TicketsHeldInline, ReservationEmailsInline]
     actions = [cancel_reservations, move_reservations, resend_confirmation, erase_personal_data, export_personal_data]
@@ -125,6 +136,10 @@ class ReservationAdmin(AccessCodeValuesMixin, LockedSaveMixin, LargeTableExportM
             return queryset.filter(access_code__value=code), False
         if REFERENCE_RE.match(term):
             return queryset.filter(reference=term), False
+        if WHOLE_EMAIL_RE.match(term):
+            # UPPER(email) = UPPER(term), through its index: as words, the address's common
+            # pieces ("example", ".org") would be looked up in every booking's email.
+            return queryset.filter(email__iexact=term), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_inlines(self, request, obj):

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Q
 
 from backoffice.campaign.admin.data_exchange import LargeTableExportMixin, SpreadsheetImportExportMixin
-from backoffice.campaign.admin.lists import FixedChoicesFilter, LargeTableChangeList
+from backoffice.campaign.admin.lists import CappedCountPaginator, FixedChoicesFilter, LargeTableChangeList
 from backoffice.campaign.codes import REFERENCE_RE
 from backoffice.campaign.models import Reservation, Ticket
 from backoffice.campaign.querysets import TICKET_FREE, TICKET_HELD, TICKET_VOID
@@ -33,6 +33,9 @@ class TicketAdmin(LargeTableExportMixin, SpreadsheetImportExportMixin, admin.Mod
     list_select_related = []
     list_prefetch_related = ["film", "reservation"]
     show_full_result_count = False  # a second count of every ticket on each view
+    paginator = CappedCountPaginator  # millions of tickets: counted to 10,000, then searched or filtered
+    # Counts per film and held or not would read every ticket on each view; the film list has them.
+    show_facets = admin.ShowFacets.NEVER
     search_fields = ["code"]  # exact codes and references: get_search_results
     search_help_text = "A ticket code, or a reservation's reference for the tickets it holds."
     autocomplete_fields = ["film"]

@@ -32,7 +32,9 @@ logger = logging.getLogger(__name__)
 # Codes per transaction. Fewer, larger commits cost less in all; past about this size they
 # gain nothing more and only hold more in memory (docs/access-codes.md has the figures).
 DEFAULT_BATCH_SIZE = 10_000
-MAX_COUNT = 10_000_000
+# Twice the largest run docs/access-codes.md recommends (10,000,000 codes, a campaign ten times
+# the national one); a run that size writes a CSV of about 1.2 GB.
+MAX_COUNT = 20_000_000
 MAX_BATCH_SIZE = 100_000
 MAX_USAGES = 1_000
 # With ~79 bits a code, a draw that adds no new code at all happens only when the random source

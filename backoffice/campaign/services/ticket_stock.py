@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Sum
 
 from backoffice.campaign.models import Screening, Ticket
+from backoffice.campaign.querysets import TICKET_HELD, TICKET_VOID
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,18 @@ def film_ticket_stock(*, films: Iterable[int] | None = None) -> dict[int, Ticket
         film: TicketStock(tickets_free=free.get(film, 0), seats_offered=offered.get(film, 0))
         for film in free.keys() | offered.keys()
     }
+
+
+def film_tickets_held_and_void(*, films: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Each film's held and void tickets (primary keys given): two grouped counts, each read from
+    a partial index of its own (``ticket_held_by_film``, ``ticket_void_by_film``) without the
+    tickets. A count per film and per state, as a subquery per film, read the film's tickets
+    again for each: 80 bitmap scans over millions of tickets at ten times the campaign."""
+    films = list(films)
+
+    def per_film(state) -> dict[int, int]:
+        counted = Ticket.objects.filter(state, film__in=films).values("film").annotate(n=Count("pk")).order_by()
+        return dict(counted.values_list("film", "n"))
+
+    held, void = per_film(TICKET_HELD), per_film(TICKET_VOID)
+    return {film: (held.get(film, 0), void.get(film, 0)) for film in held.keys() | void.keys()}

@@ -190,7 +190,7 @@ def test_hand_typed_codes_render_like_the_resource_renders_them():
     ("arguments", "message"),
     [
         ({"count": 0}, "count must be a whole number from 1"),
-        ({"count": 10_000_001}, "count must be a whole number from 1"),
+        ({"count": 20_000_001}, "count must be a whole number from 1"),
         ({"count": 1, "batch_size": 0}, "batch_size"),
         ({"count": 1, "max_usages": 0}, "max_usages"),
     ],

@@ -145,7 +145,7 @@ def test_success_message_appears_on_the_next_page(admin_client):
         ({"count": 0, "max_usages": 1}, "count", "Enter at least 1 code."),
         ({"count": "abc", "max_usages": 1}, "count", "Enter a whole number."),
         ({"count": "", "max_usages": 1}, "count", "This field is required."),
-        ({"count": ADMIN_MAX_COUNT + 1, "max_usages": 1}, "count", "At most 10,000,000 codes at a time"),
+        ({"count": ADMIN_MAX_COUNT + 1, "max_usages": 1}, "count", "At most 20,000,000 codes at a time"),
         ({"count": 5, "max_usages": 0}, "max_usages", "Ensure this value is greater than or equal to 1."),
         ({"count": 5, "max_usages": 1, "film": 999999}, "film", "Select a valid choice."),
     ],

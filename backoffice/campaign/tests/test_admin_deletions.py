@@ -181,3 +181,12 @@ def test_withdrawing_a_used_batch_does_not_make_it_deletable(admin_client):
     ReservationFactory(access_code=batch.codes.first())
     access_codes_block(block=True, reason="Leaked", created_by=None, batch=batch)
     assert admin_client.get(delete_url(batch)).context["protected"]
+
+
+def test_a_batch_used_by_more_bookings_than_are_counted_says_more_than(monkeypatch):
+    monkeypatch.setattr(code_deletions, "BOOKINGS_COUNTED", 2)
+    batch = AccessCodeBatch.objects.create(requested_count=3, created_count=3, status="completed")
+    for quantity in (1, 0, 2):
+        ReservationFactory(quantity=quantity, access_code=AccessCodeFactory(batch=batch))
+    refusal = code_deletions.code_batch_delete_refusal(batch)
+    assert refusal.startswith(f"More than 2 bookings were made with codes of batch {batch.pk}.")

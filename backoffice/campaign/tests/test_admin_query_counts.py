@@ -95,6 +95,14 @@ PAGES = {
     ),
     "reservation search: name": lambda c: (url("reservation_changelist"), {"q": c.reservation.name.split()[-1]}),
     "reservation search: email": lambda c: (url("reservation_changelist"), {"q": c.reservation.email}),
+    "reservation search: part of an email": lambda c: (
+        url("reservation_changelist"),
+        {"q": c.reservation.email.split("@")[0]},
+    ),
+    "reservations by year": lambda c: (
+        url("reservation_changelist"),
+        {"created_at__year": c.reservation.created_at.year},
+    ),
     "reservation search: reference": lambda c: (url("reservation_changelist"), {"q": c.reservation.reference}),
     "reservation search: code": lambda c: (url("reservation_changelist"), {"q": c.reservation.access_code.value}),
     "reservation change form": lambda c: (url("reservation_change", c.reservation.pk), {}),
@@ -129,6 +137,14 @@ PAGES = {
     "screenings": lambda c: (url("screening_changelist"), {}),
     "screenings with counts": lambda c: (url("screening_changelist"), {"_facets": "True"}),
     "screenings sold out": lambda c: (url("screening_changelist"), {"sold_out": "yes"}),
+    "screenings sold out with counts": lambda c: (url("screening_changelist"), {"sold_out": "yes", "_facets": "True"}),
+    "screenings of a month": lambda c: (
+        url("screening_changelist"),
+        {
+            "starts_at__year": c.reservation.screening.starts_at.year,
+            "starts_at__month": c.reservation.screening.starts_at.month,
+        },
+    ),
     "screening search": lambda c: (url("screening_changelist"), {"q": "winter"}),
     "screening change form": lambda c: (url("screening_change", c.reservation.screening_id), {}),
     "screening delete page": lambda c: (url("screening_delete", c.reservation.screening_id), {}),

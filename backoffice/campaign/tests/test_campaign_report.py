@@ -139,6 +139,21 @@ def test_each_row_equals_a_count_made_row_by_row(campaign):
         )
 
 
+def test_codes_given_another_film_than_their_batch_count_for_that_film(campaign):
+    # A batch's codes are its run's count; a code staff point at another film (or at any film)
+    # moves from one film's row to the other, and its batch still counts it.
+    carol = Film.objects.get(name="A Christmas Carol")
+    for_elf, for_any = AccessCodeBatch.objects.order_by("pk")
+    AccessCode.objects.filter(pk=for_any.codes.order_by("pk").last().pk).update(valid_for=carol)
+    AccessCode.objects.filter(pk=for_elf.codes.order_by("pk").last().pk).update(valid_for=None)
+    report, here = campaign_report_compute(), counted_here()
+    films = {row.name: row.codes_issued for row in report.section("Film")}
+    assert films == {name: here["issued"]["Film", name] for name in films}
+    assert films == {"A Christmas Carol": 1, "Elf": 2, "Codes for any film": 6}
+    batches = [row.codes_issued for row in report.section("Code batch")]
+    assert batches == [here["issued"]["Code batch", key] for key in (for_elf.pk, for_any.pk, None)] == [3, 4, 2]
+
+
 def test_the_report_runs_the_same_queries_whatever_the_size(campaign):
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:

@@ -104,10 +104,10 @@ def test_force_overwrites_and_makes_the_file_private(tmp_path):
     [
         (["0"], "COUNT must be at least 1, not 0."),
         (["-5"], "COUNT must be at least 1, not -5."),
-        (["abc"], "COUNT must be a whole number from 1 to 10,000,000, not 'abc'."),
+        (["abc"], "COUNT must be a whole number from 1 to 20,000,000, not 'abc'."),
         (["1e6"], "COUNT must be a whole number"),
-        (["10000001"], "COUNT must be at most 10,000,000, not 10,000,001."),
-        (["99999999999999999999"], "COUNT must be at most 10,000,000"),
+        (["20000001"], "COUNT must be at most 20,000,000, not 20,000,001."),
+        (["99999999999999999999"], "COUNT must be at most 20,000,000"),
         (["10", "--batch-size", "0"], "--batch-size must be at least 1, not 0."),
         (["10", "--batch-size", "many"], "--batch-size must be a whole number"),
         (["10", "--batch-size", "1000001"], "--batch-size must be at most 100,000"),

@@ -48,6 +48,22 @@ def test_database_url_selects_postgresql():
     assert (db["HOST"], db["PORT"], db["NAME"], db["USER"]) == ("db.internal", 6543, "films", "staff")
 
 
+def test_postgresql_connections_run_without_jit_unless_asked():
+    url = "postgres://staff:s3cret@db.internal:6543/films"
+    assert database(DEBUG="1", DATABASE_URL=url)["OPTIONS"]["options"] == "-c jit=off"
+    assert "options" not in database(DEBUG="1", DATABASE_URL=url, DATABASE_JIT="1")["OPTIONS"]
+
+
+def test_the_test_database_connection_has_jit_off(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
+
+
 def test_cache_is_shared_redis_when_redis_url_is_set():
     result = run_django(
         "from django.core.cache import caches; print(type(caches['default']).__name__)",
