@@ -4,6 +4,7 @@ The site must be built first (`make test-browser` does it): settings pick up fro
 start-up. No browser is downloaded; Playwright drives the system Chromium.
 """
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -43,6 +44,23 @@ def browser_type_launch_args(browser_type_launch_args):
 # The browser tests run in parallel processes (make test-browser): on a small machine a page may
 # take longer than Playwright's 5 s default to show what a test waits for, without being wrong.
 expect.set_options(timeout=15_000)
+
+
+@pytest.fixture(autouse=True)
+def _admin_theme(request):
+    """The admin's theme as migration 0002 writes it. A live-server test's database is emptied
+    after each test (flush), theme included; a process whose admin first renders after that
+    would otherwise draw django-admin-interface's default theme, not the one staff see."""
+    if "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from admin_interface.models import Theme
+    from django.apps import apps
+    from django.core.cache import caches
+
+    importlib.import_module("backoffice.campaign.migrations.0002_admin_theme").add_theme(apps, None)
+    caches["admin_interface"].clear()
+    assert Theme.objects.get(active=True).name == "Xmas Films"
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -54,11 +54,10 @@ def test_postgresql_connections_run_without_jit_unless_asked():
     assert "options" not in database(DEBUG="1", DATABASE_URL=url, DATABASE_JIT="1")["OPTIONS"]
 
 
+@pytest.mark.postgresql  # a PostgreSQL setting: deselected on the SQLite pass
 def test_the_test_database_connection_has_jit_off(db):
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("a PostgreSQL setting")
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
