@@ -1,10 +1,11 @@
 # Indexes that keep the admin's lists quick at ten times a campaign (docs/admin.md): a film's
 # access codes, a whole email address, names and emails searched by part, screenings in their
 # order, a film's held, void and unheld tickets, and the codes active bookings use. The trigram
-# indexes are PostgreSQL's alone: on SQLite the extension and they are skipped, and searches
-# read the table as before. And each screening's seats reserved, kept by triggers.
+# indexes are PostgreSQL's alone, and need its pg_trgm extension (part of every PostgreSQL
+# package's contrib, and of Debian's server package): on SQLite, or a server built without it,
+# they are left out and searches read the table as before. And each screening's seats
+# reserved, kept by triggers.
 
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 from django.db.models.functions import Upper
 
@@ -12,17 +13,17 @@ from django.db.models.functions import Upper
 TRIGRAM_INDEXES = {"reservation_name_trgm": "name", "reservation_email_trgm": "email"}
 
 
-class PostgresTrigramExtension(TrigramExtension):
-    """pg_trgm on PostgreSQL; nothing on SQLite either way (Django's own asks SQLite for
-    pg_extension when unapplied)."""
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+def trigram_available(connection) -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+        return cursor.fetchone() is not None
 
 
 def create_trigram_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
+    if trigram_available(schema_editor.connection):
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for name, column in TRIGRAM_INDEXES.items():
             schema_editor.execute(
                 f"CREATE INDEX {name} ON campaign_reservation USING gin ((UPPER({column}::text)) gin_trgm_ops)"
@@ -174,6 +175,5 @@ class Migration(migrations.Migration):
                 condition=models.Q(("quantity__gt", 0)), fields=["access_code"], name="reservation_active_code"
             ),
         ),
-        PostgresTrigramExtension(),
         migrations.RunPython(create_trigram_indexes, drop_trigram_indexes, elidable=False),
     ]
