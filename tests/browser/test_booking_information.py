@@ -5,7 +5,6 @@ import datetime as dt
 import importlib
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps
 from django.core.cache import cache
 from django.utils import timezone
@@ -15,6 +14,7 @@ from backoffice.campaign.demo.seed import demo_campaign_seed
 from backoffice.campaign.factories import CinemaFactory, FilmFactory, ScreeningFactory, TicketFactory
 from backoffice.campaign.models import CampaignContact
 from backoffice.campaign.services import dashboard
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,11 +46,6 @@ def wonka():
 
 def page_at(browser: Browser, width: int) -> Page:
     return browser.new_context(viewport={"width": width, "height": 900}).new_page()
-
-
-def assert_accessible(page: Page) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])

@@ -4,7 +4,6 @@ import datetime as dt
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -17,6 +16,7 @@ from backoffice.campaign.factories import (
     TicketFactory,
 )
 from backoffice.campaign.models import CampaignContact, Reservation
+from tests.browser.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,11 +39,6 @@ def campaign():
 
 def screening(page: Page, slug: str):
     return page.locator(f'[data-testid="screening"][data-slug="{slug}"]')
-
-
-def assert_accessible(page: Page) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_films_page_lists_live_films_only(page: Page, live_server, campaign, screenshot):

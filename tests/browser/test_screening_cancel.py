@@ -2,12 +2,12 @@
 screening picker, and the cancelled screening's page, each screenshotted and free of axe violations."""
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from backoffice.campaign.factories import CinemaFactory, FilmFactory, TicketFactory
 from backoffice.campaign.models import Email, Screening
 from backoffice.campaign.tests.booking_support import booked, screening_of
+from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,11 +24,6 @@ def bad_day():
     for quantity in (1, 2, 3):
         booked(off, quantity)
     return off, later
-
-
-def axe_clean(page: Page) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize("width", [DESKTOP, PHONE])
@@ -49,7 +44,7 @@ def test_a_screening_is_cancelled_and_its_bookings_moved_from_its_page(
     page.locator(".select2-search__field").fill("13 Dec")
     page.locator(".select2-results__option", has_text="Sun 13 Dec").click()
     expect(page.locator(".field-move_to .select2-selection__rendered")).to_contain_text("Sun 13 Dec 18:30")
-    axe_clean(page)
+    assert_accessible(page)
     screenshot(f"admin-screening-cancel-form-{width}", of=page)
 
     page.get_by_role("button", name="Cancel this screening").click()
@@ -57,7 +52,7 @@ def test_a_screening_is_cancelled_and_its_bookings_moved_from_its_page(
     expect(page.locator(".messagelist")).to_contain_text("moved 3 bookings, 6 seats, 3 customers to")
     expect(page.locator(".errornote")).to_contain_text("The projector has broken down.")
     expect(page.get_by_role("link", name="Cancel this screening")).to_have_count(0)
-    axe_clean(page)
+    assert_accessible(page)
     screenshot(f"admin-screening-cancelled-{width}", of=page)
     assert Screening.objects.get(pk=off.pk).is_cancelled
     assert later.reservations.filter(quantity__gt=0).count() == 3
@@ -79,7 +74,7 @@ def test_a_refused_move_lists_the_bookings_that_do_not_fit(staff_page, live_serv
 
     expect(page.get_by_role("alert")).to_contain_text("2 bookings of 3 would not fit")
     expect(page.locator(".refusals li")).to_have_count(2)
-    axe_clean(page)
+    assert_accessible(page)
     screenshot(f"admin-screening-cancel-refused-{PHONE}", of=page)
     assert not Screening.objects.get(pk=off.pk).is_cancelled
 
@@ -96,7 +91,7 @@ def test_a_selection_of_bookings_is_moved_from_the_reservations_list(staff_page,
     page.locator(".field-screening .select2-selection").click()
     page.locator(".select2-search__field").fill("13 Dec")
     page.locator(".select2-results__option", has_text="Sun 13 Dec").click()
-    axe_clean(page)
+    assert_accessible(page)
     screenshot(f"admin-reservations-move-{DESKTOP}", of=page)
     page.get_by_role("button", name="Move them").click()
 
