@@ -52,7 +52,7 @@ run: install frontend
 	@echo "Admin: http://127.0.0.1:$(PORT)/admin/   API: http://127.0.0.1:$(PORT)/api/   Site: http://127.0.0.1:$(PORT)/"
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-test: install lint test-postgres test-sqlite test-frontend test-browser test-run test-hosts
+test: install lint test-postgres test-sqlite test-frontend test-run
 	@echo "make test: every suite passed"
 
 lint: install $(if $(HAS_FRONTEND),frontend/node_modules/.installed)
@@ -67,15 +67,18 @@ endif
 # PostgreSQL and Redis: DATABASE_URL / REDIS_URL when set, otherwise throwaway servers.
 WITH_SERVERS := $(BIN)/python scripts/with_postgres.py $(BIN)/python scripts/with_redis.py
 
-# The Python tests run in TEST_PROCESSES processes at once (pytest -n: a database and a Redis
-# database each), then the few that assert a wall-clock bound (marked timing) run alone.
+# The tests run in TEST_PROCESSES processes at once (pytest -n: a database and a Redis database
+# each), then the few that assert a wall-clock bound (marked timing) run alone. How tests are
+# shared out between the processes: pytest_xdist_make_scheduler in conftest.py.
 TEST_PROCESSES ?= 3
 # A Chromium, a live server and a database each: two at once on a small machine.
 BROWSER_PROCESSES ?= 2
 PYTEST_PARALLEL := $(BIN)/pytest -n $(TEST_PROCESSES)
 
-test-postgres: install redis-server
-	$(WITH_SERVERS) bash -c '$(PYTEST_PARALLEL) -m "not browser and not hosts and not timing" && $(BIN)/pytest -m "timing and not browser and not hosts"'
+# Every test on PostgreSQL, the browser and host ones included, in one parallel run: those wait on
+# Chromium and on servers they start, and the other tests use the machine meanwhile.
+test-postgres: install redis-server nginx $(if $(HAS_BROWSER_TESTS),frontend chromium)
+	$(WITH_SERVERS) bash -c '$(PYTEST_PARALLEL) -m "not timing" && $(BIN)/pytest -m timing'
 
 test-sqlite: install redis-server
 	DATABASE_URL=sqlite:///$(CURDIR)/data/test.sqlite3 bash -c '$(PYTEST_PARALLEL) -m "sqlite and not postgresql and not browser and not timing" && $(BIN)/pytest -m "sqlite and timing and not postgresql and not browser"'
@@ -99,6 +102,7 @@ nginx:
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The browser tests alone (make test runs them in test-postgres).
 test-browser: install $(if $(HAS_BROWSER_TESTS),frontend chromium)
 ifneq ($(HAS_BROWSER_TESTS),)
 	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -n $(BROWSER_PROCESSES) -m browser tests/browser
@@ -108,9 +112,9 @@ endif
 test-run: install frontend
 	$(BIN)/python scripts/smoke_run.py
 
-# deploy/ as real processes: nginx in front of gunicorn, and two web hosts, two workers and two
-# beats on one database and one Redis of their own (tests/deploy/, marked hosts). The restore drill
-# (tests/deploy/test_restore_drill.py) runs in test-postgres.
+# deploy/ as real processes, alone: nginx in front of gunicorn, and two web hosts, two workers and
+# two beats on one database and one Redis of their own (tests/deploy/, marked hosts; make test runs
+# them in test-postgres).
 test-hosts: install redis-server nginx
 	$(BIN)/python scripts/with_postgres.py $(BIN)/pytest -m hosts tests/deploy
 

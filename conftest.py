@@ -1,5 +1,6 @@
 """Project-wide test set-up: say which database the run is on, which modules the SQLite pass runs,
-and keep parallel test processes (pytest -n, docs/testing.md) apart in Redis."""
+hash test passwords quickly, and keep parallel test processes (pytest -n, docs/testing.md) apart
+in Redis."""
 
 import os
 from pathlib import Path
@@ -19,9 +20,10 @@ SQLITE_MODULES = frozenset(
         "test_access_codes_service.py",
         "test_generate_access_codes_command.py",
         "test_generate_access_codes_faults.py",
-        # Triggers and SQL per database (migrations 0005), and the database settings.
+        # Triggers and SQL per database (migrations 0005), and the health check's query per database.
+        # (test_settings.py is not listed: each of its tests starts a process with settings of its
+        # own, SQLite's among them, so it gives the same answers on either pass.)
         "test_migrations.py",
-        "test_settings.py",
         "test_health.py",
         # Booking: no row locks on SQLite, IMMEDIATE transactions instead (services/locking.py).
         "test_reservations.py",
@@ -37,15 +39,44 @@ SQLITE_MODULES = frozenset(
         "test_querysets.py",
         # Seats reserved kept by triggers, one set per database (migration 0025).
         "test_reserved_seats.py",
-        # Smoke set: the models, admin, API, emails, spreadsheets and demo data as `make run` uses them.
+        # Smoke set: the models, admin, API, emails and spreadsheets as `make run` uses them. The demo
+        # data is seeded on SQLite by `make run` itself, which make test-run starts and browses.
         "test_models.py",
         "test_admin.py",
         "test_api.py",
         "test_emails.py",
         "test_admin_import_export.py",
-        "test_seed.py",
     }
 )
+
+
+# Modules whose tests share what the module builds once (servers, a campaign, the demo): with
+# pytest -n, each goes to one process whole, so it is built once (docs/testing.md).
+SHARED_FIXTURE_MODULES = frozenset(
+    {
+        "test_admin_query_counts.py",
+        "test_seed.py",
+        "test_nginx.py",
+        "test_several_hosts.py",
+    }
+)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """pytest -n: tests go out one at a time in pytest-django's order (those that empty the database
+    after them, transactional ones, after the others, which rely on the rows migrations write),
+    except the modules in SHARED_FIXTURE_MODULES, which go out whole."""
+    if config.getvalue("dist") != "load":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureModulesTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return module if Path(module).name in SHARED_FIXTURE_MODULES else nodeid
+
+    config.option.loadscopereorder = False  # keep pytest-django's order
+    return SharedFixtureModulesTogether(config, log)
 
 
 def redis_url_of_worker(url: str, worker: str) -> str:
@@ -59,12 +90,18 @@ def redis_url_of_worker(url: str, worker: str) -> str:
 
 
 def pytest_configure(config) -> None:
+    from django.conf import settings
+
+    # Production hashes passwords with Django's default, PBKDF2 at a million rounds: a fifth of a
+    # second of CPU for each user a test makes and each login it posts. Tests check who may log
+    # in, not how slowly, so they hash with MD5 (Django's own advice for test settings).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return
     # The test database is apart already (pytest-django adds _gw0, _gw1 to its name). Settings
     # were read at start-up, so the cache is pointed too; it connects only on first use.
-    from django.conf import settings
 
     for name in ("REDIS_URL", "CELERY_BROKER_URL"):
         if os.environ.get(name, "").startswith("redis"):

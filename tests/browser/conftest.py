@@ -25,7 +25,7 @@ PASSWORD = "browser-test-password"
 def browser_type_launch_args(browser_type_launch_args):
     chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
-        pytest.fail("Chromium is needed for browser tests: apt-get install chromium (make test-browser does it).")
+        pytest.fail("Chromium is needed for browser tests: apt-get install chromium (make test does it).")
     return {
         **browser_type_launch_args,
         "executable_path": chromium,
@@ -66,7 +66,9 @@ def _admin_theme(request):
 @pytest.fixture(scope="session", autouse=True)
 def _orm_beside_playwright():
     """Playwright's sync API keeps an event loop running in the test's thread, which Django
-    takes for async code; the tests' own ORM calls (arranging data) are plain sync code."""
+    takes for async code; the tests' own ORM calls (arranging data) are plain sync code. Once
+    Playwright has started, the loop stays for the rest of the process, so the setting does too
+    (make test runs other tests in the same processes after the browser ones)."""
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     yield
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
@@ -75,7 +77,7 @@ def _orm_beside_playwright():
 @pytest.fixture(scope="session", autouse=True)
 def _built_site():
     if settings.WHITENOISE_ROOT is None or not (Path(settings.WHITENOISE_ROOT) / "index.html").is_file():
-        pytest.fail("The public site is not built: run `npm run build` in frontend/ (make test-browser does it).")
+        pytest.fail("The public site is not built: run `npm run build` in frontend/ (make test does it).")
 
 
 @pytest.fixture

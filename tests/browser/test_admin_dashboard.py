@@ -35,7 +35,7 @@ WIDER_THAN_THE_WINDOW = """() => [...document.querySelectorAll("body *")]
 @pytest.fixture(scope="module", autouse=True)
 def _built_dashboard():
     if finders.find("campaign/admin/dashboard.js") is None:
-        pytest.fail("The admin's charts are not built: run `npm run build` in frontend/ (make test-browser does it).")
+        pytest.fail("The admin's charts are not built: run `npm run build` in frontend/ (make test does it).")
 
 
 @pytest.fixture

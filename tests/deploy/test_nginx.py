@@ -16,8 +16,8 @@ from axes.models import AccessAttempt
 from backoffice.campaign.tests.servers import free_port
 from tests.deploy.servers import Gunicorn, Nginx, production_env, self_signed_certificate, site_config
 
-# Every test transactional: gunicorn reads what the tests commit, and pytest-django then keeps the
-# module's tests together, so its servers start once.
+# Every test transactional: gunicorn reads what the tests commit. One process runs the module, so
+# its servers start once (SHARED_FIXTURE_MODULES in conftest.py).
 pytestmark = [pytest.mark.postgresql, pytest.mark.hosts, pytest.mark.django_db(transaction=True)]
 
 HOST = "127.0.0.1"

@@ -34,6 +34,7 @@ from backoffice.campaign.tests.otp_support import verified_login
 from backoffice.campaign.tests.servers import Mailbox, Worker, free_port, redis_server, smtp_server
 from tests.deploy.servers import Beat, Gunicorn
 
+# One process runs the module: its hosts, workers and beats start once (SHARED_FIXTURE_MODULES in conftest.py).
 pytestmark = [pytest.mark.postgresql, pytest.mark.hosts, pytest.mark.django_db(transaction=True)]
 
 HOSTS = ("127.0.0.2", "127.0.0.3")

@@ -44,11 +44,6 @@ EVERYTHING = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only
-
-
 def staff_user(django_user_model, *codenames: str, username: str = "holly"):
     user = django_user_model.objects.create_user(username, password=PASSWORD, is_staff=True)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="campaign", codename__in=codenames))

@@ -14,8 +14,7 @@ PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def user(settings, django_user_model):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast, tests only
+def user(django_user_model):
     return django_user_model.objects.create_user("holly", password=PASSWORD, is_staff=True)
 
 
