@@ -31,6 +31,7 @@ from backoffice.campaign.models import (
     UNFINISHED_RUN,
     AccessCode,
     AccessCodeBatch,
+    BookingCount,
     CampaignContact,
     Cinema,
     DataRun,
@@ -202,16 +203,10 @@ def dashboard_compute() -> Dashboard:
     bookings = Counter()
     for row in per_hour:
         bookings[timezone.localtime(row["hour"], LONDON).date()] += row["bookings"]
-    # Active bookings grouped by code, then counted: read in code order from the index of active
-    # bookings' codes, where COUNT(DISTINCT) would sort a million codes on every refresh.
-    active = (
-        Reservation.objects.filter(quantity__gt=0)
-        .values("access_code")
-        .annotate(uses=Count("pk"))
-        .order_by()
-        .aggregate(codes=Count("access_code"), bookings=Sum("uses"))
-    )
-    codes_used, bookings_active = active["codes"], active["bookings"] or 0
+    # Codes used and bookings holding seats, added up from the counts the database keeps per
+    # screening and kind of code (models.BookingCount) instead of read from a million bookings.
+    active = BookingCount.objects.aggregate(codes=Sum("redeemed"), bookings=Sum("active"))
+    codes_used, bookings_active = active["codes"] or 0, active["bookings"] or 0
     # The screenings grouped by everything their figures depend on, their seats reserved
     # included, so that the seats-reserved subquery runs once per screening (summing seats left
     # and counting sold-out screenings in SQL would run it three times). The screenings of a
