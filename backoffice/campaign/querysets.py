@@ -31,12 +31,6 @@ def seats_reserved(*, filter: Q | None = None) -> Coalesce:
     return Coalesce(Sum("quantity", filter=filter), 0)
 
 
-def seats_left(*, capacity: int, reserved: int) -> int:
-    """A screening's seats left, never negative, from its seats reserved already read: the
-    ``seats_left`` of ``ScreeningQuerySet.with_sold_out``, said in Python. 0 is sold out."""
-    return max(capacity - reserved, 0)
-
-
 class ReservationQuerySet(models.QuerySet):
     def seats_reserved(self) -> int:
         """Seats these reservations hold, e.g. ``screening.reservations.seats_reserved()``."""

@@ -109,14 +109,18 @@ COUNT_TICKETS = [
 # so: only sums over screenings mean anything for codes, which the report and dashboard read.
 # Every row a booking writes is its own screening's, whose row lock it holds: bookings queue for
 # no row they did not already queue for.
+# And bookings made in each hour (UTC), for the dashboard's bookings per day, per film of their
+# screening: a booking waits there only for bookings of its film, which it queues behind for
+# the film's ticket counts already. Only sums over films are read.
 BOOKING_KEY = "screening_id, COALESCE(batch_id, 0), COALESCE(film_id, 0)"
 
 POSTGRESQL_BOOKING_ROWS = {
-    "insert": "SELECT screening_id, access_code_id, quantity, 1 FROM new_bookings",
-    "delete": "SELECT screening_id, access_code_id, quantity, -1 FROM old_bookings",
-    "update": "SELECT screening_id, access_code_id, quantity, 1 FROM new_bookings "
-    "UNION ALL SELECT screening_id, access_code_id, quantity, -1 FROM old_bookings",
+    "insert": "SELECT screening_id, access_code_id, quantity, created_at, 1 FROM new_bookings",
+    "delete": "SELECT screening_id, access_code_id, quantity, created_at, -1 FROM old_bookings",
+    "update": "SELECT screening_id, access_code_id, quantity, created_at, 1 FROM new_bookings "
+    "UNION ALL SELECT screening_id, access_code_id, quantity, created_at, -1 FROM old_bookings",
 }
+CHANGE = "change (screening_id, access_code_id, quantity, created_at, sign)"
 POSTGRESQL_BOOKING_TRANSITIONS = {
     "insert": "NEW TABLE AS new_bookings",
     "delete": "OLD TABLE AS old_bookings",
@@ -130,7 +134,7 @@ def postgresql_booking_function(event: str) -> str:
     return f"""
         CREATE FUNCTION campaign_booking_count_{event}() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            WITH change (screening_id, access_code_id, quantity, sign) AS ({POSTGRESQL_BOOKING_ROWS[event]}),
+            WITH {CHANGE} AS ({POSTGRESQL_BOOKING_ROWS[event]}),
             by_code AS (
                 SELECT access_code_id, MIN(screening_id) AS screening_id,
                     SUM(sign * (quantity > 0)::int) AS active
@@ -162,6 +166,12 @@ def postgresql_booking_function(event: str) -> str:
             ON CONFLICT ({BOOKING_KEY}) DO UPDATE SET
                 seats = kept.seats + EXCLUDED.seats, active = kept.active + EXCLUDED.active,
                 cancelled = kept.cancelled + EXCLUDED.cancelled, redeemed = kept.redeemed + EXCLUDED.redeemed;
+            INSERT INTO campaign_bookinghour AS kept (hour, film_id, bookings)
+            SELECT date_trunc('hour', change.created_at, 'UTC'), screening.film_id, SUM(change.sign)
+            FROM ({POSTGRESQL_BOOKING_ROWS[event]}) AS {CHANGE}
+            JOIN campaign_screening AS screening ON screening.id = change.screening_id
+            GROUP BY 1, 2 HAVING SUM(change.sign) <> 0 ORDER BY 1, 2
+            ON CONFLICT (hour, film_id) DO UPDATE SET bookings = kept.bookings + EXCLUDED.bookings;
             RETURN NULL;
         END
         $$
@@ -190,6 +200,10 @@ POSTGRESQL_BOOKINGS_UNDO = [
 ]
 
 
+# The hour a booking was made in, in UTC, as Django writes datetimes on SQLite.
+SQLITE_HOUR = "strftime('%Y-%m-%d %H:00:00', {row}.created_at)"
+
+
 # SQLite's row triggers run as each row is written, so the code's bookings holding seats, read
 # in the trigger, are those after this row's change: ``active`` is this row's change to them.
 def sqlite_booking_change(row: str, sign: str, active: str) -> str:
@@ -205,6 +219,9 @@ def sqlite_booking_change(row: str, sign: str, active: str) -> str:
         ON CONFLICT ({BOOKING_KEY}) DO UPDATE SET
             seats = seats + excluded.seats, active = active + excluded.active,
             cancelled = cancelled + excluded.cancelled, redeemed = redeemed + excluded.redeemed;
+        INSERT INTO campaign_bookinghour (hour, film_id, bookings)
+        SELECT {SQLITE_HOUR.format(row=row)}, film_id, {sign}1 FROM campaign_screening WHERE id = {row}.screening_id
+        ON CONFLICT (hour, film_id) DO UPDATE SET bookings = bookings + excluded.bookings;
     """
 
 
@@ -218,7 +235,7 @@ SQLITE_BOOKINGS = [
     f" {sqlite_booking_change('NEW', '', 'NEW.quantity > 0')} END",
     "CREATE TRIGGER campaign_booking_count_delete AFTER DELETE ON campaign_reservation BEGIN"
     f" {sqlite_booking_change('OLD', '-', '-(OLD.quantity > 0)')} END",
-    "CREATE TRIGGER campaign_booking_count_update AFTER UPDATE OF screening_id, access_code_id, quantity"
+    "CREATE TRIGGER campaign_booking_count_update AFTER UPDATE OF screening_id, access_code_id, quantity, created_at"
     f" ON campaign_reservation BEGIN {sqlite_booking_change('OLD', '-', SQLITE_UPDATE_OLD)}"
     f" {sqlite_booking_change('NEW', '', SQLITE_UPDATE_NEW)} END",
 ]
@@ -277,6 +294,7 @@ SQLITE_CODES_UNDO = ["DROP TRIGGER IF EXISTS campaign_booking_count_code"]
 
 COUNT_BOOKINGS = [
     "DELETE FROM campaign_bookingcount",
+    "DELETE FROM campaign_bookinghour",
     """
     INSERT INTO campaign_bookingcount (screening_id, batch_id, film_id, seats, active, cancelled, redeemed)
     SELECT booking.screening_id, code.batch_id, code.valid_for_id, SUM(booking.quantity),
@@ -287,7 +305,14 @@ COUNT_BOOKINGS = [
     FROM campaign_reservation AS booking JOIN campaign_accesscode AS code ON code.id = booking.access_code_id
     GROUP BY booking.screening_id, code.batch_id, code.valid_for_id
     """,
+    """
+    INSERT INTO campaign_bookinghour (hour, film_id, bookings)
+    SELECT {hour}, screening.film_id, COUNT(*)
+    FROM campaign_reservation AS booking JOIN campaign_screening AS screening ON screening.id = booking.screening_id
+    GROUP BY 1, 2
+    """,
 ]
+HOURS = {"postgresql": "date_trunc('hour', booking.created_at, 'UTC')", "sqlite": SQLITE_HOUR.format(row="booking")}
 
 
 def create_count_triggers(apps, schema_editor):
@@ -297,8 +322,11 @@ def create_count_triggers(apps, schema_editor):
         if postgresql
         else [*SQLITE_TICKETS, *SQLITE_BOOKINGS, *SQLITE_CODES]
     )
-    for statement in [*triggers, *COUNT_TICKETS, *COUNT_BOOKINGS]:
+    hour = HOURS[schema_editor.connection.vendor]
+    for statement in [*triggers, *COUNT_TICKETS, *(statement.format(hour=hour) for statement in COUNT_BOOKINGS)]:
         schema_editor.execute(statement)
+    if postgresql:  # planned from their real sizes at once, not after autovacuum's first look
+        schema_editor.execute("ANALYZE campaign_ticketcount, campaign_bookingcount, campaign_bookinghour")
 
 
 def drop_count_triggers(apps, schema_editor):
@@ -379,6 +407,26 @@ class Migration(migrations.Migration):
                         name="booking_count_key",
                     )
                 ],
+            },
+        ),
+        migrations.CreateModel(
+            name="BookingHour",
+            fields=[
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("hour", models.DateTimeField()),
+                ("bookings", models.IntegerField(default=0)),
+                (
+                    "film",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="campaign.film",
+                    ),
+                ),
+            ],
+            options={
+                "constraints": [models.UniqueConstraint(fields=("hour", "film"), name="booking_hour_key")],
             },
         ),
         migrations.RunPython(create_count_triggers, drop_count_triggers, elidable=False),

@@ -1,20 +1,22 @@
 """The counts kept beside the rows they count, by database triggers, and counting them again.
 
-Each screening's ``reserved_seats`` (migration 0025), each film's ``TicketCount`` and each
-screening's ``BookingCount`` by the batch and film of its codes (migration 0026) move in the
-transaction of every write to reservations and tickets, whatever makes it. They are counted
+Each screening's ``reserved_seats`` (migration 0025), each film's ``TicketCount``, each
+screening's ``BookingCount`` by the batch and film of its codes, and ``BookingHour``, the
+bookings made each hour (migration 0026), move in the transaction of every write to
+reservations and tickets, whatever makes it. They are counted
 from scratch only when they were never kept (the migrations), or after something went around
 the triggers (a restore of one table, a trigger dropped by hand): ``campaign_counts_recount``,
 run by ``manage.py recount_campaign``.
 """
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncHour
 
-from backoffice.campaign.models import BookingCount, Reservation, Screening, Ticket, TicketCount
+from backoffice.campaign.models import BookingCount, BookingHour, Reservation, Screening, Ticket, TicketCount
 from backoffice.campaign.querysets import TICKET_FREE, TICKET_HELD, TICKET_VOID
 
 BATCH_SIZE = 10_000
@@ -25,11 +27,12 @@ class Recount:
     screenings: int  # screenings whose seats reserved were counted
     films: int  # films with tickets
     booking_groups: int  # (screening, batch, film) groups with bookings
+    hours: int  # (hour, film) with bookings made
 
 
 def campaign_counts_recount() -> Recount:
-    """Count seats reserved, tickets by film and bookings by screening and code again, from the
-    rows, in one transaction. On PostgreSQL reservations and tickets are locked against writes
+    """Count seats reserved, tickets by film, bookings by screening and code and bookings by
+    hour again, from the rows, in one transaction. On PostgreSQL reservations and tickets are locked against writes
     (reads go on) while it counts, so no booking falls between the count and what it replaces."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -78,4 +81,14 @@ def campaign_counts_recount() -> Recount:
             ),
             batch_size=BATCH_SIZE,
         )
-    return Recount(screenings=screenings, films=len(tickets), booking_groups=len(rows))
+        BookingHour.objects.all().delete()
+        made = (
+            Reservation.objects.values(hour=TruncHour("created_at", tzinfo=dt.UTC), film=F("screening__film"))
+            .annotate(bookings=Count("pk"))
+            .order_by()
+        )
+        hours = BookingHour.objects.bulk_create(
+            (BookingHour(hour=row["hour"], film_id=row["film"], bookings=row["bookings"]) for row in made.iterator()),
+            batch_size=BATCH_SIZE,
+        )
+    return Recount(screenings=screenings, films=len(tickets), booking_groups=len(rows), hours=len(hours))

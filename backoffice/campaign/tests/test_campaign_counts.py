@@ -28,6 +28,7 @@ from backoffice.campaign.models import (
     AccessCode,
     AccessCodeBatch,
     BookingCount,
+    BookingHour,
     Reservation,
     Screening,
     Ticket,
@@ -44,13 +45,13 @@ CUSTOMERS = itertools.count()
 MIGRATION = importlib.import_module("backoffice.campaign.migrations.0026_campaign_counts")
 
 
-def counted_from_rows() -> tuple[dict, dict, dict]:
+def counted_from_rows() -> tuple[dict, dict, dict, dict]:
     """Tickets per film by state; bookings per (screening, batch, film of the code); codes
-    redeemed per (batch, film): counted here, row by row."""
+    redeemed per (batch, film); bookings made per hour (UTC): counted here, row by row."""
     tickets = defaultdict(Counter)
     for ticket in Ticket.objects.all():
         tickets[ticket.film_id][ticket.state] += 1
-    bookings, redeemed = defaultdict(Counter), defaultdict(set)
+    bookings, redeemed, hours = defaultdict(Counter), defaultdict(set), Counter()
     for booking in Reservation.objects.select_related("access_code"):
         code = booking.access_code
         key = (booking.screening_id, code.batch_id, code.valid_for_id)
@@ -58,14 +59,16 @@ def counted_from_rows() -> tuple[dict, dict, dict]:
         bookings[key]["active" if booking.quantity else "cancelled"] += 1
         if booking.quantity:
             redeemed[code.batch_id, code.valid_for_id].add(code.pk)
+        hours[booking.created_at.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)] += 1
     return (
         {film: (n["free"], n["held"], n["void"]) for film, n in tickets.items()},
         {key: (n["seats"], n["active"], n["cancelled"]) for key, n in bookings.items()},
         {key: len(codes) for key, codes in redeemed.items()},
+        dict(hours),
     )
 
 
-def kept() -> tuple[dict, dict, dict]:
+def kept() -> tuple[dict, dict, dict, dict]:
     """The same, as the kept counts say (rows at zero are no rows)."""
     tickets = {row.film_id: (row.free, row.held, row.void) for row in TicketCount.objects.all()}
     bookings = {
@@ -73,10 +76,12 @@ def kept() -> tuple[dict, dict, dict]:
         for row in BookingCount.objects.all()
     }
     redeemed = BookingCount.objects.values("batch", "film").annotate(n=Sum("redeemed")).order_by()
+    hours = BookingHour.objects.values("hour").annotate(n=Sum("bookings")).order_by()
     return (
         {film: counts for film, counts in tickets.items() if any(counts)},
         {key: counts for key, counts in bookings.items() if any(counts)},
         {(row["batch"], row["film"]): row["n"] for row in redeemed if row["n"]},
+        {row["hour"]: row["n"] for row in hours if row["n"]},
     )
 
 
@@ -179,11 +184,12 @@ def test_rows_written_and_deleted_directly_keep_the_counts(campaign):
     Reservation.objects.filter(access_code=code).update(quantity=0)  # all of the code's, at once
     assert_counts_kept()
     Reservation.objects.filter(pk=rows[0].pk).update(quantity=3, screening=elf_2)
+    Reservation.objects.filter(pk=rows[1].pk).update(created_at=timezone.now() - dt.timedelta(days=2))
     Reservation.objects.filter(pk__in=[row.pk for row in rows]).update(quantity=1)
     assert_counts_kept()
     Reservation.objects.filter(access_code=code).delete()
     assert_counts_kept()
-    assert kept()[1] == {}
+    assert kept()[1] == kept()[3] == {}
 
 
 def test_recount_campaign_counts_everything_again_from_the_rows(campaign):
@@ -194,6 +200,7 @@ def test_recount_campaign_counts_everything_again_from_the_rows(campaign):
     expected = counted_from_rows()
     TicketCount.objects.update(free=0, held=7)
     BookingCount.objects.update(seats=99, redeemed=0)
+    BookingHour.objects.update(bookings=5)
     Screening.objects.update(reserved_seats=0)
     assert kept() != expected
     out = io.StringIO()
@@ -211,8 +218,10 @@ def test_the_migration_counts_what_was_there_before_it(campaign):
     expected = counted_from_rows()
     TicketCount.objects.all().delete()
     BookingCount.objects.all().delete()
+    BookingHour.objects.all().delete()
     with connection.cursor() as cursor:
-        for statement in [*MIGRATION.COUNT_TICKETS, *MIGRATION.COUNT_BOOKINGS]:
+        hour = MIGRATION.HOURS[connection.vendor]
+        for statement in [*MIGRATION.COUNT_TICKETS, *(s.format(hour=hour) for s in MIGRATION.COUNT_BOOKINGS)]:
             cursor.execute(statement)
     assert kept() == expected
 
