@@ -3,10 +3,10 @@
 Each screening's ``reserved_seats`` (migration 0025), each film's ``TicketCount``, each
 screening's ``BookingCount`` by the batch and film of its codes, and ``BookingHour``, the
 bookings made each hour (migration 0026), move in the transaction of every write to
-reservations and tickets, whatever makes it. They are counted
-from scratch only when they were never kept (the migrations), or after something went around
-the triggers (a restore of one table, a trigger dropped by hand): ``campaign_counts_recount``,
-run by ``manage.py recount_campaign``.
+reservations and tickets, whatever makes it. They are counted from scratch only when they were
+never kept (the migrations), or after something went around the triggers (a restore of one
+table, a trigger dropped by hand): ``campaign_counts_recount``, run by ``manage.py
+recount_campaign``.
 """
 
 import datetime as dt
@@ -32,12 +32,13 @@ class Recount:
 
 def campaign_counts_recount() -> Recount:
     """Count seats reserved, tickets by film, bookings by screening and code and bookings by
-    hour again, from the rows, in one transaction. On PostgreSQL reservations and tickets are locked against writes
-    (reads go on) while it counts, so no booking falls between the count and what it replaces."""
+    hour again, from the rows, in one transaction. On PostgreSQL reservations, tickets and codes
+    are locked against writes (reads go on) while it counts, so no write falls between the
+    count and what it replaces."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("LOCK TABLE campaign_reservation, campaign_ticket IN SHARE MODE")
+                cursor.execute("LOCK TABLE campaign_reservation, campaign_ticket, campaign_accesscode IN SHARE MODE")
         seats = Reservation.objects.filter(screening=OuterRef("pk")).values("screening").annotate(n=Sum("quantity"))
         screenings = Screening.objects.update(
             reserved_seats=Coalesce(Subquery(seats.values("n"), output_field=IntegerField()), 0)

@@ -3,7 +3,7 @@
 Every number comes from an aggregate query over the querysets that hold the rules
 (``ScreeningQuerySet.with_sold_out`` and ``seats_left``, ``bookable``, ``upcoming``, ``seats_reserved``)
 and ``services/ticket_stock.py``, or over the counts the database keeps beside bookings and
-tickets (``BookingCount``, ``TicketCount``): a fixed number of queries whatever the size of the
+tickets (``BookingCount``, ``BookingHour``, ``TicketCount``): a fixed number of queries whatever the size of the
 campaign. The whole
 set is computed at most once per ``DASHBOARD_CACHE_SECONDS`` and shared by every viewer; what a
 viewer sees of it is decided by their permissions when the page is drawn. Bookings do not clear
