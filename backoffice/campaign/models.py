@@ -14,7 +14,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models.functions import Lower, Now, Upper
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce, Lower, Now, Upper
 from django.utils import timezone
 from django.utils.translation import ngettext
 from simple_history.models import HistoricalRecords
@@ -604,7 +605,7 @@ class Reservation(models.Model):
         The one place tickets are linked and unlinked. Tickets it already holds for the right
         film are kept (a customer's codes survive an edit that keeps the film); surplus and
         wrong-film ones (a move to another film's screening) go back, and free ones of the film
-        are linked. Quantity 0 unlinks them all. At most four queries whatever the quantity.
+        are linked. Quantity 0 unlinks them all. At most three queries whatever the quantity.
         Not enough free stock: ValidationError, and the caller's transaction (the booking) rolls
         back with it. Call it inside ``reservation_booking``, which holds the locks that make the
         counts final.
@@ -620,27 +621,30 @@ class Reservation(models.Model):
             held = list(held)
             keep = set([pk for pk, film in held if film == film_id][: self.quantity])
             release = [pk for pk, _ in held if pk not in keep]
-            if release:
-                Ticket.objects.filter(pk__in=release).update(reservation=None)
             missing = self.quantity - len(keep)
-            if missing <= 0:
-                return
-            # SKIP LOCKED: concurrent bookings of the film each take different free tickets
-            # instead of queueing behind the first rows, and a ticket another transaction has
-            # locked is never handed out twice. (SQLite has no row locks; its writers queue.)
-            # Locked and read first, then linked by pk: as a subquery of the UPDATE, the planner
-            # may run the LIMIT again for every row it updates and link more than ``missing``.
-            free = Ticket.objects.free().filter(film_id=film_id).order_by("pk").select_for_update(skip_locked=True)
-            taken = list(free.values_list("pk", flat=True)[:missing])
-            linked = Ticket.objects.filter(pk__in=taken).update(reservation=self) if taken else 0
-            if linked < missing:
-                free_now = f"only {linked} {'is' if linked == 1 else 'are'} free"
-                raise ValidationError(
-                    {
-                        NON_FIELD_ERRORS: f"Not enough tickets left for {self.screening.film}: this reservation "
-                        f"needs {missing} more and {free_now}. Load more ticket stock for the film first."
-                    }
-                )
+            taken = []
+            if missing > 0:
+                # SKIP LOCKED: concurrent bookings of the film each take different free tickets
+                # instead of queueing behind the first rows, and a ticket another transaction has
+                # locked is never handed out twice. (SQLite has no row locks; its writers queue.)
+                # Locked and read first, then linked by pk: as a subquery of the UPDATE, the planner
+                # may run the LIMIT again for every row it updates and link more than ``missing``.
+                free = Ticket.objects.free().filter(film_id=film_id).order_by("pk").select_for_update(skip_locked=True)
+                taken = list(free.values_list("pk", flat=True)[:missing])
+                if len(taken) < missing:
+                    free_now = f"only {len(taken)} {'is' if len(taken) == 1 else 'are'} free"
+                    raise ValidationError(
+                        {
+                            NON_FIELD_ERRORS: f"Not enough tickets left for {self.screening.film}: this reservation "
+                            f"needs {missing} more and {free_now}. Load more ticket stock for the film first."
+                        }
+                    )
+            if release or taken:
+                # Released and linked in one statement: the films' ticket counts (TicketCount)
+                # it moves are then locked together, in film order, so two bookings moving
+                # between two films in opposite directions cannot deadlock on them.
+                holder = Case(When(pk__in=taken, then=Value(self.pk)), default=None)
+                Ticket.objects.filter(pk__in=[*release, *taken]).update(reservation=holder)
 
 
 class Ticket(models.Model):
@@ -684,6 +688,82 @@ class Ticket(models.Model):
         if self.reservation_id is not None:
             return "held"
         return "void" if self.issued_at is not None else "free"
+
+
+class TicketCount(models.Model):
+    """A film's tickets by state (``Ticket.state``), kept by database triggers on tickets
+    (migration 0026) in the transaction of each write, whatever writes it: allocation, an
+    import, an email issuing codes, a deletion. The films list and the dashboard read it instead
+    of counting millions of tickets. Never written by the application; ``manage.py
+    recount_campaign`` counts it again from the tickets.
+
+    A booking's ticket update holds its film's row until it commits, so bookings of one film
+    queue for each other's last few milliseconds (their emails and commit), not for their tickets.
+    """
+
+    film = models.OneToOneField(Film, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # Plain integers: the triggers add signed changes (PostgreSQL checks a row's constraints
+    # before it finds the row the change adds to).
+    free = models.IntegerField(default=0)
+    held = models.IntegerField(default=0)
+    void = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.film_id}: {self.free} free, {self.held} held, {self.void} void"
+
+
+class BookingCount(models.Model):
+    """A screening's bookings by the batch and film of their codes, kept by database triggers
+    on reservations (migration 0026) in the transaction of each write: seats booked, bookings
+    holding seats, bookings cancelled, and codes redeemed. The end-of-campaign report and the
+    dashboard add these rows up instead of joining a million bookings to ten million codes.
+    Never written by the application; ``manage.py recount_campaign`` counts it again.
+
+    ``redeemed`` moves on the row of the screening whose booking redeemed a code, or stopped it
+    being redeemed (a code used at two screenings is one code): only its sum over screenings is
+    a count of codes. Every row a booking moves is of a screening it holds locked, so bookings
+    queue for nothing they did not queue for already.
+    """
+
+    screening = models.ForeignKey(Screening, on_delete=models.CASCADE, related_name="+", db_index=False)
+    batch = models.ForeignKey(
+        AccessCodeBatch, on_delete=models.CASCADE, null=True, related_name="+", db_constraint=False
+    )
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, null=True, related_name="+")  # the codes' valid_for
+    # Plain integers, as TicketCount's.
+    seats = models.IntegerField(default=0)
+    active = models.IntegerField(default=0)
+    cancelled = models.IntegerField(default=0)
+    redeemed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # The triggers' ON CONFLICT key: no batch (typed codes) and any film are keys too.
+            models.UniqueConstraint(
+                F("screening"), Coalesce("batch", 0), Coalesce("film", 0), name="booking_count_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Screening {self.screening_id}, batch {self.batch_id}, film {self.film_id}: {self.seats} seats"
+
+
+class BookingHour(models.Model):
+    """Bookings made in each hour (UTC), cancelled ones included, per film of their screening,
+    kept by the same triggers as ``BookingCount``: the dashboard's bookings per day add these up
+    instead of reading every booking. Per film so that a booking waits here only for bookings of
+    its own film, which it queues behind for the film's ``TicketCount`` already; only sums over
+    films are read."""
+
+    hour = models.DateTimeField()
+    film = models.ForeignKey(Film, on_delete=models.CASCADE, related_name="+", db_index=False)
+    bookings = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hour", "film"], name="booking_hour_key")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H:00}, film {self.film_id}: {self.bookings}"
 
 
 class DataExchangeLog(models.Model):

@@ -31,12 +31,6 @@ def seats_reserved(*, filter: Q | None = None) -> Coalesce:
     return Coalesce(Sum("quantity", filter=filter), 0)
 
 
-def seats_left(*, capacity: int, reserved: int) -> int:
-    """A screening's seats left, never negative, from its seats reserved already read: the
-    ``seats_left`` of ``ScreeningQuerySet.with_sold_out``, said in Python. 0 is sold out."""
-    return max(capacity - reserved, 0)
-
-
 class ReservationQuerySet(models.QuerySet):
     def seats_reserved(self) -> int:
         """Seats these reservations hold, e.g. ``screening.reservations.seats_reserved()``."""
@@ -101,8 +95,12 @@ class ScreeningQuerySet(models.QuerySet):
         return self._with_sold_out_once().filter(sold_out=True)
 
     def available(self) -> "ScreeningQuerySet":
-        """Screenings with seats left that are not cancelled (a cancelled one is neither this nor sold out)."""
-        return self._with_sold_out_once().not_cancelled().filter(sold_out=False)
+        """Screenings with seats left that are not cancelled (a cancelled one is neither this nor sold out).
+
+        Said as seats left above 0, which is "not sold out" for a screening going ahead, in
+        terms of capacity and seats reserved alone: an index that holds them (as
+        ``screening_open_by_film`` does) answers it without reading the screenings."""
+        return self._with_sold_out_once().not_cancelled().filter(seats_left__gt=0)
 
     def _with_sold_out_once(self) -> "ScreeningQuerySet":
         return self if "sold_out" in self.query.annotations else self.with_sold_out()
@@ -139,8 +137,11 @@ class FilmQuerySet(models.QuerySet):
 
 
 def _count(screenings: ScreeningQuerySet) -> Coalesce:
-    """Number of rows of a subquery correlated on the film (0 when there are none)."""
-    counted = screenings.values("film").annotate(n=Count("pk")).values("n")
+    """Number of rows of a subquery correlated on the film (0 when there are none).
+
+    COUNT(*), not of the primary key, which ``screening_open_by_film`` does not hold: counted
+    from that index alone instead of each of the film's screening rows."""
+    counted = screenings.values("film").annotate(n=Count("*")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 

@@ -2,10 +2,12 @@
 film, by cinema and by code batch, with the campaign's totals.
 
 Four grouped queries (plus the names of films, cinemas and batches) whatever the campaign's size;
-the groups are added up here. Cached like the dashboard (``DASHBOARD_CACHE_SECONDS``).
+the groups are added up here. Bookings are read from the counts the database keeps per screening
+and kind of code (``BookingCount``), not from the bookings. Cached like the dashboard
+(``DASHBOARD_CACHE_SECONDS``).
 
-- Seats booked: seats held by active reservations (``seats_reserved``). Bookings cancelled:
-  reservations at quantity 0 (a cancellation keeps no seat count).
+- Seats booked: seats held by active reservations. Bookings cancelled: reservations at quantity
+  0 (a cancellation keeps no seat count).
 - Codes issued: access codes made by the runs (each batch's count) or typed by hand. A film's
   row counts the codes valid only for that film; codes valid for any film have a row of their
   own. Cinemas issue no codes.
@@ -20,8 +22,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from backoffice.campaign.models import AccessCode, AccessCodeBatch, Cinema, Film, Reservation, Screening
-from backoffice.campaign.querysets import seats_reserved
+from backoffice.campaign.models import AccessCode, AccessCodeBatch, BookingCount, Cinema, Film, Screening
 from backoffice.campaign.services.dashboard import cached_or_computed
 
 CACHE_KEY = "campaign:report"
@@ -66,21 +67,19 @@ def campaign_report_compute() -> CampaignReport:
     offered = list(
         Screening.objects.not_cancelled().values("film", "cinema").annotate(seats=Sum("capacity")).order_by()
     )
+    # Bookings read from the counts the triggers keep (models.BookingCount), a row per screening
+    # and kind of code, instead of a million bookings joined to ten million codes.
     booked = list(
-        Reservation.objects.values("screening__film", "screening__cinema")
-        .annotate(seats=seats_reserved(), cancelled=Count("pk", filter=Q(quantity=0)))
+        BookingCount.objects.values("screening__film", "screening__cinema")
+        .annotate(seats=Sum("seats"), cancelled=Sum("cancelled"))
         .order_by()
     )
     batches = list(AccessCodeBatch.objects.select_related("film").order_by("pk"))
     issued = _codes_issued(batches)
-    # A code belongs to one batch and one film, so distinct codes per (batch, film) add up.
+    # A code belongs to one batch and one film, so codes redeemed per (batch, film) add up.
     by_code = list(
-        Reservation.objects.values("access_code__batch", "access_code__valid_for")
-        .annotate(
-            seats=seats_reserved(),
-            cancelled=Count("pk", filter=Q(quantity=0)),
-            redeemed=Count("access_code", distinct=True, filter=Q(quantity__gt=0)),
-        )
+        BookingCount.objects.values("batch", "film")
+        .annotate(seats=Sum("seats"), cancelled=Sum("cancelled"), redeemed=Sum("redeemed"))
         .order_by()
     )
 
@@ -88,8 +87,8 @@ def campaign_report_compute() -> CampaignReport:
     film_booked = _totals(booked, "screening__film", "seats", "cancelled")
     cinema_booked = _totals(booked, "screening__cinema", "seats", "cancelled")
     film_codes, batch_codes = _totals(issued, "valid_for", "codes"), _totals(issued, "batch", "codes")
-    film_redeemed = _totals(by_code, "access_code__valid_for", "redeemed")
-    batch_booked = _totals(by_code, "access_code__batch", "seats", "cancelled", "redeemed")
+    film_redeemed = _totals(by_code, "film", "redeemed")
+    batch_booked = _totals(by_code, "batch", "seats", "cancelled", "redeemed")
 
     rows = [
         ReportRow(

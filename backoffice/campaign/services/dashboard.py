@@ -1,9 +1,10 @@
 """The campaign at a glance, for the admin's front page: headline figures and four charts.
 
 Every number comes from an aggregate query over the querysets that hold the rules
-(``ScreeningQuerySet.with_sold_out`` and ``seats_left``, ``bookable``, ``upcoming``, ``seats_reserved``,
-``TicketQuerySet.free``) and ``services/ticket_stock.py``: a fixed number of queries whatever
-the size of the campaign. The whole
+(``ScreeningQuerySet.with_sold_out`` and ``seats_left``, ``bookable``, ``upcoming``, ``seats_reserved``)
+and ``services/ticket_stock.py``, or over the counts the database keeps beside bookings and
+tickets (``BookingCount``, ``BookingHour``, ``TicketCount``): a fixed number of queries whatever the size of the
+campaign. The whole
 set is computed at most once per ``DASHBOARD_CACHE_SECONDS`` and shared by every viewer; what a
 viewer sees of it is decided by their permissions when the page is drawn. Bookings do not clear
 it: a figure is at most that old, and the page says when it was taken (docs/dashboard.md).
@@ -13,14 +14,14 @@ import datetime as dt
 import functools
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Sum
-from django.db.models.functions import TruncDate, TruncHour
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -31,18 +32,18 @@ from backoffice.campaign.models import (
     UNFINISHED_RUN,
     AccessCode,
     AccessCodeBatch,
+    BookingCount,
+    BookingHour,
     CampaignContact,
     Cinema,
     DataRun,
     Email,
-    Reservation,
     Screening,
 )
 from backoffice.campaign.querysets import (
     bookable_condition,
     booking_cutoff,
     door_list_unaddressed_condition,
-    seats_left,
     upcoming_condition,
 )
 from backoffice.campaign.services.ticket_stock import TicketStock, film_ticket_stock
@@ -133,15 +134,6 @@ class Seats:
         """Screenings with seats left."""
         return self.screenings - self.full
 
-    def add(self, capacity: int, reserved: int, left: int, screenings: int) -> None:
-        """Add ``screenings`` screenings, each with this capacity, seats reserved and seats left."""
-        self.offered += capacity * screenings
-        self.booked += reserved * screenings
-        self.left += left * screenings
-        self.screenings += screenings
-        if left == 0:
-            self.full += screenings
-
 
 @dataclass(frozen=True)
 class Dashboard:
@@ -191,50 +183,21 @@ def dashboard_compute() -> Dashboard:
     midnight, tomorrow = _london_midnight(today), _london_midnight(today + dt.timedelta(days=1))
     week_start = _london_midnight(today - dt.timedelta(days=today.weekday()))
 
-    # Counted per hour in UTC and put on London days here: a London offset is whole hours, and
-    # truncating in UTC spares the database a time zone conversion for every booking.
-    per_hour = (
-        Reservation.objects.annotate(hour=TruncHour("created_at", tzinfo=dt.UTC))
-        .values("hour")
-        .annotate(bookings=Count("pk"))
-        .order_by()
-    )
+    # Counted per hour in UTC as bookings are made (models.BookingHour, kept by triggers) and put
+    # on London days here: a London offset is whole hours.
+    per_hour = BookingHour.objects.values("hour").annotate(bookings=Sum("bookings")).order_by()
     bookings = Counter()
     for row in per_hour:
         bookings[timezone.localtime(row["hour"], LONDON).date()] += row["bookings"]
-    # Active bookings grouped by code, then counted: read in code order from the index of active
-    # bookings' codes, where COUNT(DISTINCT) would sort a million codes on every refresh.
-    active = (
-        Reservation.objects.filter(quantity__gt=0)
-        .values("access_code")
-        .annotate(uses=Count("pk"))
-        .order_by()
-        .aggregate(codes=Count("access_code"), bookings=Sum("uses"))
-    )
-    codes_used, bookings_active = active["codes"], active["bookings"] or 0
-    # The screenings grouped by everything their figures depend on, their seats reserved
-    # included, so that the seats-reserved subquery runs once per screening (summing seats left
-    # and counting sold-out screenings in SQL would run it three times). The screenings of a
-    # group have the same seats; _add_up adds them up per film, cinema and day.
+    # Codes used and bookings holding seats, added up from the counts the database keeps per
+    # screening and kind of code (models.BookingCount) instead of read from a million bookings.
+    active = BookingCount.objects.aggregate(codes=Sum("redeemed"), bookings=Sum("active"))
+    codes_used, bookings_active = active["codes"] or 0, active["bookings"] or 0
+    # Seats added up per film, per film and cinema still taking bookings, and per day ahead, in
+    # three grouped queries over each screening's seats reserved (its reserved_seats column): a
+    # few hundred rows back, where one row per screening came back to be added up here.
     # A cancelled screening offers no seats: left out of every figure below.
-    groups = (
-        Screening.objects.not_cancelled()
-        .with_sold_out()
-        .values_list(
-            "film",
-            "film__name",
-            "cinema",
-            "cinema__name",
-            TruncDate("starts_at", tzinfo=LONDON),
-            ExpressionWrapper(upcoming_condition(), output_field=BooleanField()),
-            ExpressionWrapper(bookable_condition(), output_field=BooleanField()),
-            "capacity",
-            "seats_reserved",
-        )
-        .annotate(Count("pk"))
-        .order_by()
-    )
-    by_film, open_by_film, by_cinema, by_day = _add_up(groups)
+    by_film, open_by_film, by_cinema, by_day = _seats_added_up()
     stock_by_film = film_ticket_stock()
     # Counted from the runs (their count moves in the transaction that writes their codes) and
     # the codes typed by hand: an index lookup, where counting a million rows takes a while.
@@ -501,27 +464,40 @@ def _notices() -> tuple[Notice, ...]:
     return tuple(notices)
 
 
-def _add_up(groups: Iterable[tuple]) -> tuple[dict, dict, dict, dict]:
-    """The groups' seats added up per film; per film and per cinema at screenings still taking
-    bookings; and per day ahead. Each dict maps a film, cinema or day to its ``Seats``."""
-    by_film, open_by_film, by_cinema, by_day = {}, {}, {}, {}
-    for film, film_name, cinema, cinema_name, day, upcoming, bookable, capacity, reserved, count in groups:
-        seats = (capacity, reserved, seats_left(capacity=capacity, reserved=reserved), count)
-        _seats(by_film, film, film_name).add(*seats)
-        if bookable:
-            _seats(open_by_film, film).add(*seats)
-            _seats(by_cinema, cinema, cinema_name).add(*seats)
-        if upcoming:
-            _seats(by_day, day).add(*seats)
+def _seats_added_up() -> tuple[dict, dict, dict, dict]:
+    """Seats per film; screenings per film and seats per cinema at screenings still taking
+    bookings; and screenings per day ahead. Each dict maps a film, cinema or day to its ``Seats``."""
+    screenings = Screening.objects.not_cancelled().with_sold_out()
+    bookable, full = bookable_condition(), Q(seats_left=0)
+    seats = {
+        "offered": Sum("capacity"),
+        "booked": Sum("seats_reserved"),
+        "left": Sum("seats_left"),
+        "screenings": Count("pk"),
+        "full": Count("pk", filter=full),
+    }
+
+    def added_up(row: dict, key: str, name: str = "") -> Seats:
+        return Seats(row[key], row[name] if name else "", **{figure: row[figure] for figure in seats})
+
+    films = screenings.values("film", "film__name").annotate(
+        **seats, bookable=Count("pk", filter=bookable), bookable_full=Count("pk", filter=bookable & full)
+    )
+    by_film, open_by_film = {}, {}
+    for row in films.order_by():
+        by_film[row["film"]] = added_up(row, "film", "film__name")
+        if row["bookable"]:
+            open_by_film[row["film"]] = Seats(row["film"], screenings=row["bookable"], full=row["bookable_full"])
+    cinemas = screenings.filter(bookable).values("cinema", "cinema__name").annotate(**seats).order_by()
+    by_cinema = {row["cinema"]: added_up(row, "cinema", "cinema__name") for row in cinemas}
+    days = (
+        screenings.filter(upcoming_condition())
+        .values(day=TruncDate("starts_at", tzinfo=LONDON))
+        .annotate(**seats)
+        .order_by()
+    )
+    by_day = {row["day"]: added_up(row, "day") for row in days}
     return by_film, open_by_film, by_cinema, by_day
-
-
-def _seats(totals: dict, key: object, name: str = "") -> Seats:
-    """The totals under ``key``, started when missing."""
-    row = totals.get(key)
-    if row is None:
-        row = totals[key] = Seats(key, name)
-    return row
 
 
 def _london_midnight(day: dt.date) -> dt.datetime:

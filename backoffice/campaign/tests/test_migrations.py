@@ -1,7 +1,8 @@
 """The schema migrations leave: declared constraints, no triggers standing in for them.
 
-The one kind of trigger is the count of each screening's seats reserved (migration 0025), a
-figure kept beside the rows it sums, not a rule; test_reserved_seats.py tests it."""
+The one kind of trigger keeps counts beside the rows they count, not rules: each screening's seats
+reserved (migration 0025, test_reserved_seats.py), each film's tickets and each screening's
+bookings by kind of code (migration 0026, test_campaign_counts.py)."""
 
 import datetime as dt
 
@@ -18,13 +19,21 @@ from backoffice.campaign.models import AccessCode, AccessCodeBatch
 pytestmark = pytest.mark.django_db
 
 
-SEAT_COUNT_TRIGGERS = {
-    ("campaign_reservation", f"campaign_reservation_seats_{event}")
-    for event in ("write", "change", "insert", "delete", "update")
-}
+KEPT_COUNT_TRIGGERS = (
+    {
+        ("campaign_reservation", f"campaign_reservation_seats_{event}")
+        for event in ("write", "change", "insert", "delete", "update")
+    }
+    | {
+        (table, f"campaign_{kind}_count_{event}")
+        for table, kind in (("campaign_ticket", "ticket"), ("campaign_reservation", "booking"))
+        for event in ("insert", "delete", "update")
+    }
+    | {("campaign_accesscode", "campaign_booking_count_code")}
+)
 
 
-def test_no_table_of_the_project_has_a_trigger_but_the_seat_counts():
+def test_no_table_of_the_project_has_a_trigger_but_the_kept_counts():
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Foreign keys are enforced by triggers the server makes itself (tgisinternal).
@@ -35,7 +44,7 @@ def test_no_table_of_the_project_has_a_trigger_but_the_seat_counts():
             )
         else:
             cursor.execute("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
-        assert set(cursor.fetchall()) - SEAT_COUNT_TRIGGERS == set()
+        assert set(cursor.fetchall()) - KEPT_COUNT_TRIGGERS == set()
 
 
 def foreign_keys(table: str) -> dict[str, tuple[str, str]]:

@@ -10,7 +10,6 @@ from backoffice.campaign.factories import (
     ScreeningFactory,
 )
 from backoffice.campaign.models import Film, Screening
-from backoffice.campaign.querysets import seats_left
 
 pytestmark = pytest.mark.django_db
 
@@ -48,16 +47,6 @@ def test_seats_left_never_goes_negative():
     ReservationFactory(screening=screening, quantity=4)
     screening = annotated(screening)
     assert (screening.seats_reserved, screening.seats_left, screening.sold_out) == (4, 0, True)
-
-
-@pytest.mark.parametrize(("capacity", "quantities"), [(10, []), (10, [3, 4, 0]), (5, [4, 1]), (0, []), (2, [4])])
-def test_seats_left_in_python_agrees_with_the_annotation(capacity, quantities):
-    screening = ScreeningFactory(capacity=capacity)
-    for quantity in quantities:
-        ReservationFactory(screening=screening, quantity=quantity)
-    screening = annotated(screening)
-    left = seats_left(capacity=screening.capacity, reserved=screening.seats_reserved)
-    assert (left, left == 0) == (screening.seats_left, screening.sold_out)
 
 
 def test_sold_out_flips_on_the_last_seat_and_back_on_cancellation():

@@ -11,8 +11,8 @@ from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
-from backoffice.campaign.factories import FilmFactory, TicketFactory
-from backoffice.campaign.models import AccessCode, Reservation, Screening, Ticket
+from backoffice.campaign.factories import FilmFactory, ScreeningFactory, TicketFactory
+from backoffice.campaign.models import AccessCode, Film, Reservation, Screening, Ticket
 from backoffice.campaign.querysets import TICKET_FREE, TICKET_HELD, TICKET_VOID
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgresql]
@@ -72,6 +72,21 @@ def test_a_films_screenings_going_ahead_come_from_the_covering_index():
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     ahead = Screening.objects.not_cancelled().filter(film=film, starts_at__gte=timezone.now()).with_sold_out()
     assert "screening_open_by_film" in plan(ahead.filter(sold_out=True).values("film").annotate(n=Count("pk")))
+
+
+def test_the_films_lists_sold_out_figures_come_from_the_covering_index_alone():
+    """Upcoming screenings, sold-out ones, and whether any has seats left, per film: each read
+    from ``screening_open_by_film`` without the screening rows (COUNT(*), and "available" said
+    as seats left above 0), which took 200 ms of heap reads at ten times the campaign."""
+    ScreeningFactory(film=FilmFactory(), capacity=5)
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Screening._meta.db_table)
+        for name, info in constraints.items():
+            if info["index"] and not info["unique"] and not info["primary_key"] and name != "screening_open_by_film":
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    films = plan(Film.objects.with_sold_out())
+    # Counted, counted sold out, any upcoming, any available, and none upcoming (run ended).
+    assert films.count("Index Only Scan using screening_open_by_film") == 5, films
 
 
 def test_each_films_void_tickets_are_counted_from_their_index():
