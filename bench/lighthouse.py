@@ -13,6 +13,9 @@ design: SEO for the status and its noindex, best practices for the browser's con
 about the 404. Those two are printed and not held to the bar there.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/films .venv/bin/python bench/lighthouse.py
+
+``LIGHTHOUSE_PAGES`` (e.g. ``film,cinema``) measures only the pages named, to compare a change on
+the pages it touches without waiting for all of them.
 """
 
 import json
@@ -31,6 +34,7 @@ HERE = Path(__file__).resolve().parent / "lighthouse"
 LIGHTHOUSE = HERE / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = os.environ.get("CHROME_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
+ONLY = {name for name in os.environ.get("LIGHTHOUSE_PAGES", "").split(",") if name}
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 NOT_FOUND = "/no-such-page"
 
@@ -45,7 +49,7 @@ def pages() -> list[tuple[str, str]]:
 
     film = Film.objects.live().order_by("name").first()
     cinema = Cinema.objects.order_by("name").first()
-    return [
+    every = [
         ("home", "/"),
         ("films", "/films"),
         ("film", f"/films/{film.slug}"),
@@ -54,6 +58,9 @@ def pages() -> list[tuple[str, str]]:
         ("privacy", "/privacy"),
         ("404", NOT_FOUND),
     ]
+    if unknown := ONLY - {name for name, _ in every}:
+        sys.exit(f"LIGHTHOUSE_PAGES names no such page: {', '.join(sorted(unknown))}")
+    return [(name, path) for name, path in every if not ONLY or name in ONLY]
 
 
 def lighthouse(url: str, *, desktop: bool, not_found: bool) -> dict[str, float]:

@@ -1,4 +1,4 @@
-import { Navigate } from "react-router";
+import { replace } from "react-router";
 import { Layout } from "./components/Layout.jsx";
 import { RouteError } from "./components/RouteError.jsx";
 import { PageLoading } from "./components/StatusViews.jsx";
@@ -65,6 +65,7 @@ function detailRoute({ path, loader, shouldRevalidate, Component, noun, notFound
  * A function, so that every router (the app's, each test's) gets its own route objects.
  */
 export function siteRoutes() {
+  const filmsLoading = <PageLoading documentTitle="Films" heading={<FilmsIntro />} label="Loading films…" />;
   return [
     {
       element: <Layout />,
@@ -73,10 +74,12 @@ export function siteRoutes() {
           index: true,
           loader: filmsLoader,
           Component: FilmsPage,
-          hydrateFallbackElement: <PageLoading documentTitle="Films" heading={<FilmsIntro />} label="Loading films…" />,
+          hydrateFallbackElement: filmsLoading,
           errorElement: <RouteError documentTitle="Films" heading={<FilmsIntro />} what="the films" />,
         },
-        { path: "films", element: <Navigate to="/" replace /> },
+        // Redirected by its loader, not by a <Navigate> rendered on an empty page: a first visit
+        // shows the film list's heading at once, and the list without a navigation after mount.
+        { path: "films", loader: () => replace("/"), hydrateFallbackElement: filmsLoading },
         detailRoute({
           path: "films/:slug",
           loader: filmLoader,

@@ -1,4 +1,3 @@
-import { bookingCutoffText } from "../lib/format.js";
 import { useCampaignContact } from "../lib/useCampaignContact.js";
 
 const telHref = (phone) => `tel:${phone.replace(/[^\d+]/g, "")}`;
@@ -40,11 +39,4 @@ export function BookingContact() {
       To book, <Reach contact={contact} />.{contact.text && ` ${contact.text}`}
     </span>
   );
-}
-
-/** "Bookings close 1 hour before each screening.", from the cut-off the API states; nothing until it arrives. */
-export function BookingCutoff() {
-  const contact = useCampaignContact();
-  const text = bookingCutoffText(contact?.booking_cutoff_minutes);
-  return text ? <> {text}</> : null;
 }

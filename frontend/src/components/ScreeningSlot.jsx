@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Link } from "react-router";
-import { formatDay, formatTime, seatsLeftHint } from "../lib/format.js";
-import { unavailableReason } from "../lib/schedule.js";
+import { bookingCutoffText, formatDay, formatTime, seatsLeftHint } from "../lib/format.js";
+import { bookingCutoffMinutes, unavailableReason } from "../lib/schedule.js";
 import { BookingContact } from "./CampaignContact.jsx";
 
 const UNAVAILABLE_CLASS = {
@@ -106,4 +106,14 @@ export function Selection({ screening }) {
       )}
     </div>
   );
+}
+
+/**
+ * "Bookings close 1 hour before each screening.", read from the screenings a page lists. Not from
+ * the campaign contact, which arrives after the page: a sentence added to the note above a
+ * schedule then would push the schedule down the screen.
+ */
+export function BookingCutoff({ screenings }) {
+  const text = screenings.length ? bookingCutoffText(bookingCutoffMinutes(screenings[0])) : "";
+  return text ? <> {text}</> : null;
 }

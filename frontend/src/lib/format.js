@@ -5,55 +5,42 @@
 
 export const TIME_ZONE = "Europe/London";
 
-const dayKeyFormat = new Intl.DateTimeFormat("en-GB", {
-  timeZone: TIME_ZONE,
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-});
+/**
+ * A London-time formatter, made on its first use rather than when the site's script loads: the
+ * first Intl object a page makes loads the browser's locale data, tens of milliseconds on a
+ * phone, which pages that show no date need not pay and the others pay once their data is in.
+ */
+function londonFormat(options) {
+  let format;
+  return () => (format ??= new Intl.DateTimeFormat("en-GB", { timeZone: TIME_ZONE, ...options }));
+}
 
-const dayHeadingFormat = new Intl.DateTimeFormat("en-GB", {
-  timeZone: TIME_ZONE,
-  weekday: "long",
-  day: "numeric",
-  month: "long",
-});
-
-const shortDayFormat = new Intl.DateTimeFormat("en-GB", {
-  timeZone: TIME_ZONE,
-  weekday: "short",
-  day: "numeric",
-  month: "short",
-});
-
-const timeFormat = new Intl.DateTimeFormat("en-GB", {
-  timeZone: TIME_ZONE,
-  hour: "2-digit",
-  minute: "2-digit",
-  hourCycle: "h23",
-});
+const dayKeyFormat = londonFormat({ year: "numeric", month: "2-digit", day: "2-digit" });
+const dayHeadingFormat = londonFormat({ weekday: "long", day: "numeric", month: "long" });
+const shortDayFormat = londonFormat({ weekday: "short", day: "numeric", month: "short" });
+const timeFormat = londonFormat({ hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
 /** "2026-12-12" for the London calendar day an instant falls on. */
 export function londonDayKey(iso) {
   const parts = Object.fromEntries(
-    dayKeyFormat.formatToParts(new Date(iso)).map(({ type, value }) => [type, value]),
+    dayKeyFormat().formatToParts(new Date(iso)).map(({ type, value }) => [type, value]),
   );
   return `${parts.year}-${parts.month}-${parts.day}`;
 }
 
 /** "Saturday 12 December" */
 export function formatDay(iso) {
-  return dayHeadingFormat.format(new Date(iso));
+  return dayHeadingFormat().format(new Date(iso));
 }
 
 /** "Sat 12 Dec" */
 export function formatShortDay(iso) {
-  return shortDayFormat.format(new Date(iso)).replace(",", "");
+  return shortDayFormat().format(new Date(iso)).replace(",", "");
 }
 
 /** "18:30" */
 export function formatTime(iso) {
-  return timeFormat.format(new Date(iso));
+  return timeFormat().format(new Date(iso));
 }
 
 /** 105 -> "1h 45m", 120 -> "2h", 45 -> "45m", null -> "" */

@@ -22,6 +22,14 @@ export function unavailableReason(screening, now = Date.now()) {
   return "";
 }
 
+/**
+ * How many minutes before its start a screening stops taking bookings, from the times the API
+ * gives it: one campaign-wide cut-off, so any screening of a page states it for all of them.
+ */
+export function bookingCutoffMinutes(screening) {
+  return Math.round((Date.parse(screening.starts_at) - Date.parse(screening.bookings_close_at)) / 60000);
+}
+
 const byStart = (a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at);
 
 /** Screenings by London calendar day, days and times earliest first: [{key, label, screenings}]. */

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import { screening } from "../test/fixtures.js";
-import { unavailableReason } from "./schedule.js";
+import { bookingCutoffMinutes, unavailableReason } from "./schedule.js";
+
+describe("bookingCutoffMinutes", () => {
+  it("is how long before its start a screening's bookings close", () => {
+    expect(bookingCutoffMinutes(screening())).toBe(60);
+    expect(
+      bookingCutoffMinutes(screening({ starts_at: "2026-12-12T18:30:00Z", bookings_close_at: "2026-12-12T17:00:00Z" })),
+    ).toBe(90);
+  });
+});
 
 describe("unavailableReason", () => {
   const now = Date.parse("2026-12-12T17:00:00Z");

@@ -1,6 +1,6 @@
 import { Link, useLoaderData } from "react-router";
-import { BookingCutoff } from "../components/CampaignContact.jsx";
 import { DaySchedule } from "../components/DaySchedule.jsx";
+import { BookingCutoff } from "../components/ScreeningSlot.jsx";
 import { EmptyState } from "../components/StatusViews.jsx";
 import { useDocumentTitle } from "../lib/useDocumentTitle.js";
 
@@ -27,7 +27,7 @@ export function CinemaDetailPage() {
           <>
             <p className="section-note">
               Times are UK time. Pick a screening to see how to book it.
-              <BookingCutoff />
+              <BookingCutoff screenings={screenings} />
             </p>
             <DaySchedule screenings={screenings} />
           </>

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { CINEMAS, contact, page, screening } from "../test/fixtures.js";
+import { CINEMAS, page, screening } from "../test/fixtures.js";
 import { mockApi, notFound, requestedPaths, serverError } from "../test/mockApi.js";
 import { renderAt } from "../test/render.jsx";
 
@@ -45,16 +45,17 @@ describe("Cinema page", () => {
     expect(within(item("elf-sat")).getByText("R9DF4J").parentElement).toHaveTextContent(/^Code R9DF4J$/);
   });
 
-  it("says when bookings close, from the cut-off the API states", async () => {
+  it("says when bookings close, from the cut-off its screenings state, before the campaign contact arrives", async () => {
+    const closing = (s) => ({ ...s, bookings_close_at: new Date(Date.parse(s.starts_at) - 45 * 60000).toISOString() });
     mockApi({
-      "/api/contact/": contact({ booking_cutoff_minutes: 45 }),
+      "/api/contact/": () => new Promise(() => {}),
       "/api/cinemas/aberdeen-queens-links/": ABERDEEN,
-      "/api/screenings/": page(SCREENINGS),
+      "/api/screenings/": page(SCREENINGS.map(closing)),
     });
     renderAt("/cinemas/aberdeen-queens-links");
 
     const note = await screen.findByText(/Pick a screening to see how to book it/);
-    await waitFor(() => expect(note).toHaveTextContent("Bookings close 45 minutes before each screening."));
+    expect(note).toHaveTextContent("Bookings close 45 minutes before each screening.");
   });
 
   it("orders by date then time, not by film: 8 December comes before 16 December", async () => {

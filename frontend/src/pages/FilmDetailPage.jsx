@@ -1,10 +1,10 @@
 import { useMemo, useState } from "react";
 import { Link, useLoaderData } from "react-router";
-import { BookingCutoff } from "../components/CampaignContact.jsx";
 import { CinemaSearch } from "../components/CinemaSearch.jsx";
 import { CinemaTimetable } from "../components/CinemaTimetable.jsx";
 import { Certificate, Genre, RunningTime } from "../components/FilmFacts.jsx";
 import { Poster } from "../components/Poster.jsx";
+import { BookingCutoff } from "../components/ScreeningSlot.jsx";
 import { EmptyState } from "../components/StatusViews.jsx";
 import { pluralise } from "../lib/format.js";
 import { findCinemas } from "../lib/geo.js";
@@ -77,7 +77,7 @@ function FilmScreenings({ film, screenings, cinemas }) {
         ) : (
           <>
             Times are UK time. Find a cinema, then pick a screening to see how to book it.
-            <BookingCutoff />
+            <BookingCutoff screenings={screenings} />
           </>
         )}
       </p>
