@@ -84,6 +84,9 @@ def test_the_films_lists_sold_out_figures_come_from_the_covering_index_alone():
         for name, info in constraints.items():
             if info["index"] and not info["unique"] and not info["primary_key"] and name != "screening_open_by_film":
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        # On one row PostgreSQL may also pick a bitmap scan of the index, which then reads the
+        # rows: what is asked here is whether the index alone can answer.
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
     films = plan(Film.objects.with_sold_out())
     # Counted, counted sold out, any upcoming, any available, and none upcoming (run ended).
     assert films.count("Index Only Scan using screening_open_by_film") == 5, films
