@@ -166,7 +166,7 @@ def _codes_issued(batches: list[AccessCodeBatch]) -> list[dict]:
         {"batch": batch.pk, "valid_for": None, "codes": batch.created_count - for_a_film[batch.pk]["codes"]}
         for batch in batches
     ]
-    return [row for row in grouped if row["valid_for"] is not None or row["batch"] is None] + any_film
+    return grouped + any_film
 
 
 def _totals(rows, key: str, *values: str) -> defaultdict:
