@@ -6,7 +6,9 @@ customers' names and emails. Modes are given where each file and folder is made,
 changing the umask, which is process-wide and would race with other threads.
 """
 
+import datetime as dt
 import os
+import uuid
 from pathlib import Path
 
 from django.core.files import File
@@ -69,6 +71,16 @@ class PrivateFileEmailBackend(EmailBackend):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         private_folder(Path(self.file_path))
+
+    def _get_filename(self) -> str:
+        """A name no other message has. Django's (the second, then the backend object's ``id()``)
+        repeats when a backend made in the same second gets a freed one's ``id()``, and the second
+        message is appended to the first one's file: erasing one customer's messages
+        (``erase_customer`` deletes the files naming them) would then delete another's."""
+        if self._fname is None:
+            name = f"{dt.datetime.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex}.log"
+            self._fname = os.path.join(self.file_path, name)
+        return self._fname
 
     def open(self) -> bool:
         if self.stream is None:

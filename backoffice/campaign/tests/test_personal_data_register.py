@@ -12,6 +12,7 @@ from urllib.parse import quote_plus
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMessage, get_connection
 from django.core.management import call_command
 from django.db import models
 from django.test import TestCase
@@ -251,6 +252,17 @@ def test_workers_write_message_files_owner_only(umask_022, folders, screening):
     deliver_all()
     [message] = list(folders[2].iterdir())
     assert_private(message, folders[2])
+
+
+def test_every_message_file_holds_one_message(folders):
+    """Backends made one after the other in the same second may get the same ``id()``, the second
+    part of Django's file names: each message must still get a file of its own, or erasing one
+    customer's messages would delete another's."""
+    for n in range(20):
+        get_connection().send_messages([EmailMessage(f"Booking {n}", "Your tickets", to=[f"guest{n}@example.com"])])
+    files = list(folders[2].iterdir())
+    assert len(files) == 20
+    assert all(path.read_text().count("Subject: Booking") == 1 for path in files)
 
 
 def test_the_web_process_writes_uploads_and_exports_owner_only(umask_022, admin_client, folders, settings):
