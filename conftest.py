@@ -56,6 +56,7 @@ SQLITE_MODULES = frozenset(
 # pytest -n, each goes to one process whole, so it is built once (docs/testing.md).
 SHARED_FIXTURE_MODULES = frozenset(
     {
+        "test_admin.py",
         "test_admin_query_counts.py",
         "test_seed.py",
         "test_nginx.py",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 from backoffice.env import env_bool, env_int, env_list
 
@@ -212,6 +213,10 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+# collectstatic compresses what browsers fetch. Source maps are fetched by developer tools only,
+# and compressing them (the API docs' several MB) took most of collectstatic's time.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 
 # The public site: the production build of frontend/ is served at the site root, with the
 # .gz and .br files `make frontend` writes beside each file (whitenoise only serves ready-made ones).

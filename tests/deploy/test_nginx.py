@@ -123,6 +123,9 @@ def test_hashed_static_files_come_from_nginx_cached_for_a_year(served):
     assert response.getheader("X-Content-Type-Options") == "nosniff"
     # Served from the folder: gunicorn never saw the request.
     assert "/static/" not in served.gunicorn.output()
+    # Source maps are left uncompressed: only developer tools fetch them.
+    assert list(served.static_root.rglob("*.map"))
+    assert not list(served.static_root.rglob("*.map.gz"))
 
     compressed = served.get(f"/static/{hashed}", headers={"Accept-Encoding": "gzip"})
     assert compressed.getheader("Content-Encoding") == "gzip"

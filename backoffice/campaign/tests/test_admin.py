@@ -1,6 +1,7 @@
 """Every changelist renders for staff, on a few hundred rows, in a bounded number of queries."""
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -20,8 +21,17 @@ CHANGELISTS = ["cinema", "film", "screening", "accesscode", "accesscodebatch", "
 MAX_QUERIES = 15
 
 
-@pytest.fixture
-def campaign():
+@pytest.fixture(scope="module")
+def campaign(django_db_setup, django_db_blocker):
+    """A few hundred rows, built once for the module (the tests only read them) in a transaction
+    of the module's, rolled back after its last test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        _build_campaign()
+        yield
+        transaction.set_rollback(True)
+
+
+def _build_campaign():
     films = FilmFactory.create_batch(3)
     cinemas = CinemaFactory.create_batch(5)
     screenings = [ScreeningFactory(film=films[i % 3], cinema=cinemas[i % 5], capacity=50) for i in range(200)]
