@@ -4,7 +4,6 @@ Used by the deploy tests and by the API benchmark's round through nginx, so both
 the way docs/operations.md tells a host to.
 """
 
-import http.client
 import os
 import pwd
 import secrets
@@ -17,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from backoffice.campaign.tests.servers import GUNICORN_CONFIG, ROOT, process_stop
+from backoffice.campaign.tests.servers import GUNICORN_CONFIG, ROOT, process_stop, wait_for_http
 
 SITE_TEMPLATE = ROOT / "deploy" / "nginx" / "xmas-films.conf"
 # The lines of the site file a test swaps for loopback ports (production listens on 80 and 443).
@@ -42,24 +41,6 @@ def production_env(**env: str) -> dict[str, str]:
         "WEB_CONCURRENCY": "2",  # the conf's threads in each; two processes are enough on loopback
         **env,
     }
-
-
-def wait_for_http(host: str, port: int, *, timeout: float, process: subprocess.Popen, log: Path) -> None:
-    """Wait until ``host:port`` answers an HTTP request (any status), failing early if ``process`` exits."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}:\n{log.read_text(errors='replace')}")
-        connection = http.client.HTTPConnection(host, port, timeout=2)
-        try:
-            connection.request("GET", "/api/")
-            connection.getresponse().read()
-            return
-        except (OSError, http.client.HTTPException):
-            time.sleep(0.1)
-        finally:
-            connection.close()
-    raise RuntimeError(f"nothing answered on {host}:{port} within {timeout} s:\n{log.read_text(errors='replace')}")
 
 
 class Gunicorn:

@@ -3,6 +3,7 @@
 Also used by scripts/ and the benchmarks, so tests, scripts and benchmarks start them the same way.
 """
 
+import http.client
 import os
 import secrets
 import shutil
@@ -220,6 +221,24 @@ class Worker:
 GUNICORN_CONFIG = ROOT / "deploy" / "gunicorn.conf.py"
 
 
+def wait_for_http(host: str, port: int, *, timeout: float, process: subprocess.Popen, log: Path) -> None:
+    """Wait until ``host:port`` answers an HTTP request (any status), failing early if ``process`` exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode}:\n{log.read_text(errors='replace')}")
+        connection = http.client.HTTPConnection(host, port, timeout=2)
+        try:
+            connection.request("GET", "/api/")
+            connection.getresponse().read()
+            return
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.1)
+        finally:
+            connection.close()
+    raise RuntimeError(f"nothing answered on {host}:{port} within {timeout} s:\n{log.read_text(errors='replace')}")
+
+
 class Gunicorn:
     """The documented server (``gunicorn -c deploy/gunicorn.conf.py``) with production settings
     (DEBUG off) on a free loopback port; its output, the access log included, goes to ``log``."""
@@ -241,22 +260,19 @@ class Gunicorn:
         self.process: subprocess.Popen | None = None
         self.log = tempfile.NamedTemporaryFile(prefix="gunicorn-", suffix=".log", delete=False)  # noqa: SIM115
 
-    def start(self, timeout: float = 30) -> "Gunicorn":
+    def start(self, timeout: float = 60) -> "Gunicorn":
+        """Start it and wait for an answer: the port accepts connections before the workers have
+        loaded Django, and a request sent then waits for them, seconds on a busy machine."""
         command = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONFIG), f"--bind=127.0.0.1:{self.port}"]
         if self.quiet:  # a benchmark: no line per request
             command += ["--access-logfile=/dev/null", "--log-level=warning"]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited with status {self.process.returncode}:\n{self.output()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=2):
-                    return self
-            except OSError:
-                time.sleep(0.2)
-        self.close()
-        raise RuntimeError(f"gunicorn did not answer within {timeout} s")
+        try:
+            wait_for_http("127.0.0.1", self.port, timeout=timeout, process=self.process, log=Path(self.log.name))
+        except RuntimeError:
+            self.close()
+            raise
+        return self
 
     def output(self) -> str:
         return Path(self.log.name).read_text(errors="replace")
