@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django_otp.plugins.otp_static.models import StaticDevice
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.test import Client
 from playwright.sync_api import Browser, Page, expect
+
+from backoffice.campaign.tests.otp_support import verified_login
 
 # SCREENSHOTS_DIR gathers one run's screenshots in a folder of their own (relative to the repository).
 SCREENSHOTS = Path(settings.BASE_DIR) / (os.environ.get("SCREENSHOTS_DIR") or "test-artifacts/screenshots")
@@ -81,13 +82,14 @@ def _built_site():
 
 
 @pytest.fixture
-def screenshot(page):
+def screenshot(request):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def take(name: str, of: Page | None = None) -> Path:
-        """The whole of `of` (a page of another context, e.g. another viewport), or of `page`."""
+        """The whole of `of` (a page of another context, e.g. another viewport), or of the test's
+        `page` (asked for only here: a test that shows its own pages opens no page of Playwright's)."""
         path = SCREENSHOTS / f"{name}.png"
-        (of or page).screenshot(path=str(path), full_page=True)
+        (of or request.getfixturevalue("page")).screenshot(path=str(path), full_page=True)
         return path
 
     return take
@@ -95,32 +97,27 @@ def screenshot(page):
 
 @pytest.fixture
 def staff_page(browser: Browser, live_server, django_user_model):
-    """A superuser's admin, logged in, in a fresh context of the given width.
+    """A superuser's admin, signed in, on its front page, in a fresh context of the given width.
 
+    The browser is given the session cookie of a login with a verified second factor, as the
+    login form leaves it (``verified_login``); the form itself is tested in test_admin_login.py.
     ``scheme="dark"`` is the admin's dark scheme as staff pick it, with the theme toggle in the
     header (kept in localStorage): the theme keeps its pages light when only the system prefers dark.
     """
     user = django_user_model.objects.create_superuser("staff", "staff@example.com", PASSWORD)
-    # A superuser holds secrets, so signs in with a second factor: an enrolled authenticator,
-    # and here its one-time recovery codes (an app's code could not be used twice in 30 s).
-    TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-    recovery = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
-    codes = [f"browser{n:04}" for n in range(10)]
-    for code in codes:
-        recovery.token_set.create(token=code)
     contexts = []
 
     def open_page(width: int, scheme: str = "light") -> Page:
+        client = Client()
+        verified_login(client, user)
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
         context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=scheme)
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
         if scheme == "dark":
             context.add_init_script("localStorage.setItem('theme', 'dark')")
         contexts.append(context)
         page = context.new_page()
-        page.goto(f"{live_server.url}/admin/login/")
-        page.get_by_label("Username").fill("staff")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_label("Authenticator code").fill(codes.pop())
-        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live_server.url}/admin/")
         expect(
             page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))
         ).to_be_attached()

@@ -5,6 +5,7 @@ import importlib
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.apps import apps
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, expect
 
@@ -41,11 +42,13 @@ def test_the_login_reads_well_on_a_phone(browser: Browser, live_server, screensh
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
-def test_a_refused_login_reads_the_same_for_a_wrong_password_and_a_missing_code(
+def test_a_refused_login_reads_the_same_for_a_wrong_password_and_a_missing_code_then_a_code_signs_in(
     browser, live_server, django_user_model, width, screenshot
 ):
     user = django_user_model.objects.create_superuser("holly", "holly@example.com", PASSWORD)
     TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    # A one-time recovery code stands for the app's: an app's code could not be used twice in 30 s.
+    StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True).token_set.create(token="browser01")
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     notes = []
@@ -61,4 +64,10 @@ def test_a_refused_login_reads_the_same_for_a_wrong_password_and_a_missing_code(
     expect(page.get_by_label("Authenticator code")).to_be_visible()
     expect(page.get_by_text("Leave it empty if you have not set up an app.")).to_be_visible()
     screenshot(f"admin-login-refused-{width}", of=page)
+
+    page.get_by_label("Username").fill("holly")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Authenticator code").fill("browser01")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_attached()
     context.close()
