@@ -133,7 +133,7 @@ def seed_reservations(screenings: list[Screening]) -> None:
     (``booked_at``), not at the moment of seeding.
     """
     now = timezone.now()
-    made = []
+    bookings = []  # (screening, its index, booking number, seats booked before it, seats wanted)
     for i, screening in enumerate(screenings):
         if screening.bookings_closed or screening.reservations.exists():
             continue
@@ -145,23 +145,32 @@ def seed_reservations(screenings: list[Screening]) -> None:
             seats = 1 + _mix(screening.slug) % 4
         else:
             continue
-        for n, booked in enumerate(range(0, seats, 4)):
-            code, _ = AccessCode.objects.get_or_create(value=demo_code(f"{screening.slug}-{n}"))
-            reservation = Reservation.objects.create(
-                screening=screening,
-                access_code=code,
-                quantity=min(4, seats - booked),
-                name=f"Demo Customer {i}-{n}",
-                email=f"customer.{i}.{n}@example.com",
-            )
-            reservation.created_at = booked_at(f"{screening.slug}-{n}", now)
-            made.append(reservation)
+        bookings += [(screening, i, n, booked, seats) for n, booked in enumerate(range(0, seats, 4))]
+    codes = demo_codes([f"{screening.slug}-{n}" for screening, _, n, _, _ in bookings])
+    made = []
+    for screening, i, n, booked, seats in bookings:
+        reservation = Reservation.objects.create(
+            screening=screening,
+            access_code=codes[f"{screening.slug}-{n}"],
+            quantity=min(4, seats - booked),
+            name=f"Demo Customer {i}-{n}",
+            email=f"customer.{i}.{n}@example.com",
+        )
+        reservation.created_at = booked_at(f"{screening.slug}-{n}", now)
+        made.append(reservation)
     Reservation.objects.bulk_update(made, ["created_at"], batch_size=500)
     when_booked = Reservation.objects.filter(pk=OuterRef("reservation_id")).values("created_at")
     Email.objects.filter(reservation__in=made).update(created_at=Subquery(when_booked))
     # A stock of unused codes for staff to try in the admin.
-    for n in range(100):
-        AccessCode.objects.get_or_create(value=demo_code(f"spare-{n}"))
+    demo_codes([f"spare-{n}" for n in range(100)])
+
+
+def demo_codes(keys: list[str]) -> dict[str, AccessCode]:
+    """The demo access codes of ``keys``, by key: made in one statement where missing."""
+    values = {key: demo_code(key) for key in keys}
+    AccessCode.objects.bulk_create([AccessCode(value=value) for value in values.values()], ignore_conflicts=True)
+    by_value = AccessCode.objects.in_bulk(list(values.values()), field_name="value")
+    return {key: by_value[value] for key, value in values.items()}
 
 
 @transaction.atomic
