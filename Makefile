@@ -43,7 +43,7 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 # whitenoise serves only ready-made .gz/.br files: the build compresses what it wrote. It runs again
 # only when a file of frontend/ (its packages and builds aside) is newer than the last build.
 FRONTEND_BUILT := .make/frontend-built
-FRONTEND_SOURCES = $(shell find frontend \( -name node_modules -o -name 'dist*' \) -prune -o -type f -print)
+FRONTEND_SOURCES = $(if $(HAS_FRONTEND),$(shell find frontend \( -name node_modules -o -name 'dist*' \) -prune -o -type f -print))
 
 $(FRONTEND_BUILT): frontend/node_modules/.installed $(FRONTEND_SOURCES) | install
 	cd frontend && npm run build --silent
