@@ -2,7 +2,8 @@
 
 Runs `make run` on a free port with a scratch SQLite file, waits for the server, then checks the
 admin login page (themed), the public site, the API, that the demo superuser's dashboard shows
-bookings over many days, and that they can open every changelist. The server is stopped afterwards whatever happens.
+bookings over many days, and that they can open every changelist. The server is stopped
+afterwards whatever happens.
 """
 
 import http.cookiejar

@@ -95,6 +95,11 @@ def screenshot(request):
     return take
 
 
+def expect_signed_in(page: Page) -> None:
+    """The admin's header offers a log-out (a link, or the theme's button)."""
+    expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_attached()
+
+
 @pytest.fixture
 def staff_page(browser: Browser, live_server, django_user_model):
     """A superuser's admin, signed in, on its front page, in a fresh context of the given width.
@@ -118,9 +123,7 @@ def staff_page(browser: Browser, live_server, django_user_model):
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server.url}/admin/")
-        expect(
-            page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))
-        ).to_be_attached()
+        expect_signed_in(page)
         return page
 
     yield open_page
